@@ -1,0 +1,59 @@
+// buildApp(deps): the Fastify instance, used by main, tests and benchmarks. listen() is the caller's.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyServerOptions, LogController } from 'fastify'
+import type { AppDeps } from './app-deps.ts'
+import { v1 } from './dialects/v1/index.ts'
+import { v3 } from './dialects/v3/index.ts'
+import { healthRoutes } from './ops/health.ts'
+import { metricsPlugin } from './ops/metrics.ts'
+import { oauthRoutes } from './ops/oauth.ts'
+import { openapiPlugin } from './ops/openapi.ts'
+import { correlationIdOf, requestContext } from './plugins/request-context.ts'
+import { createValidatorCompiler } from './plugins/validation.ts'
+
+/** Every path where a secret could appear in a log line. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  '*.password',
+  '*.passwordHash',
+  '*.password_hash',
+  '*.clientSecret',
+  '*.client_secret',
+  '*.secret_hash',
+  '*.token',
+  '*.access_token',
+  '*.private_jwk',
+  'config.bootstrap.clientSecret',
+  'config.platform.clientSecret',
+]
+
+export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+  return { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }
+}
+
+export async function buildApp(deps: AppDeps, options: { logger?: FastifyServerOptions['logger'] } = {}) {
+  const app = Fastify({
+    logger: options.logger ?? loggerOptions(deps.config.logLevel) ?? false,
+    genReqId: correlationIdOf,
+    logController: new LogController({ requestIdLogLabel: 'correlationId' }),
+    requestIdHeader: false,
+    trustProxy: false,
+    bodyLimit: 1_048_576,
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+  app.setValidatorCompiler(createValidatorCompiler())
+
+  await app.register(requestContext)
+  await app.register(metricsPlugin)
+  await app.register(openapiPlugin, { publicUrl: deps.config.publicUrl })
+
+  await app.register(healthRoutes, { db: deps.db })
+  await app.register(oauthRoutes, { db: deps.db, tokens: deps.tokens, config: deps.config })
+  await app.register(v3, { ...deps, prefix: '/v3' })
+  await app.register(v1, { ...deps, prefix: '/v1' })
+  return app
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>

@@ -1,0 +1,59 @@
+// Bearer token → Principal, refusing tokens of revoked clients and disabled tenants.
+import type { Db } from '../db/connection.ts'
+import type { Principal } from '../domain/actor.ts'
+import { isClientActive } from '../domain/clients.ts'
+import { unauthorized } from '../domain/errors.ts'
+import { TokenError, type TokenService } from './tokens.ts'
+
+// How long a "still active" answer is trusted: a revoked client's tokens stop within this (SPEC: 60 s).
+const ACTIVE_CACHE_MS = 30_000
+
+export function createPrincipalResolver(db: Db, tokens: TokenService, platformClientId: string | null) {
+  const active = new Map<string, { isActive: boolean; until: number }>()
+
+  async function isActive(clientRowId: string): Promise<boolean> {
+    const now = Date.now()
+    const cached = active.get(clientRowId)
+    if (cached && cached.until > now) return cached.isActive
+    const isActiveNow = await isClientActive(db, clientRowId)
+    if (active.size > 100_000) active.clear()
+    active.set(clientRowId, { isActive: isActiveNow, until: now + ACTIVE_CACHE_MS })
+    return isActiveNow
+  }
+
+  return {
+    async resolve(authorization: string | undefined): Promise<Principal> {
+      const match = authorization?.match(/^Bearer\s+([A-Za-z0-9._~+/-]+=*)\s*$/i)
+      if (!match?.[1]) throw unauthorized()
+      let claims: Awaited<ReturnType<TokenService['verify']>>
+      try {
+        claims = await tokens.verify(match[1])
+      } catch (error) {
+        throw unauthorized(error instanceof TokenError ? error.message : 'The token is not valid.')
+      }
+      if (claims.role === 'platform') {
+        if (!platformClientId || claims.sub !== platformClientId)
+          throw unauthorized('The token is not valid.')
+      } else if (!(await isActive(claims.sub))) {
+        throw unauthorized('The token has been revoked.')
+      }
+      return {
+        type: claims.role === 'platform' ? 'platform' : 'client',
+        id: claims.sub,
+        role: claims.role,
+        tenantId: claims.tid,
+        resellerId: claims.rid,
+        scopes: new Set(claims.scope),
+      }
+    },
+    /** Forget a client at once in this process (it was just revoked here). */
+    forget(clientRowId: string): void {
+      active.set(clientRowId, { isActive: false, until: Date.now() + ACTIVE_CACHE_MS })
+    },
+    forgetAll(): void {
+      active.clear()
+    },
+  }
+}
+
+export type PrincipalResolver = ReturnType<typeof createPrincipalResolver>

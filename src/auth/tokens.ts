@@ -1,0 +1,80 @@
+// Access tokens: ES256 JWTs with the claims of SPEC §3, issued by /oauth/token and checked on every request.
+import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from 'jose'
+import type { PrincipalRole } from '../domain/actor.ts'
+import { newId } from '../domain/ids.ts'
+import type { SigningKeys } from './keys.ts'
+
+export const AUDIENCE = 'reseller-api'
+
+export interface TokenClaims {
+  sub: string
+  tid: string | null
+  role: PrincipalRole
+  rid: string | null
+  scope: string[]
+}
+
+export interface VerifiedToken extends TokenClaims {
+  jti: string
+  exp: number
+}
+
+export class TokenError extends Error {}
+
+export function createTokenService(keys: SigningKeys, issuer: string, ttlSeconds: number) {
+  return {
+    jwks: () => ({ keys: keys.publicJwks }),
+    ttlSeconds,
+    async issue(claims: TokenClaims): Promise<{ token: string; jti: string; expiresIn: number }> {
+      const jti = newId()
+      const payload: Record<string, unknown> = { role: claims.role, scope: claims.scope.join(' ') }
+      if (claims.tid) payload.tid = claims.tid
+      if (claims.rid) payload.rid = claims.rid
+      const token = await new SignJWT(payload)
+        .setProtectedHeader({ alg: 'ES256', kid: keys.kid, typ: 'at+jwt' })
+        .setIssuer(issuer)
+        .setAudience(AUDIENCE)
+        .setSubject(claims.sub)
+        .setIssuedAt()
+        .setExpirationTime(`${ttlSeconds}s`)
+        .setJti(jti)
+        .sign(keys.privateKey)
+      return { token, jti, expiresIn: ttlSeconds }
+    },
+    async verify(token: string): Promise<VerifiedToken> {
+      try {
+        const { kid } = decodeProtectedHeader(token)
+        const key = kid ? keys.publicKeys.get(kid) : undefined
+        if (!key) throw new TokenError('The token was not signed by this service.')
+        const { payload } = await jwtVerify(token, key, {
+          issuer,
+          audience: AUDIENCE,
+          algorithms: ['ES256'],
+          requiredClaims: ['sub', 'exp', 'iat', 'jti'],
+        })
+        const role = payload.role
+        if (role !== 'csp' && role !== 'reseller' && role !== 'platform')
+          throw new TokenError('Unknown role.')
+        const tid = typeof payload.tid === 'string' ? payload.tid : null
+        const rid = typeof payload.rid === 'string' ? payload.rid : null
+        if (role !== 'platform' && !tid) throw new TokenError('The token names no tenant.')
+        if (role === 'reseller' && !rid) throw new TokenError('A reseller token must name its reseller.')
+        return {
+          sub: payload.sub as string,
+          tid,
+          role,
+          rid,
+          scope: typeof payload.scope === 'string' && payload.scope ? payload.scope.split(' ') : [],
+          jti: payload.jti as string,
+          exp: payload.exp as number,
+        }
+      } catch (error) {
+        if (error instanceof TokenError) throw error
+        if (error instanceof errors.JWTExpired) throw new TokenError('The token has expired.')
+        throw new TokenError('The token is not valid.')
+      }
+    },
+  }
+}
+
+export type TokenService = ReturnType<typeof createTokenService>

@@ -1,0 +1,144 @@
+// Environment → one typed, validated Config. A bad value stops the process with a message naming the variable.
+import path from 'node:path'
+
+export type DatabaseTarget =
+  | { kind: 'pglite-disk'; dataDir: string }
+  | { kind: 'pglite-memory' }
+  | { kind: 'postgres'; url: string }
+
+export interface Config {
+  port: number
+  host: string
+  publicUrl: string
+  database: DatabaseTarget
+  databasePoolSize: number
+  dataDir: string
+  bootstrap: { tenantDomain: string; clientId: string; clientSecret: string } | null
+  platform: { clientId: string; clientSecret: string } | null
+  tokenTtlSeconds: number
+  webhookRetrySchedule: number[]
+  webhookTimeoutMs: number
+  webhookAllowPrivateNetworks: boolean
+  logLevel: string
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`)
+    this.name = 'ConfigError'
+  }
+}
+
+type Env = Record<string, string | undefined>
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/
+// Client ids travel in HTTP Basic (before a colon) and form bodies: keep them to a safe alphabet.
+const CLIENT_ID = /^[A-Za-z0-9._~-]{3,128}$/
+const MIN_SECRET_LENGTH = 16
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `must be an integer, got "${raw}"`)
+  const value = Number(raw)
+  if (value < min || value > max)
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`)
+  return value
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (raw === 'true' || raw === '1') return true
+  if (raw === 'false' || raw === '0') return false
+  throw new ConfigError(name, `must be true or false, got "${raw}"`)
+}
+
+function clientPair(
+  env: Env,
+  idName: string,
+  secretName: string,
+): { clientId: string; clientSecret: string } | null {
+  const clientId = env[idName]
+  const clientSecret = env[secretName]
+  if (!clientId && !clientSecret) return null
+  if (!clientId) throw new ConfigError(idName, `is required when ${secretName} is set`)
+  if (!clientSecret) throw new ConfigError(secretName, `is required when ${idName} is set`)
+  if (!CLIENT_ID.test(clientId))
+    throw new ConfigError(idName, 'must be 3 to 128 characters of A-Z a-z 0-9 . _ ~ -')
+  if (clientSecret.length < MIN_SECRET_LENGTH)
+    throw new ConfigError(secretName, `must be at least ${MIN_SECRET_LENGTH} characters`)
+  return { clientId, clientSecret }
+}
+
+function database(env: Env, dataDir: string): DatabaseTarget {
+  const url = env.DATABASE_URL
+  if (url === undefined || url === '') return { kind: 'pglite-disk', dataDir }
+  if (url === 'memory://') return { kind: 'pglite-memory' }
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    try {
+      new URL(url)
+    } catch {
+      throw new ConfigError('DATABASE_URL', 'is not a valid URL')
+    }
+    return { kind: 'postgres', url }
+  }
+  throw new ConfigError('DATABASE_URL', 'must be unset, memory:// or a postgres:// URL')
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const port = integer(env, 'PORT', 3000, 0, 65535)
+  const host = env.HOST || '127.0.0.1'
+  let publicUrl = env.PUBLIC_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  try {
+    const parsed = new URL(publicUrl)
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error()
+    publicUrl = publicUrl.replace(/\/+$/, '')
+  } catch {
+    throw new ConfigError('PUBLIC_URL', 'must be an http(s) URL')
+  }
+  const dataDir = path.resolve(env.DATA_DIR || './data')
+
+  let bootstrap: Config['bootstrap'] = null
+  const pair = clientPair(env, 'BOOTSTRAP_CLIENT_ID', 'BOOTSTRAP_CLIENT_SECRET')
+  const domain = env.BOOTSTRAP_TENANT_DOMAIN
+  if (domain || pair) {
+    if (!domain) throw new ConfigError('BOOTSTRAP_TENANT_DOMAIN', 'is required with BOOTSTRAP_CLIENT_ID')
+    if (!DOMAIN.test(domain))
+      throw new ConfigError('BOOTSTRAP_TENANT_DOMAIN', `is not a domain name: "${domain}"`)
+    if (!pair) throw new ConfigError('BOOTSTRAP_CLIENT_ID', 'is required with BOOTSTRAP_TENANT_DOMAIN')
+    bootstrap = { tenantDomain: domain, ...pair }
+  }
+
+  const scheduleRaw = env.WEBHOOK_RETRY_SCHEDULE || '5,300,1800,7200,18000,36000,36000'
+  const webhookRetrySchedule = scheduleRaw.split(',').map((part) => {
+    const trimmed = part.trim()
+    if (!/^\d+(\.\d+)?$/.test(trimmed))
+      throw new ConfigError('WEBHOOK_RETRY_SCHEDULE', `must be comma-separated seconds, got "${scheduleRaw}"`)
+    return Number(trimmed)
+  })
+
+  const logLevel = env.LOG_LEVEL || 'info'
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`)
+
+  return {
+    port,
+    host,
+    publicUrl,
+    database: database(env, dataDir),
+    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
+    dataDir,
+    bootstrap,
+    platform: clientPair(env, 'PLATFORM_CLIENT_ID', 'PLATFORM_CLIENT_SECRET'),
+    tokenTtlSeconds: integer(env, 'TOKEN_TTL_SECONDS', 3600, 60, 86400),
+    webhookRetrySchedule,
+    webhookTimeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 15000, 100, 300000),
+    webhookAllowPrivateNetworks: boolean(env, 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),
+    logLevel,
+  }
+}

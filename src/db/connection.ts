@@ -1,0 +1,131 @@
+// PGlite (embedded) and a PostgreSQL server behind one small interface: query and transaction.
+import fs from 'node:fs'
+import path from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import pg from 'pg'
+import type { DatabaseTarget } from '../config.ts'
+
+export interface QueryResult<T> {
+  rows: T[]
+  rowCount: number
+}
+
+export interface Queryable {
+  query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<T>>
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'pglite' | 'postgres'
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
+  /** Runs fn for each NOTIFY on channel; resolves to an unsubscribe function. */
+  listen(channel: string, fn: (payload: string) => void): Promise<() => Promise<void>>
+  close(): Promise<void>
+}
+
+// node-postgres returns int8 as a string; every count we read is cast to int in SQL, so keep the default.
+function wrapPg(pool: pg.Pool): Db {
+  return {
+    kind: 'postgres',
+    async query<T>(text: string, params?: readonly unknown[]) {
+      const result = await pool.query(text, params as unknown[])
+      return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 }
+    },
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
+      const client = await pool.connect()
+      const tx: Queryable = {
+        async query<R>(text: string, params?: readonly unknown[]) {
+          const result = await client.query(text, params as unknown[])
+          return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 }
+        },
+      }
+      try {
+        await client.query('BEGIN')
+        const value = await fn(tx)
+        await client.query('COMMIT')
+        client.release()
+        return value
+      } catch (error) {
+        // A failed ROLLBACK means the connection is broken: destroy it rather than return it to the pool.
+        try {
+          await client.query('ROLLBACK')
+          client.release()
+        } catch (rollbackError) {
+          client.release(rollbackError as Error)
+        }
+        throw error
+      }
+    },
+    async listen(channel, fn) {
+      const client = await pool.connect()
+      const handler = (message: pg.Notification) => {
+        if (message.channel === channel) fn(message.payload ?? '')
+      }
+      client.on('notification', handler)
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`)
+      return async () => {
+        client.off('notification', handler)
+        try {
+          await client.query(`UNLISTEN ${pg.escapeIdentifier(channel)}`)
+        } finally {
+          client.release()
+        }
+      }
+    },
+    async close() {
+      await pool.end()
+    },
+  }
+}
+
+function wrapPglite(db: PGlite): Db {
+  return {
+    kind: 'pglite',
+    async query<T>(text: string, params?: readonly unknown[]) {
+      const result = await db.query<T>(text, params as unknown[])
+      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length }
+    },
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
+      return db.transaction(async (inner) =>
+        fn({
+          async query<R>(text: string, params?: readonly unknown[]) {
+            const result = await inner.query<R>(text, params as unknown[])
+            return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length }
+          },
+        }),
+      )
+    },
+    async listen(channel, fn) {
+      return db.listen(channel, fn)
+    },
+    async close() {
+      await db.close()
+    },
+  }
+}
+
+export function wrapPgliteInstance(db: PGlite): Db {
+  return wrapPglite(db)
+}
+
+export async function openDatabase(target: DatabaseTarget, poolSize = 10): Promise<Db> {
+  switch (target.kind) {
+    case 'postgres': {
+      const pool = new pg.Pool({ connectionString: target.url, max: poolSize })
+      // An idle client that errors (server restart) must not crash the process; the pool replaces it.
+      pool.on('error', () => {})
+      return wrapPg(pool)
+    }
+    case 'pglite-memory': {
+      const db = new PGlite()
+      await db.waitReady
+      return wrapPglite(db)
+    }
+    case 'pglite-disk': {
+      const dir = path.join(target.dataDir, 'pgdata')
+      fs.mkdirSync(target.dataDir, { recursive: true, mode: 0o700 })
+      const db = new PGlite(dir)
+      await db.waitReady
+      return wrapPglite(db)
+    }
+  }
+}

@@ -1,0 +1,40 @@
+// What both dialects' error handlers share: classifying any thrown value into a domain error,
+// a validation failure, a safe client error, or an internal error.
+import type { FastifyError, FastifyRequest } from 'fastify'
+import { type DomainError, fromDatabaseError, isDomainError } from '../domain/errors.ts'
+import { type ValidationIssue, validationIssues } from '../plugins/validation.ts'
+
+export type Classified =
+  | { type: 'domain'; error: DomainError }
+  | { type: 'validation'; issues: ValidationIssue[] }
+  | { type: 'client'; status: number; message: string }
+  | { type: 'internal' }
+
+export function classify(error: unknown, request: FastifyRequest): Classified {
+  if (isDomainError(error)) return { type: 'domain', error }
+  const fastifyError = error as FastifyError & { validationContext?: string }
+  if (fastifyError?.validation) {
+    const context = fastifyError.validationContext
+    const data =
+      context === 'body'
+        ? request.body
+        : context === 'querystring'
+          ? request.query
+          : context === 'params'
+            ? request.params
+            : request.headers
+    return {
+      type: 'validation',
+      issues: validationIssues(fastifyError.validation as never, context, data),
+    }
+  }
+  const fromDb = fromDatabaseError(error)
+  if (fromDb) return { type: 'domain', error: fromDb }
+  const status = fastifyError?.statusCode
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    // Fastify's own 4xx errors (malformed JSON, wrong content type, body too large) have safe messages.
+    return { type: 'client', status, message: fastifyError.message }
+  }
+  request.log.error({ err: error }, 'request failed')
+  return { type: 'internal' }
+}

@@ -1,0 +1,68 @@
+// v1 errors: CloudCockpit's {statusCode, type, description, correlationId, errors[]}.
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { ErrorKind } from '../../domain/errors.ts'
+import { classify } from '../errors.ts'
+import type { ErrorBody } from './schemas.ts'
+
+const STATUS: Record<ErrorKind, number> = {
+  Invalid: 400,
+  Unauthorized: 401,
+  Forbidden: 403,
+  NotFound: 404,
+  Conflict: 409,
+  LimitReached: 409,
+}
+
+const TYPES: Record<number, string> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  409: 'Conflict',
+  413: 'PayloadTooLarge',
+  415: 'UnsupportedMediaType',
+  500: 'InternalServerError',
+}
+
+/** Domain field names → the property names a v1 client sent. */
+function v1PropertyName(field: string): string {
+  const group = field.match(/^groupIds\[(\d+)\]$/)
+  if (group) return `groups[${group[1]}].id`
+  return field
+}
+
+export function renderV1Error(error: unknown, request: FastifyRequest): ErrorBody {
+  const c = classify(error, request)
+  const body = (statusCode: number, description: string, errors: ErrorBody['errors'] = []): ErrorBody => ({
+    statusCode,
+    type: TYPES[statusCode] ?? 'Error',
+    description,
+    correlationId: request.id,
+    errors,
+  })
+  switch (c.type) {
+    case 'domain': {
+      const status = STATUS[c.error.kind]
+      const errors = c.error.field
+        ? [{ propertyName: v1PropertyName(c.error.field), description: [c.error.message] }]
+        : []
+      return body(status, c.error.message, errors)
+    }
+    case 'validation':
+      return body(
+        400,
+        'One or more validation errors occurred.',
+        c.issues.map((issue) => ({ propertyName: issue.path, description: [issue.message] })),
+      )
+    case 'client':
+      return body(c.status, c.message)
+    case 'internal':
+      return body(500, 'An unexpected error occurred.')
+  }
+}
+
+export async function v1ErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const body = renderV1Error(error, request)
+  if (body.statusCode === 401) reply.header('WWW-Authenticate', 'Bearer realm="reseller-api"')
+  return reply.code(body.statusCode).send(body)
+}

@@ -1,0 +1,82 @@
+// v1 (CloudCockpit) request and response shapes: each defined once, here. Names are limited to 255 characters.
+import { type Static, Type } from 'typebox'
+
+const Name = Type.String({ minLength: 1, maxLength: 255 })
+const Uuid = Type.String({ format: 'uuid' })
+
+export const ErrorBody = Type.Object(
+  {
+    statusCode: Type.Integer(),
+    type: Type.String(),
+    description: Type.String(),
+    correlationId: Type.String(),
+    errors: Type.Array(
+      Type.Object(
+        { propertyName: Type.String(), description: Type.Array(Type.String()) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { $id: 'V1Error', additionalProperties: false, description: 'CloudCockpit error model.' },
+)
+export type ErrorBody = Static<typeof ErrorBody>
+
+export const TenantHeaders = Type.Object({
+  'x-tenant': Type.String({
+    minLength: 1,
+    maxLength: 253,
+    description: 'The domain used to access the portal.',
+  }),
+  'x-correlation-id': Type.Optional(
+    Type.String({ format: 'uuid', description: 'Correlates the audit events this request causes.' }),
+  ),
+})
+
+export const UserCreate = Type.Object(
+  {
+    id: Type.Optional(Uuid),
+    firstName: Name,
+    lastName: Name,
+    email: Type.String({ minLength: 1, maxLength: 255, format: 'email' }),
+    role: Type.Optional(
+      Type.Object(
+        { name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) },
+        { additionalProperties: false, description: 'The role; { } gives the default role "user".' },
+      ),
+    ),
+    groups: Type.Array(
+      Type.Object(
+        { id: Uuid, name: Type.Optional(Type.Union([Type.String({ maxLength: 255 }), Type.Null()])) },
+        { additionalProperties: false },
+      ),
+      { maxItems: 100 },
+    ),
+  },
+  { additionalProperties: false },
+)
+export type UserCreate = Static<typeof UserCreate>
+
+export const ResellerParams = Type.Object({ resellerId: Uuid })
+
+export const Group = Type.Object({ id: Type.String(), name: Type.String() }, { additionalProperties: false })
+
+export const PageQuery = Type.Object(
+  {
+    pageNumber: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+    pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 2000, default: 25 })),
+  },
+  { additionalProperties: true },
+)
+
+export const paged = <T extends ReturnType<typeof Type.Object>>(item: T) =>
+  Type.Object(
+    {
+      items: Type.Array(item),
+      paginationParameters: Type.Object({ pageNumber: Type.Integer(), pageSize: Type.Integer() }),
+      totalPages: Type.Integer(),
+      totalCount: Type.Integer(),
+      hasPreviousPage: Type.Boolean(),
+      hasNextPage: Type.Boolean(),
+    },
+    { additionalProperties: false },
+  )

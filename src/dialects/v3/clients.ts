@@ -1,0 +1,83 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import type { AppDeps } from '../../app-deps.ts'
+import { createClient, deleteClient, listClients } from '../../domain/clients.ts'
+import { actorOf } from '../../plugins/request-context.ts'
+import { setTotal, TOTAL_HEADERS, withErrors } from './common.ts'
+import { presentClient } from './present.ts'
+import { ClientCreate, ClientCreatedDto, ClientDto, IdParams } from './schemas.ts'
+
+const tags = ['v3 API clients']
+const ListQuery = Type.Object(
+  {
+    page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
+  },
+  { additionalProperties: false },
+)
+
+export const clientRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db, principals }) => {
+  app.post(
+    '/clients',
+    {
+      config: { scope: 'client:write' },
+      schema: {
+        tags,
+        summary: 'Create an API client (its secret is shown only in this response)',
+        body: ClientCreate,
+        response: withErrors({ 201: ClientCreatedDto }),
+      },
+    },
+    async (request, reply) => {
+      const body = request.body
+      const { client, clientSecret } = await db.transaction((tx) =>
+        createClient(tx, actorOf(request), {
+          name: body.name,
+          role: body.role,
+          resellerId: body.resellerId ?? null,
+          scopes: body.scopes,
+        }),
+      )
+      reply.header('Cache-Control', 'no-store')
+      return reply.code(201).send({ ...presentClient(client), clientSecret })
+    },
+  )
+
+  app.get(
+    '/clients',
+    {
+      config: { scope: 'client:read' },
+      schema: {
+        tags,
+        summary: 'List API clients',
+        querystring: ListQuery,
+        response: withErrors({ 200: { ...Type.Array(ClientDto), headers: TOTAL_HEADERS } }),
+      },
+    },
+    async (request, reply) => {
+      const page = request.query.page ?? 1
+      const limit = request.query.limit ?? 10
+      const { items, total } = await listClients(db, actorOf(request), { offset: (page - 1) * limit, limit })
+      setTotal(reply, total)
+      return items.map(presentClient)
+    },
+  )
+
+  app.delete(
+    '/clients/:id',
+    {
+      config: { scope: 'client:write' },
+      schema: {
+        tags,
+        summary: 'Revoke an API client (its tokens stop working within 60 s)',
+        params: IdParams,
+        response: withErrors({ 204: Type.Null() }),
+      },
+    },
+    async (request, reply) => {
+      const client = await db.transaction((tx) => deleteClient(tx, actorOf(request), request.params.id))
+      principals.forget(client.id)
+      return reply.code(204).send(null)
+    },
+  )
+}

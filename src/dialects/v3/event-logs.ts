@@ -1,0 +1,32 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import type { AppDeps } from '../../app-deps.ts'
+import { AUDIT_FIELDS, listAuditEvents } from '../../domain/audit-log.ts'
+import { actorOf } from '../../plugins/request-context.ts'
+import { setTotal, TOTAL_HEADERS, withErrors } from './common.ts'
+import { listQuerySchema, parseListQuery } from './list-query.ts'
+import { presentEventLog } from './present.ts'
+import { EventLogDto } from './schemas.ts'
+
+export const eventLogRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }) => {
+  app.get(
+    '/event-logs',
+    {
+      config: { scope: 'eventLog:read' },
+      schema: {
+        tags: ['v3 event logs'],
+        summary: 'The audit log, newest first',
+        description:
+          'Filters: `field=value` or `field[op]=value`; e.g. `correlationId`, `resourceId`, `action`.',
+        querystring: listQuerySchema(AUDIT_FIELDS),
+        response: withErrors({ 200: { ...Type.Array(EventLogDto), headers: TOTAL_HEADERS } }),
+      },
+    },
+    async (request, reply) => {
+      const query = parseListQuery(request.query as Record<string, unknown>, AUDIT_FIELDS)
+      const { items, total } = await listAuditEvents(db, actorOf(request), query)
+      setTotal(reply, total)
+      return items.map(presentEventLog)
+    },
+  )
+}

@@ -1,0 +1,43 @@
+// The v3 (Cryptlex) dialect: one encapsulated plugin with its own auth hook, scope checks and error body.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { AppDeps } from '../../app-deps.ts'
+import type { Scope } from '../../auth/scopes.ts'
+import { forbidden, notFound } from '../../domain/errors.ts'
+import { clientRoutes } from './clients.ts'
+import { v3ErrorHandler } from './errors.ts'
+import { eventLogRoutes } from './event-logs.ts'
+import { organizationRoutes } from './organizations.ts'
+import { resellerRoutes } from './resellers.ts'
+import { userRoutes } from './users.ts'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The v3 scope a route requires. */
+    scope?: Scope
+  }
+}
+
+export const v3: FastifyPluginAsyncTypebox<AppDeps> = async (app, options) => {
+  // Only the deps travel on: the prefix option must not be applied twice.
+  const deps: AppDeps = {
+    config: options.config,
+    db: options.db,
+    tokens: options.tokens,
+    principals: options.principals,
+  }
+  app.setErrorHandler(v3ErrorHandler)
+  app.setNotFoundHandler(async (request) => {
+    throw notFound(`Route ${request.method} ${request.url.split('?')[0]}`)
+  })
+  app.addHook('onRequest', async (request) => {
+    request.principal = await deps.principals.resolve(request.headers.authorization)
+    const scope = request.routeOptions.config.scope
+    if (scope && !request.principal.scopes.has(scope))
+      throw forbidden(`The token lacks the scope "${scope}".`)
+  })
+  await app.register(resellerRoutes, deps)
+  await app.register(organizationRoutes, deps)
+  await app.register(userRoutes, deps)
+  await app.register(clientRoutes, deps)
+  await app.register(eventLogRoutes, deps)
+}

@@ -1,0 +1,46 @@
+// The v3 list language: page, limit, sort, search and `field[op]=value` filters (a bare `field=value` is eq).
+// The query-string schema is generated from the same field table the domain filters with.
+import { type TProperties, Type } from 'typebox'
+import { type FieldSpec, type Filter, type ListQuery, type Operator, operatorsOf } from '../../domain/list.ts'
+
+export function listQuerySchema(fields: Record<string, FieldSpec>, options: { hasSearch?: boolean } = {}) {
+  const properties: TProperties = {
+    page: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647, default: 1 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
+    sort: Type.Optional(
+      Type.String({
+        maxLength: 256,
+        pattern: '^[+-]?[A-Za-z.]+([,|][+-]?[A-Za-z.]+)*$',
+        description: 'Field names separated by | or ,; a leading - sorts descending.',
+      }),
+    ),
+  }
+  if (options.hasSearch) properties.search = Type.Optional(Type.String({ maxLength: 256 }))
+  for (const [field, spec] of Object.entries(fields)) {
+    properties[field] = Type.Optional(Type.String({ description: `Same as ${field}[eq].` }))
+    for (const op of operatorsOf(spec.kind)) properties[`${field}[${op}]`] = Type.Optional(Type.String())
+  }
+  return Type.Object(properties, { additionalProperties: false })
+}
+
+export function parseListQuery(query: Record<string, unknown>, fields: Record<string, FieldSpec>): ListQuery {
+  const page = typeof query.page === 'number' ? query.page : 1
+  const limit = typeof query.limit === 'number' ? query.limit : 10
+  const filters: Filter[] = []
+  for (const [key, value] of Object.entries(query)) {
+    if (typeof value !== 'string') continue
+    const match = key.match(/^([A-Za-z.]+)(?:\[([a-z]+)\])?$/)
+    const field = match?.[1]
+    if (!field || !(field in fields)) continue
+    filters.push({ field, op: (match[2] ?? 'eq') as Operator, value })
+  }
+  const sort =
+    typeof query.sort === 'string'
+      ? query.sort.split(/[,|]/).map((part) => ({
+          field: part.replace(/^[+-]/, ''),
+          isDescending: part.startsWith('-'),
+        }))
+      : []
+  const search = typeof query.search === 'string' && query.search !== '' ? query.search : null
+  return { filters, sort, search, offset: (page - 1) * limit, limit }
+}

@@ -1,0 +1,145 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import type { AppDeps } from '../../app-deps.ts'
+import {
+  createOrganization,
+  deleteOrganization,
+  getOrganization,
+  listOrganizations,
+  updateOrganization,
+} from '../../domain/organizations.ts'
+import { actorOf } from '../../plugins/request-context.ts'
+import { setTotal, TOTAL_HEADERS, withErrors } from './common.ts'
+import { presentOrganization } from './present.ts'
+import {
+  OrganizationCreate,
+  OrganizationDto,
+  OrganizationUpdate,
+  ResellerItemParams,
+  ResellerParams,
+} from './schemas.ts'
+
+const tags = ['v3 organizations']
+const ListQuery = Type.Object(
+  {
+    page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
+  },
+  { additionalProperties: false },
+)
+
+export const organizationRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }) => {
+  app.post(
+    '/resellers/:resellerId/organizations',
+    {
+      config: { scope: 'reseller:organization:create' },
+      schema: {
+        tags,
+        summary: 'Create an organization of a reseller',
+        params: ResellerParams,
+        body: OrganizationCreate,
+        response: withErrors({ 201: OrganizationDto }),
+      },
+    },
+    async (request, reply) => {
+      const body = request.body
+      const organization = await db.transaction((tx) =>
+        createOrganization(tx, actorOf(request), request.params.resellerId, {
+          name: body.name,
+          email: body.email,
+          description: body.description ?? null,
+          allowedUsers: body.allowedUsers ?? -1,
+          address: body.address ?? {},
+        }),
+      )
+      return reply.code(201).send(presentOrganization(organization))
+    },
+  )
+
+  app.get(
+    '/resellers/:resellerId/organizations',
+    {
+      config: { scope: 'reseller:organization:read' },
+      schema: {
+        tags,
+        summary: "List a reseller's organizations",
+        params: ResellerParams,
+        querystring: ListQuery,
+        response: withErrors({ 200: { ...Type.Array(OrganizationDto), headers: TOTAL_HEADERS } }),
+      },
+    },
+    async (request, reply) => {
+      const page = request.query.page ?? 1
+      const limit = request.query.limit ?? 10
+      const { items, total } = await listOrganizations(db, actorOf(request), request.params.resellerId, {
+        offset: (page - 1) * limit,
+        limit,
+      })
+      setTotal(reply, total)
+      return items.map(presentOrganization)
+    },
+  )
+
+  app.get(
+    '/resellers/:resellerId/organizations/:id',
+    {
+      config: { scope: 'reseller:organization:read' },
+      schema: {
+        tags,
+        summary: 'Get an organization',
+        params: ResellerItemParams,
+        response: withErrors({ 200: OrganizationDto }),
+      },
+    },
+    async (request) =>
+      presentOrganization(
+        await getOrganization(db, actorOf(request), request.params.resellerId, request.params.id),
+      ),
+  )
+
+  app.patch(
+    '/resellers/:resellerId/organizations/:id',
+    {
+      config: { scope: 'reseller:organization:update' },
+      schema: {
+        tags,
+        summary: 'Update an organization',
+        params: ResellerItemParams,
+        body: OrganizationUpdate,
+        response: withErrors({ 200: OrganizationDto }),
+      },
+    },
+    async (request) => {
+      const body = request.body
+      const organization = await db.transaction((tx) =>
+        updateOrganization(tx, actorOf(request), request.params.resellerId, request.params.id, {
+          name: body.name ?? undefined,
+          email: body.email ?? undefined,
+          description: body.description,
+          allowedUsers: body.allowedUsers ?? undefined,
+          address: body.address ?? undefined,
+        }),
+      )
+      return presentOrganization(organization)
+    },
+  )
+
+  app.delete(
+    '/resellers/:resellerId/organizations/:id',
+    {
+      config: { scope: 'reseller:organization:delete' },
+      schema: {
+        tags,
+        summary: 'Delete an organization (refused while it has users)',
+        params: ResellerItemParams,
+        response: withErrors({ 204: Type.Null() }),
+      },
+    },
+    async (request, reply) => {
+      await db.transaction((tx) =>
+        deleteOrganization(tx, actorOf(request), request.params.resellerId, request.params.id),
+      )
+      return reply.code(204).send(null)
+    },
+  )
+}

@@ -1,0 +1,75 @@
+// Domain results → v3 (Cryptlex) response shapes. Pure functions; webhooks reuse them for `data`.
+
+import type { Static } from 'typebox'
+import type { AuditEvent } from '../../domain/audit.ts'
+import type { ApiClient } from '../../domain/clients.ts'
+import type { Organization } from '../../domain/organizations.ts'
+import type { Reseller } from '../../domain/resellers.ts'
+import type { User } from '../../domain/users.ts'
+import type { ClientDto, EventLogDto, OrganizationDto, ResellerDto, UserDto } from './schemas.ts'
+
+export const presentReseller = (r: Reseller): Static<typeof ResellerDto> => ({
+  id: r.id,
+  createdAt: r.createdAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
+  name: r.name,
+  email: r.email,
+  description: r.description,
+  allowedUsers: r.allowedUsers,
+  allowedOrganizations: r.allowedOrganizations,
+})
+
+export const presentOrganization = (o: Organization): Static<typeof OrganizationDto> => ({
+  id: o.id,
+  createdAt: o.createdAt.toISOString(),
+  updatedAt: o.updatedAt.toISOString(),
+  name: o.name,
+  email: o.email,
+  description: o.description,
+  allowedUsers: o.allowedUsers,
+  address: { ...o.address },
+})
+
+export const presentUser = (u: User): UserDto => ({
+  id: u.id,
+  createdAt: u.createdAt.toISOString(),
+  updatedAt: u.updatedAt.toISOString(),
+  name: u.lastName ? `${u.firstName} ${u.lastName}` : u.firstName,
+  firstName: u.firstName,
+  lastName: u.lastName,
+  email: u.email,
+  role: u.role,
+  twoFactorEnabled: u.twoFactorEnabled,
+  googleSsoEnabled: u.googleSsoEnabled,
+  lastLoginAt: u.lastLoginAt ? u.lastLoginAt.toISOString() : null,
+  organizationId: u.organizationId,
+  organization: u.organization ? presentOrganization(u.organization) : null,
+  company: u.company,
+})
+
+export const presentClient = (c: ApiClient): Static<typeof ClientDto> => ({
+  id: c.id,
+  clientId: c.clientId,
+  name: c.name,
+  role: c.role,
+  resellerId: c.resellerId,
+  scopes: c.scopes,
+  createdAt: c.createdAt.toISOString(),
+  updatedAt: c.updatedAt.toISOString(),
+})
+
+export const presentEventLog = (e: AuditEvent): Static<typeof EventLogDto> => ({
+  id: e.id,
+  createdAt: e.occurredAt.toISOString(),
+  updatedAt: e.occurredAt.toISOString(),
+  resource: e.resource,
+  resourceId: e.resourceId,
+  action: e.action,
+  resellerId: e.resellerId,
+  actorType: e.actor.type,
+  actorId: e.actor.id,
+  correlationId: e.correlationId,
+  changes: e.changes.map((c) => ({ propertyName: c.field, oldValue: c.from, newValue: c.to })),
+  ipAddress: e.ipAddress,
+  userAgent: e.userAgent,
+})

@@ -1,0 +1,133 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import type { AppDeps } from '../../app-deps.ts'
+import {
+  createReseller,
+  deleteReseller,
+  getReseller,
+  listResellers,
+  updateReseller,
+} from '../../domain/resellers.ts'
+import { actorOf } from '../../plugins/request-context.ts'
+import { setTotal, TOTAL_HEADERS, withErrors } from './common.ts'
+import { presentReseller } from './present.ts'
+import { IdParams, ResellerCreate, ResellerDto, ResellerUpdate } from './schemas.ts'
+
+const tags = ['v3 resellers']
+const ListQuery = Type.Object(
+  {
+    page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
+  },
+  { additionalProperties: false },
+)
+
+export const resellerRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }) => {
+  app.post(
+    '/resellers',
+    {
+      config: { scope: 'reseller:write' },
+      schema: {
+        tags,
+        summary: 'Create a reseller',
+        body: ResellerCreate,
+        response: withErrors({ 201: ResellerDto }),
+      },
+    },
+    async (request, reply) => {
+      const body = request.body
+      const reseller = await db.transaction((tx) =>
+        createReseller(tx, actorOf(request), {
+          name: body.name,
+          email: body.email,
+          description: body.description ?? null,
+          allowedUsers: body.allowedUsers ?? -1,
+          allowedOrganizations: body.allowedOrganizations ?? -1,
+        }),
+      )
+      return reply.code(201).send(presentReseller(reseller))
+    },
+  )
+
+  app.get(
+    '/resellers',
+    {
+      config: { scope: 'reseller:read' },
+      schema: {
+        tags,
+        summary: 'List resellers',
+        querystring: ListQuery,
+        response: withErrors({ 200: { ...Type.Array(ResellerDto), headers: TOTAL_HEADERS } }),
+      },
+    },
+    async (request, reply) => {
+      const page = request.query.page ?? 1
+      const limit = request.query.limit ?? 10
+      const { items, total } = await listResellers(db, actorOf(request), {
+        offset: (page - 1) * limit,
+        limit,
+      })
+      setTotal(reply, total)
+      return items.map(presentReseller)
+    },
+  )
+
+  app.get(
+    '/resellers/:id',
+    {
+      config: { scope: 'reseller:read' },
+      schema: {
+        tags,
+        summary: 'Get a reseller',
+        params: IdParams,
+        response: withErrors({ 200: ResellerDto }),
+      },
+    },
+    async (request) => presentReseller(await getReseller(db, actorOf(request), request.params.id)),
+  )
+
+  app.patch(
+    '/resellers/:id',
+    {
+      config: { scope: 'reseller:write' },
+      schema: {
+        tags,
+        summary: 'Update a reseller',
+        params: IdParams,
+        body: ResellerUpdate,
+        response: withErrors({ 200: ResellerDto }),
+      },
+    },
+    async (request) => {
+      const body = request.body
+      const reseller = await db.transaction((tx) =>
+        updateReseller(tx, actorOf(request), request.params.id, {
+          // null leaves a required field as it is, and clears an optional one.
+          name: body.name ?? undefined,
+          email: body.email ?? undefined,
+          description: body.description,
+          allowedUsers: body.allowedUsers ?? undefined,
+          allowedOrganizations: body.allowedOrganizations ?? undefined,
+        }),
+      )
+      return presentReseller(reseller)
+    },
+  )
+
+  app.delete(
+    '/resellers/:id',
+    {
+      config: { scope: 'reseller:write' },
+      schema: {
+        tags,
+        summary: 'Delete a reseller (refused while it has users or organizations)',
+        params: IdParams,
+        response: withErrors({ 204: Type.Null() }),
+      },
+    },
+    async (request, reply) => {
+      await db.transaction((tx) => deleteReseller(tx, actorOf(request), request.params.id))
+      return reply.code(204).send(null)
+    },
+  )
+}

@@ -1,0 +1,203 @@
+// v3 (Cryptlex) request and response shapes: each defined once, here. Field limits follow Cryptlex's models.
+import { type Static, type TSchema, Type } from 'typebox'
+
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+const Text = (max = 256, min = 0) => Type.String({ minLength: min, maxLength: max })
+const DateTime = Type.String({ format: 'date-time' })
+const Limit = Type.Integer({ minimum: -1, maximum: 2147483647, description: '-1 means unlimited.' })
+
+export const ErrorBody = Type.Object(
+  { message: Type.String(), code: Nullable(Type.String()) },
+  { $id: 'V3Error', additionalProperties: false, description: 'Cryptlex error body.' },
+)
+export type ErrorBody = Static<typeof ErrorBody>
+
+export const IdParams = Type.Object({ id: Type.String() })
+export const ResellerParams = Type.Object({ resellerId: Type.String() })
+export const ResellerItemParams = Type.Object({ resellerId: Type.String(), id: Type.String() })
+
+// Resellers
+export const ResellerCreate = Type.Object(
+  {
+    name: Text(256, 1),
+    email: Type.String({ minLength: 1, maxLength: 256, format: 'email' }),
+    description: Type.Optional(Nullable(Text())),
+    allowedUsers: Type.Optional(Limit),
+    allowedOrganizations: Type.Optional(Limit),
+  },
+  { additionalProperties: false },
+)
+export const ResellerUpdate = Type.Object(
+  {
+    name: Type.Optional(Nullable(Text(256, 1))),
+    email: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 256, format: 'email' }))),
+    description: Type.Optional(Nullable(Text())),
+    allowedUsers: Type.Optional(Nullable(Limit)),
+    allowedOrganizations: Type.Optional(Nullable(Limit)),
+  },
+  { additionalProperties: false },
+)
+export const ResellerDto = Type.Object(
+  {
+    id: Type.String(),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+    name: Type.String(),
+    email: Type.String(),
+    description: Nullable(Type.String()),
+    allowedUsers: Type.Integer(),
+    allowedOrganizations: Type.Integer(),
+  },
+  { additionalProperties: false },
+)
+
+// Organizations
+const AddressRequest = Type.Object(
+  {
+    addressLine1: Type.Optional(Nullable(Text())),
+    addressLine2: Type.Optional(Nullable(Text())),
+    city: Type.Optional(Nullable(Text())),
+    state: Type.Optional(Nullable(Text())),
+    country: Type.Optional(Nullable(Text())),
+    postalCode: Type.Optional(Nullable(Text())),
+  },
+  { additionalProperties: false },
+)
+export const OrganizationCreate = Type.Object(
+  {
+    name: Text(256, 1),
+    email: Type.String({ minLength: 1, maxLength: 256, format: 'email' }),
+    description: Type.Optional(Nullable(Text())),
+    allowedUsers: Type.Optional(Limit),
+    address: Type.Optional(Nullable(AddressRequest)),
+    resellerId: Type.Optional(Nullable(Text())),
+  },
+  { additionalProperties: false },
+)
+export const OrganizationUpdate = Type.Object(
+  {
+    name: Type.Optional(Nullable(Text(256, 1))),
+    email: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 256, format: 'email' }))),
+    description: Type.Optional(Nullable(Text())),
+    allowedUsers: Type.Optional(Nullable(Limit)),
+    address: Type.Optional(Nullable(AddressRequest)),
+    resellerId: Type.Optional(Nullable(Text())),
+  },
+  { additionalProperties: false },
+)
+export const AddressDto = Type.Object(
+  {
+    addressLine1: Nullable(Type.String()),
+    addressLine2: Nullable(Type.String()),
+    city: Nullable(Type.String()),
+    state: Nullable(Type.String()),
+    country: Nullable(Type.String()),
+    postalCode: Nullable(Type.String()),
+  },
+  { additionalProperties: false },
+)
+export const OrganizationDto = Type.Object(
+  {
+    id: Type.String(),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+    name: Type.String(),
+    email: Type.String(),
+    description: Nullable(Type.String()),
+    allowedUsers: Type.Integer(),
+    address: AddressDto,
+  },
+  { additionalProperties: false },
+)
+
+// Users: the seed operation. Limits exactly as the seed (names 1..256, password 8..256).
+export const UserCreate = Type.Object(
+  {
+    firstName: Text(256, 1),
+    lastName: Type.Optional(Nullable(Text())),
+    email: Type.String({ minLength: 1, maxLength: 256, format: 'email' }),
+    role: Text(256, 1),
+    company: Type.Optional(Nullable(Text())),
+    organizationId: Type.Optional(Nullable(Text())),
+    allowCustomerPortalAccess: Type.Boolean(),
+    password: Type.String({ minLength: 8, maxLength: 256 }),
+  },
+  { additionalProperties: false },
+)
+export type UserCreate = Static<typeof UserCreate>
+
+export const UserDto = Type.Object(
+  {
+    id: Type.String(),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+    name: Type.String(),
+    firstName: Type.String(),
+    lastName: Type.String(),
+    email: Type.String(),
+    role: Type.String(),
+    twoFactorEnabled: Type.Boolean(),
+    googleSsoEnabled: Type.Boolean(),
+    lastLoginAt: Nullable(DateTime),
+    organizationId: Nullable(Type.String()),
+    organization: Nullable(OrganizationDto),
+    company: Nullable(Type.String()),
+  },
+  { additionalProperties: false },
+)
+export type UserDto = Static<typeof UserDto>
+
+// API clients (ours)
+export const ClientCreate = Type.Object(
+  {
+    name: Text(256, 1),
+    role: Type.Union([Type.Literal('csp'), Type.Literal('reseller')]),
+    resellerId: Type.Optional(Nullable(Type.String())),
+    scopes: Type.Array(Type.String(), { minItems: 1, maxItems: 64 }),
+  },
+  { additionalProperties: false },
+)
+export const ClientDto = Type.Object(
+  {
+    id: Type.String(),
+    clientId: Type.String(),
+    name: Type.String(),
+    role: Type.String(),
+    resellerId: Nullable(Type.String()),
+    scopes: Type.Array(Type.String()),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+  },
+  { additionalProperties: false },
+)
+export const ClientCreatedDto = Type.Object(
+  {
+    ...ClientDto.properties,
+    clientSecret: Type.String({ description: 'Shown only in this response; store it now.' }),
+  },
+  { additionalProperties: false },
+)
+
+// Event logs (audit)
+export const ChangeDto = Type.Object(
+  { propertyName: Type.String(), oldValue: Type.Unknown(), newValue: Type.Unknown() },
+  { additionalProperties: false },
+)
+export const EventLogDto = Type.Object(
+  {
+    id: Type.String(),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+    resource: Type.String(),
+    resourceId: Type.String(),
+    action: Type.String(),
+    resellerId: Nullable(Type.String()),
+    actorType: Type.String(),
+    actorId: Type.String(),
+    correlationId: Type.String(),
+    changes: Type.Array(ChangeDto),
+    ipAddress: Nullable(Type.String()),
+    userAgent: Nullable(Type.String()),
+  },
+  { additionalProperties: false },
+)

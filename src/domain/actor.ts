@@ -1,0 +1,36 @@
+// Who acts, for which tenant, and the request facts every audit event records.
+
+export type PrincipalRole = 'csp' | 'reseller' | 'platform'
+
+export interface Principal {
+  /** What the audit log calls the actor: an API client, the platform operator, or the system itself. */
+  type: 'client' | 'platform' | 'system'
+  /** The API client's id (its row id), the platform client id, or `system`. */
+  id: string
+  role: PrincipalRole
+  tenantId: string | null
+  resellerId: string | null
+  scopes: ReadonlySet<string>
+}
+
+export interface Actor extends Principal {
+  correlationId: string
+  ipAddress: string | null
+  userAgent: string | null
+}
+
+export const SYSTEM_ACTOR_ID = 'system'
+
+export function systemActor(tenantId: string | null, correlationId: string): Actor {
+  return {
+    type: 'system',
+    id: SYSTEM_ACTOR_ID,
+    role: 'csp',
+    tenantId,
+    resellerId: null,
+    scopes: new Set(),
+    correlationId,
+    ipAddress: null,
+    userAgent: null,
+  }
+}

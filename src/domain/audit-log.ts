@@ -1,0 +1,73 @@
+// Reading the audit log: a tenant's events, newest first; a reseller sees only its own.
+import type { Queryable } from '../db/connection.ts'
+import type { Actor } from './actor.ts'
+import type { AuditEvent, Change } from './audit.ts'
+import { type FieldSpec, filterConditions, type ListQuery, orderBy } from './list.ts'
+import { tenantOf } from './reach.ts'
+
+export const AUDIT_FIELDS: Record<string, FieldSpec> = {
+  id: { column: 'id', kind: 'id' },
+  correlationId: { column: 'correlation_id', kind: 'text', isSortable: false },
+  resourceId: { column: 'resource_id', kind: 'text', isSortable: false },
+  resource: { column: 'resource', kind: 'text' },
+  action: { column: 'action', kind: 'text' },
+  resellerId: { column: 'reseller_id', kind: 'id', isSortable: false },
+  actorId: { column: 'actor_id', kind: 'text', isSortable: false },
+  actorType: { column: 'actor_type', kind: 'text', isSortable: false },
+  createdAt: { column: 'occurred_at', kind: 'date' },
+}
+
+interface AuditRow {
+  id: string
+  occurred_at: Date
+  correlation_id: string
+  action: string
+  resource: string
+  resource_id: string
+  reseller_id: string | null
+  actor_type: string
+  actor_id: string
+  changes: Change[] | string
+  ip_address: string | null
+  user_agent: string | null
+}
+
+const toEvent = (row: AuditRow): AuditEvent => ({
+  id: row.id,
+  occurredAt: new Date(row.occurred_at),
+  correlationId: row.correlation_id,
+  action: row.action,
+  resource: row.resource,
+  resourceId: row.resource_id,
+  resellerId: row.reseller_id,
+  actor: { type: row.actor_type, id: row.actor_id },
+  changes: typeof row.changes === 'string' ? (JSON.parse(row.changes) as Change[]) : row.changes,
+  ipAddress: row.ip_address,
+  userAgent: row.user_agent,
+})
+
+export async function listAuditEvents(
+  tx: Queryable,
+  actor: Actor,
+  query: ListQuery,
+): Promise<{ items: AuditEvent[]; total: number }> {
+  const params: unknown[] = [tenantOf(actor)]
+  const conditions = ['tenant_id = $1']
+  if (actor.role === 'reseller') {
+    params.push(actor.resellerId)
+    conditions.push(`reseller_id = $${params.length}`)
+  }
+  conditions.push(...filterConditions(AUDIT_FIELDS, query.filters, params))
+  const where = conditions.join(' AND ')
+  const order = orderBy(AUDIT_FIELDS, query.sort, [{ field: 'createdAt', isDescending: true }], 'id')
+  const [{ rows }, count] = await Promise.all([
+    tx.query<AuditRow>(
+      `SELECT id, occurred_at, correlation_id, action, resource, resource_id, reseller_id, actor_type, actor_id,
+         changes, ip_address, user_agent
+       FROM audit_events WHERE ${where} ORDER BY ${order} LIMIT ${query.limit} OFFSET ${query.offset}`,
+      params,
+    ),
+    tx.query<{ total: number }>(`SELECT count(*)::int AS total FROM audit_events WHERE ${where}`, params),
+  ])
+  return { items: rows.map(toEvent), total: count.rows[0]?.total ?? 0 }
+}

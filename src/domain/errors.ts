@@ -1,0 +1,64 @@
+// Typed domain errors. Each dialect renders a kind with its own status table and body shape.
+
+export type ErrorKind = 'Invalid' | 'NotFound' | 'Conflict' | 'Forbidden' | 'Unauthorized' | 'LimitReached'
+
+export class DomainError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    /** A stable machine code (`DUPLICATE_FIELD_VALUE`, `NOT_FOUND` …). */
+    readonly code: string,
+    /** The domain field at fault, for Invalid and field conflicts. */
+    readonly field?: string,
+  ) {
+    super(message)
+    this.name = 'DomainError'
+  }
+}
+
+export const invalid = (field: string, message: string, code = 'INVALID_FIELD_VALUE') =>
+  new DomainError('Invalid', message, code, field)
+
+export const notFound = (resource: string) =>
+  new DomainError('NotFound', `${resource} not found.`, 'NOT_FOUND')
+
+export const conflict = (code: string, message: string, field?: string) =>
+  new DomainError('Conflict', message, code, field)
+
+export const forbidden = (message = 'You are not allowed to perform this action.') =>
+  new DomainError('Forbidden', message, 'FORBIDDEN')
+
+export const unauthorized = (message = 'A valid bearer token is required.') =>
+  new DomainError('Unauthorized', message, 'UNAUTHORIZED')
+
+export const limitReached = (message: string, code = 'LIMIT_REACHED') =>
+  new DomainError('LimitReached', message, code)
+
+export const isDomainError = (error: unknown): error is DomainError => error instanceof DomainError
+
+interface PgError {
+  code?: string
+  constraint?: string
+}
+
+/** Database errors mapped once, by SQLSTATE and constraint name — never by message text. */
+export function fromDatabaseError(error: unknown): DomainError | null {
+  const { code, constraint } = (error ?? {}) as PgError
+  if (code === '23505') {
+    switch (constraint) {
+      case 'users_tenant_email_key':
+        return conflict('DUPLICATE_FIELD_VALUE', 'A user with this email already exists.', 'email')
+      case 'users_pkey':
+        return conflict('DUPLICATE_FIELD_VALUE', 'A user with this id already exists.', 'id')
+      case 'roles_tenant_id_name_key':
+        return conflict('DUPLICATE_FIELD_VALUE', 'A role with this name already exists.', 'name')
+      case 'tenants_domain_key':
+        return conflict('DUPLICATE_FIELD_VALUE', 'A tenant with this domain already exists.', 'domain')
+      case 'api_clients_client_id_key':
+        return conflict('DUPLICATE_FIELD_VALUE', 'A client with this id already exists.', 'clientId')
+      default:
+        return conflict('DUPLICATE_FIELD_VALUE', 'The value already exists.')
+    }
+  }
+  return null
+}

@@ -1,0 +1,323 @@
+// Organizations: a reseller's customers, which users may belong to.
+import type { Queryable } from '../db/connection.ts'
+import type { Actor } from './actor.ts'
+import { diff, recordAudit } from './audit.ts'
+import { conflict, limitReached, notFound } from './errors.ts'
+import { isUuid, newId } from './ids.ts'
+import { recordOutbox } from './outbox.ts'
+import { assertResellerReach, type PageRequest } from './reach.ts'
+import { definedOnly, type Patch } from './resellers.ts'
+
+export interface Address {
+  addressLine1: string | null
+  addressLine2: string | null
+  city: string | null
+  state: string | null
+  country: string | null
+  postalCode: string | null
+}
+
+export interface Organization {
+  id: string
+  tenantId: string
+  resellerId: string
+  name: string
+  email: string
+  description: string | null
+  allowedUsers: number
+  address: Address
+  createdAt: Date
+  updatedAt: Date
+}
+
+export interface OrganizationInput {
+  name: string
+  email: string
+  description: string | null
+  allowedUsers: number
+  address: Partial<Address>
+}
+
+export interface OrganizationRow {
+  id: string
+  tenant_id: string
+  reseller_id: string
+  name: string
+  email: string
+  description: string | null
+  allowed_users: number
+  address_line1: string | null
+  address_line2: string | null
+  city: string | null
+  state: string | null
+  country: string | null
+  postal_code: string | null
+  created_at: Date
+  updated_at: Date
+}
+
+export const ORGANIZATION_COLUMNS = [
+  'id',
+  'tenant_id',
+  'reseller_id',
+  'name',
+  'email',
+  'description',
+  'allowed_users',
+  'address_line1',
+  'address_line2',
+  'city',
+  'state',
+  'country',
+  'postal_code',
+  'created_at',
+  'updated_at',
+] as const
+const COLUMNS = ORGANIZATION_COLUMNS.join(', ')
+
+const AUDITED = [
+  'name',
+  'email',
+  'description',
+  'allowedUsers',
+  'addressLine1',
+  'addressLine2',
+  'city',
+  'state',
+  'country',
+  'postalCode',
+] as const
+
+export const EMPTY_ADDRESS: Address = {
+  addressLine1: null,
+  addressLine2: null,
+  city: null,
+  state: null,
+  country: null,
+  postalCode: null,
+}
+
+export function toOrganization(row: OrganizationRow): Organization {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    resellerId: row.reseller_id,
+    name: row.name,
+    email: row.email,
+    description: row.description,
+    allowedUsers: row.allowed_users,
+    address: {
+      addressLine1: row.address_line1,
+      addressLine2: row.address_line2,
+      city: row.city,
+      state: row.state,
+      country: row.country,
+      postalCode: row.postal_code,
+    },
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+  }
+}
+
+const flat = (org: Organization | null): Record<string, unknown> | null =>
+  org ? { ...org, ...org.address } : null
+
+export async function createOrganization(
+  tx: Queryable,
+  actor: Actor,
+  resellerId: string,
+  input: OrganizationInput,
+): Promise<Organization> {
+  const tenantId = assertResellerReach(actor, resellerId)
+  // Check and take a slot under the reseller's row lock: concurrent creates cannot overshoot.
+  const slot = await tx.query(
+    `UPDATE resellers SET organization_count = organization_count + 1
+     WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL
+       AND (allowed_organizations = -1 OR organization_count < allowed_organizations)
+     RETURNING id`,
+    [tenantId, resellerId],
+  )
+  if (slot.rowCount === 0) {
+    await assertResellerExists(tx, tenantId, resellerId)
+    throw limitReached(
+      'The reseller has reached its allowed number of organizations.',
+      'ORGANIZATION_LIMIT_REACHED',
+    )
+  }
+  const address = { ...EMPTY_ADDRESS, ...definedOnly(input.address) }
+  const { rows } = await tx.query<OrganizationRow>(
+    `INSERT INTO organizations (id, tenant_id, reseller_id, name, email, description, allowed_users,
+       address_line1, address_line2, city, state, country, postal_code, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now(), now()) RETURNING ${COLUMNS}`,
+    [
+      newId(),
+      tenantId,
+      resellerId,
+      input.name,
+      input.email,
+      input.description,
+      input.allowedUsers,
+      address.addressLine1,
+      address.addressLine2,
+      address.city,
+      address.state,
+      address.country,
+      address.postalCode,
+    ],
+  )
+  const organization = toOrganization(rows[0] as OrganizationRow)
+  await recordChange(tx, actor, 'created', null, organization)
+  return organization
+}
+
+export async function getOrganization(
+  tx: Queryable,
+  actor: Actor,
+  resellerId: string,
+  id: string,
+): Promise<Organization> {
+  const tenantId = assertResellerReach(actor, resellerId)
+  const row = await findOrganizationRow(tx, tenantId, resellerId, id, false)
+  if (!row) throw notFound('Organization')
+  return toOrganization(row)
+}
+
+export async function listOrganizations(
+  tx: Queryable,
+  actor: Actor,
+  resellerId: string,
+  page: PageRequest,
+): Promise<{ items: Organization[]; total: number }> {
+  const tenantId = assertResellerReach(actor, resellerId)
+  await assertResellerExists(tx, tenantId, resellerId)
+  const where = 'tenant_id = $1 AND reseller_id = $2 AND deleted_at IS NULL'
+  const [{ rows }, count] = await Promise.all([
+    tx.query<OrganizationRow>(
+      `SELECT ${COLUMNS} FROM organizations WHERE ${where} ORDER BY created_at, id
+       LIMIT ${page.limit} OFFSET ${page.offset}`,
+      [tenantId, resellerId],
+    ),
+    tx.query<{ total: number }>(`SELECT count(*)::int AS total FROM organizations WHERE ${where}`, [
+      tenantId,
+      resellerId,
+    ]),
+  ])
+  return { items: rows.map(toOrganization), total: count.rows[0]?.total ?? 0 }
+}
+
+export async function updateOrganization(
+  tx: Queryable,
+  actor: Actor,
+  resellerId: string,
+  id: string,
+  patch: Patch<OrganizationInput>,
+): Promise<Organization> {
+  const tenantId = assertResellerReach(actor, resellerId)
+  const row = await findOrganizationRow(tx, tenantId, resellerId, id, true)
+  if (!row) throw notFound('Organization')
+  const before = toOrganization(row)
+  const { address, ...rest } = definedOnly(patch)
+  const after: Organization = {
+    ...before,
+    ...rest,
+    address: { ...before.address, ...definedOnly(address ?? {}) },
+  }
+  if (diff(flat(before), flat(after), AUDITED).length === 0) return before
+  const updated = await tx.query<OrganizationRow>(
+    `UPDATE organizations SET name = $3, email = $4, description = $5, allowed_users = $6,
+       address_line1 = $7, address_line2 = $8, city = $9, state = $10, country = $11, postal_code = $12,
+       updated_at = now()
+     WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+    [
+      tenantId,
+      id,
+      after.name,
+      after.email,
+      after.description,
+      after.allowedUsers,
+      after.address.addressLine1,
+      after.address.addressLine2,
+      after.address.city,
+      after.address.state,
+      after.address.country,
+      after.address.postalCode,
+    ],
+  )
+  const organization = toOrganization(updated.rows[0] as OrganizationRow)
+  await recordChange(tx, actor, 'updated', before, organization)
+  return organization
+}
+
+export async function deleteOrganization(
+  tx: Queryable,
+  actor: Actor,
+  resellerId: string,
+  id: string,
+): Promise<void> {
+  const tenantId = assertResellerReach(actor, resellerId)
+  const row = await findOrganizationRow(tx, tenantId, resellerId, id, true)
+  if (!row) throw notFound('Organization')
+  const counts = await tx.query<{ user_count: number }>(
+    'SELECT user_count FROM organizations WHERE id = $1',
+    [id],
+  )
+  if ((counts.rows[0]?.user_count ?? 0) > 0)
+    throw conflict('RESOURCE_IN_USE', 'The organization still has users; delete or move them first.')
+  await tx.query('UPDATE organizations SET deleted_at = now(), updated_at = now() WHERE id = $1', [id])
+  await tx.query('UPDATE resellers SET organization_count = organization_count - 1 WHERE id = $1', [
+    resellerId,
+  ])
+  await recordChange(tx, actor, 'deleted', toOrganization(row), null)
+}
+
+export async function findOrganizationRow(
+  tx: Queryable,
+  tenantId: string,
+  resellerId: string,
+  id: string,
+  lock: boolean,
+): Promise<OrganizationRow | undefined> {
+  if (!isUuid(id)) return undefined
+  const { rows } = await tx.query<OrganizationRow>(
+    `SELECT ${COLUMNS} FROM organizations
+     WHERE tenant_id = $1 AND reseller_id = $2 AND id = $3 AND deleted_at IS NULL${lock ? ' FOR UPDATE' : ''}`,
+    [tenantId, resellerId, id],
+  )
+  return rows[0]
+}
+
+export async function assertResellerExists(
+  tx: Queryable,
+  tenantId: string,
+  resellerId: string,
+): Promise<void> {
+  const { rows } = await tx.query(
+    'SELECT 1 FROM resellers WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL',
+    [tenantId, resellerId],
+  )
+  if (rows.length === 0) throw notFound('Reseller')
+}
+
+async function recordChange(
+  tx: Queryable,
+  actor: Actor,
+  verb: 'created' | 'updated' | 'deleted',
+  before: Organization | null,
+  after: Organization | null,
+): Promise<void> {
+  const subject = (after ?? before) as Organization
+  await recordAudit(tx, actor, {
+    action: `reseller.organization.${verb}`,
+    resource: 'reseller.organization',
+    resourceId: subject.id,
+    resellerId: subject.resellerId,
+    changes: diff(flat(before), flat(after), AUDITED),
+  })
+  await recordOutbox(tx, {
+    tenantId: subject.tenantId,
+    event: `reseller.organization.${verb}`,
+    resellerId: subject.resellerId,
+    resourceId: subject.id,
+    data: subject,
+  })
+}

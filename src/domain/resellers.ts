@@ -1,0 +1,205 @@
+// Resellers: the accounts that sell to organizations and own users.
+import type { Queryable } from '../db/connection.ts'
+import type { Actor } from './actor.ts'
+import { diff, recordAudit } from './audit.ts'
+import { conflict, notFound } from './errors.ts'
+import { isUuid, newId } from './ids.ts'
+import { recordOutbox } from './outbox.ts'
+import { assertCsp, assertResellerReach, type PageRequest, tenantOf } from './reach.ts'
+
+export interface Reseller {
+  id: string
+  tenantId: string
+  name: string
+  email: string
+  description: string | null
+  allowedUsers: number
+  allowedOrganizations: number
+  createdAt: Date
+  updatedAt: Date
+}
+
+/** A partial update: an absent or undefined field stays as it is. */
+export type Patch<T> = { [K in keyof T]?: T[K] | undefined }
+
+export interface ResellerInput {
+  name: string
+  email: string
+  description: string | null
+  allowedUsers: number
+  allowedOrganizations: number
+}
+
+const AUDITED = ['name', 'email', 'description', 'allowedUsers', 'allowedOrganizations'] as const
+
+interface ResellerRow {
+  id: string
+  tenant_id: string
+  name: string
+  email: string
+  description: string | null
+  allowed_users: number
+  allowed_organizations: number
+  created_at: Date
+  updated_at: Date
+}
+
+const COLUMNS =
+  'id, tenant_id, name, email, description, allowed_users, allowed_organizations, created_at, updated_at'
+
+function toReseller(row: ResellerRow): Reseller {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    name: row.name,
+    email: row.email,
+    description: row.description,
+    allowedUsers: row.allowed_users,
+    allowedOrganizations: row.allowed_organizations,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+  }
+}
+
+export async function createReseller(tx: Queryable, actor: Actor, input: ResellerInput): Promise<Reseller> {
+  const tenantId = assertCsp(actor)
+  const { rows } = await tx.query<ResellerRow>(
+    `INSERT INTO resellers (id, tenant_id, name, email, description, allowed_users, allowed_organizations,
+       created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, now(), now()) RETURNING ${COLUMNS}`,
+    [
+      newId(),
+      tenantId,
+      input.name,
+      input.email,
+      input.description,
+      input.allowedUsers,
+      input.allowedOrganizations,
+    ],
+  )
+  const reseller = toReseller(rows[0] as ResellerRow)
+  await recordChange(tx, actor, 'created', null, reseller)
+  return reseller
+}
+
+export async function getReseller(tx: Queryable, actor: Actor, id: string): Promise<Reseller> {
+  const tenantId = assertResellerReach(actor, id)
+  const { rows } = await tx.query<ResellerRow>(
+    `SELECT ${COLUMNS} FROM resellers WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL`,
+    [tenantId, id],
+  )
+  if (!rows[0]) throw notFound('Reseller')
+  return toReseller(rows[0])
+}
+
+export async function listResellers(
+  tx: Queryable,
+  actor: Actor,
+  page: PageRequest,
+): Promise<{ items: Reseller[]; total: number }> {
+  const tenantId = tenantOf(actor)
+  // A reseller token sees exactly its own reseller.
+  const own = actor.role === 'reseller' ? actor.resellerId : null
+  const where = `tenant_id = $1 AND deleted_at IS NULL${own ? ' AND id = $2' : ''}`
+  const params: unknown[] = own ? [tenantId, own] : [tenantId]
+  const [{ rows }, count] = await Promise.all([
+    tx.query<ResellerRow>(
+      `SELECT ${COLUMNS} FROM resellers WHERE ${where} ORDER BY created_at, id
+       LIMIT ${page.limit} OFFSET ${page.offset}`,
+      params,
+    ),
+    tx.query<{ total: number }>(`SELECT count(*)::int AS total FROM resellers WHERE ${where}`, params),
+  ])
+  return { items: rows.map(toReseller), total: count.rows[0]?.total ?? 0 }
+}
+
+export async function updateReseller(
+  tx: Queryable,
+  actor: Actor,
+  id: string,
+  patch: Patch<ResellerInput>,
+): Promise<Reseller> {
+  const tenantId = assertCsp(actor)
+  if (!isUuid(id)) throw notFound('Reseller')
+  const { rows } = await tx.query<ResellerRow>(
+    `SELECT ${COLUMNS} FROM resellers WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE`,
+    [tenantId, id],
+  )
+  if (!rows[0]) throw notFound('Reseller')
+  const before = toReseller(rows[0])
+  const after: Reseller = { ...before, ...definedOnly(patch) }
+  const changes = diff(
+    before as unknown as Record<string, unknown>,
+    after as unknown as Record<string, unknown>,
+    AUDITED,
+  )
+  if (changes.length === 0) return before
+  const updated = await tx.query<ResellerRow>(
+    `UPDATE resellers SET name = $3, email = $4, description = $5, allowed_users = $6,
+       allowed_organizations = $7, updated_at = now()
+     WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+    [
+      tenantId,
+      id,
+      after.name,
+      after.email,
+      after.description,
+      after.allowedUsers,
+      after.allowedOrganizations,
+    ],
+  )
+  const reseller = toReseller(updated.rows[0] as ResellerRow)
+  await recordChange(tx, actor, 'updated', before, reseller)
+  return reseller
+}
+
+export async function deleteReseller(tx: Queryable, actor: Actor, id: string): Promise<void> {
+  const tenantId = assertCsp(actor)
+  if (!isUuid(id)) throw notFound('Reseller')
+  const { rows } = await tx.query<ResellerRow & { user_count: number; organization_count: number }>(
+    `SELECT ${COLUMNS}, user_count, organization_count FROM resellers
+     WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE`,
+    [tenantId, id],
+  )
+  const row = rows[0]
+  if (!row) throw notFound('Reseller')
+  if (row.user_count > 0 || row.organization_count > 0)
+    throw conflict('RESOURCE_IN_USE', 'The reseller still has users or organizations; delete them first.')
+  await tx.query('UPDATE resellers SET deleted_at = now(), updated_at = now() WHERE id = $1', [id])
+  await recordChange(tx, actor, 'deleted', toReseller(row), null)
+}
+
+async function recordChange(
+  tx: Queryable,
+  actor: Actor,
+  verb: 'created' | 'updated' | 'deleted',
+  before: Reseller | null,
+  after: Reseller | null,
+): Promise<void> {
+  const subject = (after ?? before) as Reseller
+  await recordAudit(tx, actor, {
+    action: `reseller.${verb}`,
+    resource: 'reseller',
+    resourceId: subject.id,
+    resellerId: subject.id,
+    changes: diff(
+      before as unknown as Record<string, unknown> | null,
+      after as unknown as Record<string, unknown> | null,
+      AUDITED,
+    ),
+  })
+  await recordOutbox(tx, {
+    tenantId: subject.tenantId,
+    event: `reseller.${verb}`,
+    resellerId: subject.id,
+    resourceId: subject.id,
+    data: subject,
+  })
+}
+
+/** Drops keys whose value is undefined, so a patch never erases a field it did not name. */
+export function definedOnly<T extends object>(patch: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>
+  }
+}

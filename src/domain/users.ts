@@ -1,0 +1,291 @@
+// Users: people under a reseller, optionally in one of its organizations. The seed operation lives here.
+import { hashPassword } from '../auth/passwords.ts'
+import type { Db, Queryable } from '../db/connection.ts'
+import type { Actor } from './actor.ts'
+import { diff, recordAudit } from './audit.ts'
+import { invalid, limitReached, notFound } from './errors.ts'
+import { isUuid, newId } from './ids.ts'
+import {
+  assertResellerExists,
+  ORGANIZATION_COLUMNS,
+  type Organization,
+  type OrganizationRow,
+  toOrganization,
+} from './organizations.ts'
+import { recordOutbox } from './outbox.ts'
+import { assertResellerReach } from './reach.ts'
+import { DEFAULT_ROLE } from './roles.ts'
+
+export interface UserGroup {
+  id: string
+  name: string
+}
+
+export interface User {
+  id: string
+  tenantId: string
+  resellerId: string
+  organizationId: string | null
+  organization: Organization | null
+  firstName: string
+  lastName: string
+  email: string
+  role: string
+  company: string | null
+  allowCustomerPortalAccess: boolean
+  twoFactorEnabled: boolean
+  googleSsoEnabled: boolean
+  lastLoginAt: Date | null
+  groups: UserGroup[]
+  createdAt: Date
+  updatedAt: Date
+}
+
+export interface CreateUserInput {
+  /** A client-chosen id (the v1 contract allows one); a new UUIDv7 otherwise. */
+  id?: string | undefined
+  organizationId: string | null
+  firstName: string
+  lastName: string
+  email: string
+  /** A role name of the tenant; the default role when null. */
+  role: string | null
+  company: string | null
+  allowCustomerPortalAccess: boolean
+  /** An argon2id hash computed before the transaction opens (see auth/passwords); null: no password yet. */
+  passwordHash: string | null
+  groupIds: string[]
+}
+
+const AUDITED = [
+  'firstName',
+  'lastName',
+  'email',
+  'role',
+  'company',
+  'organizationId',
+  'allowCustomerPortalAccess',
+  'groupIds',
+] as const
+
+interface UserRow {
+  id: string
+  tenant_id: string
+  reseller_id: string
+  organization_id: string | null
+  first_name: string
+  last_name: string
+  email: string
+  role: string
+  company: string | null
+  allow_customer_portal_access: boolean
+  two_factor_enabled: boolean
+  google_sso_enabled: boolean
+  last_login_at: Date | null
+  created_at: Date
+  updated_at: Date
+}
+
+type JoinedRow = UserRow & { groups: UserGroup[] | string } & Record<string, unknown>
+
+const USER_COLUMNS = `u.id, u.tenant_id, u.reseller_id, u.organization_id, u.first_name, u.last_name, u.email,
+  u.role, u.company, u.allow_customer_portal_access, u.two_factor_enabled, u.google_sso_enabled,
+  u.last_login_at, u.created_at, u.updated_at`
+const ORG_COLUMNS = ORGANIZATION_COLUMNS.map((c) => `o.${c} AS org_${c}`).join(', ')
+const GROUPS = `COALESCE((SELECT json_agg(json_build_object('id', g.id, 'name', g.name) ORDER BY g.name)
+  FROM user_groups ug JOIN groups g ON g.id = ug.group_id WHERE ug.user_id = u.id), '[]'::json) AS groups`
+
+function toUser(row: UserRow, organization: Organization | null, groups: UserGroup[]): User {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    resellerId: row.reseller_id,
+    organizationId: row.organization_id,
+    organization,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    email: row.email,
+    role: row.role,
+    company: row.company,
+    allowCustomerPortalAccess: row.allow_customer_portal_access,
+    twoFactorEnabled: row.two_factor_enabled,
+    googleSsoEnabled: row.google_sso_enabled,
+    lastLoginAt: row.last_login_at ? new Date(row.last_login_at) : null,
+    groups,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+  }
+}
+
+function fromJoinedRow(row: JoinedRow): User {
+  let organization: Organization | null = null
+  if (row.org_id) {
+    const orgRow = Object.fromEntries(
+      ORGANIZATION_COLUMNS.map((c) => [c, row[`org_${c}`]]),
+    ) as unknown as OrganizationRow
+    organization = toOrganization(orgRow)
+  }
+  const groups = typeof row.groups === 'string' ? (JSON.parse(row.groups) as UserGroup[]) : row.groups
+  return toUser(row, organization, groups)
+}
+
+const auditView = (user: User | null): Record<string, unknown> | null =>
+  user ? { ...user, groupIds: user.groups.map((g) => g.id).sort() } : null
+
+export async function createUser(
+  tx: Queryable,
+  actor: Actor,
+  resellerId: string,
+  input: CreateUserInput,
+): Promise<User> {
+  const tenantId = assertResellerReach(actor, resellerId)
+  if (input.id !== undefined && !isUuid(input.id)) throw invalid('id', 'id must be a UUID.')
+  const role = input.role ?? DEFAULT_ROLE
+  const roleRow = await tx.query('SELECT 1 FROM roles WHERE tenant_id = $1 AND name = $2', [tenantId, role])
+  if (roleRow.rows.length === 0) throw invalid('role', `role "${role}" is not a role of this tenant.`)
+  const groups = await resolveGroups(tx, tenantId, input.groupIds)
+
+  // Take a slot of the reseller's allowedUsers under its row lock (then the organization's, always in
+  // that order): concurrent creates racing for the last slot cannot both win.
+  const slot = await tx.query(
+    `UPDATE resellers SET user_count = user_count + 1
+     WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL
+       AND (allowed_users = -1 OR user_count < allowed_users)
+     RETURNING id`,
+    [tenantId, resellerId],
+  )
+  if (slot.rowCount === 0) {
+    await assertResellerExists(tx, tenantId, resellerId)
+    throw limitReached('The reseller has reached its allowed number of users.', 'USER_LIMIT_REACHED')
+  }
+  const organization = input.organizationId
+    ? await takeOrganizationSlot(tx, tenantId, resellerId, input.organizationId)
+    : null
+
+  const { rows } = await tx.query<UserRow>(
+    `INSERT INTO users (id, tenant_id, reseller_id, organization_id, first_name, last_name, email, role,
+       company, allow_customer_portal_access, password_hash, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now(), now())
+     RETURNING ${USER_COLUMNS.replaceAll('u.', '')}`,
+    [
+      input.id ?? newId(),
+      tenantId,
+      resellerId,
+      organization?.id ?? null,
+      input.firstName,
+      input.lastName,
+      input.email,
+      role,
+      input.company,
+      input.allowCustomerPortalAccess,
+      input.passwordHash,
+    ],
+  )
+  const row = rows[0] as UserRow
+  if (groups.length > 0) {
+    await tx.query(
+      `INSERT INTO user_groups (tenant_id, user_id, group_id) SELECT $1, $2, unnest($3::uuid[])`,
+      [tenantId, row.id, groups.map((g) => g.id)],
+    )
+  }
+  const user = toUser(row, organization, groups)
+  await recordChange(tx, actor, 'created', null, user)
+  return user
+}
+
+/**
+ * Creates a user with a password: the reach check first (cheap), then the argon2id hash on the thread
+ * pool, before the transaction opens, so no row lock is held while hashing.
+ */
+export async function createUserWithPassword(
+  db: Db,
+  actor: Actor,
+  resellerId: string,
+  input: Omit<CreateUserInput, 'passwordHash'> & { password: string | null },
+): Promise<User> {
+  assertResellerReach(actor, resellerId)
+  const { password, ...rest } = input
+  const passwordHash = password === null ? null : await hashPassword(password)
+  return db.transaction((tx) => createUser(tx, actor, resellerId, { ...rest, passwordHash }))
+}
+
+export async function getUser(tx: Queryable, actor: Actor, resellerId: string, id: string): Promise<User> {
+  const tenantId = assertResellerReach(actor, resellerId)
+  if (!isUuid(id)) throw notFound('User')
+  const { rows } = await tx.query<JoinedRow>(
+    `SELECT ${USER_COLUMNS}, ${ORG_COLUMNS}, ${GROUPS}
+     FROM users u LEFT JOIN organizations o ON o.id = u.organization_id
+     WHERE u.tenant_id = $1 AND u.reseller_id = $2 AND u.id = $3 AND u.deleted_at IS NULL`,
+    [tenantId, resellerId, id],
+  )
+  if (!rows[0]) throw notFound('User')
+  return fromJoinedRow(rows[0])
+}
+
+async function resolveGroups(tx: Queryable, tenantId: string, groupIds: string[]): Promise<UserGroup[]> {
+  if (groupIds.length === 0) return []
+  groupIds.forEach((id, index) => {
+    if (!isUuid(id)) throw invalid(`groupIds[${index}]`, 'The group id must be a UUID.')
+  })
+  const { rows } = await tx.query<UserGroup>(
+    'SELECT id, name FROM groups WHERE tenant_id = $1 AND id = ANY($2::uuid[])',
+    [tenantId, groupIds],
+  )
+  const found = new Map(rows.map((g) => [g.id, g]))
+  const groups: UserGroup[] = []
+  groupIds.forEach((id, index) => {
+    const group = found.get(id.toLowerCase())
+    if (!group) throw invalid(`groupIds[${index}]`, `The group "${id}" does not exist.`)
+    if (!groups.some((g) => g.id === group.id)) groups.push(group)
+  })
+  return groups.sort((a, b) => a.name.localeCompare(b.name))
+}
+
+async function takeOrganizationSlot(
+  tx: Queryable,
+  tenantId: string,
+  resellerId: string,
+  organizationId: string,
+): Promise<Organization> {
+  const notOfReseller = () =>
+    invalid('organizationId', 'organizationId must name an organization of this reseller.')
+  if (!isUuid(organizationId)) throw notOfReseller()
+  const { rows } = await tx.query<OrganizationRow>(
+    `UPDATE organizations SET user_count = user_count + 1
+     WHERE tenant_id = $1 AND reseller_id = $2 AND id = $3 AND deleted_at IS NULL
+       AND (allowed_users = -1 OR user_count < allowed_users)
+     RETURNING ${ORGANIZATION_COLUMNS.join(', ')}`,
+    [tenantId, resellerId, organizationId],
+  )
+  if (rows[0]) return toOrganization(rows[0])
+  const exists = await tx.query(
+    'SELECT 1 FROM organizations WHERE tenant_id = $1 AND reseller_id = $2 AND id = $3 AND deleted_at IS NULL',
+    [tenantId, resellerId, organizationId],
+  )
+  if (exists.rows.length === 0) throw notOfReseller()
+  throw limitReached('The organization has reached its allowed number of users.', 'USER_LIMIT_REACHED')
+}
+
+async function recordChange(
+  tx: Queryable,
+  actor: Actor,
+  verb: 'created' | 'updated' | 'deleted',
+  before: User | null,
+  after: User | null,
+): Promise<void> {
+  const subject = (after ?? before) as User
+  await recordAudit(tx, actor, {
+    action: `reseller.user.${verb}`,
+    resource: 'reseller.user',
+    resourceId: subject.id,
+    resellerId: subject.resellerId,
+    changes: diff(auditView(before), auditView(after), AUDITED),
+  })
+  await recordOutbox(tx, {
+    tenantId: subject.tenantId,
+    event: `reseller.user.${verb}`,
+    resellerId: subject.resellerId,
+    resourceId: subject.id,
+    data: subject,
+  })
+}

@@ -1,0 +1,70 @@
+// Process entry: config → db → migrate → bootstrap → http → signals.
+import { buildApp } from './app.ts'
+import { type BootstrapResult, bootstrap } from './bootstrap.ts'
+import { type Config, ConfigError, loadConfig } from './config.ts'
+import { openDatabase } from './db/connection.ts'
+import { prepareServices } from './services.ts'
+
+function banner(config: Config, address: string, result: BootstrapResult): string {
+  const lines = [
+    '',
+    `  Reseller API is ready at ${address}`,
+    `  Docs:     ${address}/docs   (OpenAPI: ${address}/openapi.json)`,
+    `  Database: ${config.database.kind === 'postgres' ? 'PostgreSQL server' : config.database.kind === 'pglite-memory' ? 'embedded, in memory' : `embedded, in ${config.dataDir}`}`,
+  ]
+  if (result.credentials) {
+    const { clientId, clientSecret } = result.credentials
+    lines.push(
+      '',
+      `  Tenant ${result.tenantDomain}, csp client credentials${result.savedTo ? ` (saved in ${result.savedTo})` : ''}:`,
+      `    client_id:     ${clientId}`,
+      `    client_secret: ${clientSecret}`,
+      '',
+      '  Get a token and create a reseller:',
+      `    TOKEN=$(curl -s -u '${clientId}:${clientSecret}' -d grant_type=client_credentials ${address}/oauth/token | sed 's/.*"access_token":"\\([^"]*\\)".*/\\1/')`,
+      `    curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"name":"Acme","email":"ops@acme.example"}' ${address}/v3/resellers`,
+    )
+  } else if (result.tenantDomain) {
+    lines.push('', `  Tenant ${result.tenantDomain} has the client of BOOTSTRAP_CLIENT_ID.`)
+  }
+  return `${lines.join('\n')}\n`
+}
+
+async function main(): Promise<void> {
+  let config: Config
+  try {
+    config = loadConfig()
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Configuration error: ${error.message}\n`)
+      process.exit(78)
+    }
+    throw error
+  }
+  const db = await openDatabase(config.database, config.databasePoolSize)
+  const deps = await prepareServices(config, db)
+  const result = await bootstrap(db, config)
+  const app = await buildApp(deps)
+  const address = await app.listen({ port: config.port, host: config.host })
+  app.log.info({ address }, 'listening')
+  process.stdout.write(banner(config, config.publicUrl || address, result))
+
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    app.log.info({ signal }, 'shutting down')
+    const timer = setTimeout(() => process.exit(1), 10_000).unref()
+    await app.close()
+    await db.close()
+    clearTimeout(timer)
+    process.exit(0)
+  }
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+  process.on('SIGINT', () => void stop('SIGINT'))
+}
+
+main().catch((error) => {
+  process.stderr.write(`Failed to start: ${error instanceof Error ? error.stack : String(error)}\n`)
+  process.exit(1)
+})
