@@ -34,6 +34,14 @@ export const v1: FastifyPluginAsyncTypebox<AppDeps> = async (app, options) => {
     return domain
   }
 
+  // The roles a route enforces are also what its OpenAPI operation documents.
+  app.addHook('onRoute', (route) => {
+    const roles = route.config?.roles
+    if (!roles || !route.schema) return
+    const schema = route.schema as Record<string, unknown>
+    schema.security = [{ bearer: [] }]
+    schema['x-required-roles'] = roles
+  })
   app.setErrorHandler(v1ErrorHandler)
   app.setNotFoundHandler(async (request) => {
     throw notFound(`Route ${request.method} ${request.url.split('?')[0]}`)

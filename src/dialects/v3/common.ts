@@ -28,5 +28,3 @@ export const TOTAL_HEADERS = {
   'Pagination-Count': { type: 'integer', description: 'Total number of items matching the query.' },
   'X-Total-Count': { type: 'integer', description: 'Same as Pagination-Count.' },
 }
-
-export const scopeSecurity = (scope: string) => [{ bearer: [] }, { clientCredentials: [scope] }]

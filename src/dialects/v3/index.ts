@@ -25,6 +25,15 @@ export const v3: FastifyPluginAsyncTypebox<AppDeps> = async (app, options) => {
     tokens: options.tokens,
     principals: options.principals,
   }
+  // The scope a route enforces is also what its OpenAPI operation documents.
+  app.addHook('onRoute', (route) => {
+    const scope = route.config?.scope
+    if (!scope || !route.schema) return
+    const schema = route.schema as Record<string, unknown>
+    schema.security = [{ bearer: [] }]
+    schema['x-required-scope'] = scope
+    schema.description = `${schema.description ? `${schema.description} ` : ''}Requires the scope \`${scope}\`.`
+  })
   app.setErrorHandler(v3ErrorHandler)
   app.setNotFoundHandler(async (request) => {
     throw notFound(`Route ${request.method} ${request.url.split('?')[0]}`)

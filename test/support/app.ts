@@ -1,0 +1,176 @@
+// Starts the real app on a real port with a fresh database, and gives tests small helpers to call it.
+import { randomBytes } from 'node:crypto'
+import type { FastifyServerOptions } from 'fastify'
+import { buildApp } from '../../src/app.ts'
+import type { AppDeps } from '../../src/app-deps.ts'
+import { SCOPES } from '../../src/auth/scopes.ts'
+import { bootstrap } from '../../src/bootstrap.ts'
+import { loadConfig } from '../../src/config.ts'
+import { type Db, openDatabase } from '../../src/db/connection.ts'
+import { systemActor } from '../../src/domain/actor.ts'
+import { createClient } from '../../src/domain/clients.ts'
+import { newId } from '../../src/domain/ids.ts'
+import { createTenant } from '../../src/domain/tenants.ts'
+import { prepareServices } from '../../src/services.ts'
+import { createTestDatabase } from './database.ts'
+
+export const TENANT = 'portal.example.com'
+export const PLATFORM = { clientId: 'platform-operator', clientSecret: randomBytes(24).toString('hex') }
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read JSON bodies of many shapes and assert on them directly.
+export type Json = any
+
+export interface Response<T = unknown> {
+  status: number
+  headers: Headers
+  body: T
+  text: string
+}
+
+export interface RequestOptions {
+  token?: string | null
+  body?: unknown
+  headers?: Record<string, string>
+}
+
+export interface TestApp {
+  url: string
+  db: Db
+  deps: AppDeps
+  tenantId: string
+  /** A csp token with every scope, for the bootstrap tenant. */
+  cspToken: string
+  request<T = Json>(method: string, path: string, options?: RequestOptions): Promise<Response<T>>
+  /** A v1 request: X-Tenant of the bootstrap tenant unless given. */
+  v1<T = Json>(method: string, path: string, options?: RequestOptions): Promise<Response<T>>
+  /** A token for a new client of the given tenant (the bootstrap tenant by default). */
+  tokenFor(options: {
+    role?: 'csp' | 'reseller'
+    resellerId?: string
+    scopes?: string[]
+    tenantId?: string
+  }): Promise<string>
+  /** A second tenant with its own csp token. */
+  createTenant(domain: string): Promise<{ tenantId: string; token: string }>
+  createReseller(body?: Record<string, unknown>, token?: string): Promise<Json>
+  createOrganization(resellerId: string, body?: Record<string, unknown>, token?: string): Promise<Json>
+  count(table: string, where?: string, params?: unknown[]): Promise<number>
+  close(): Promise<void>
+}
+
+let sequence = 0
+export const unique = (prefix = 'u') => `${prefix}${Date.now().toString(36)}${(sequence++).toString(36)}`
+
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: { logger?: FastifyServerOptions['logger'] } = {},
+): Promise<TestApp> {
+  const database = await createTestDatabase()
+  const bootstrapSecret = randomBytes(24).toString('hex')
+  const config = {
+    ...loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: database.url,
+      BOOTSTRAP_TENANT_DOMAIN: TENANT,
+      BOOTSTRAP_CLIENT_ID: 'bootstrap-csp',
+      BOOTSTRAP_CLIENT_SECRET: bootstrapSecret,
+      PLATFORM_CLIENT_ID: PLATFORM.clientId,
+      PLATFORM_CLIENT_SECRET: PLATFORM.clientSecret,
+      LOG_LEVEL: 'silent',
+      ...env,
+    }),
+    database: database.target,
+  }
+  const db = await openDatabase(config.database, 5)
+  const deps = await prepareServices(config, db)
+  await bootstrap(db, config)
+  const app = await buildApp(deps, { logger: options.logger ?? false })
+  const address = await app.listen({ port: 0, host: '127.0.0.1' })
+  // The issuer must be the address the tokens are verified against; the app read it at build time.
+  const url = address
+
+  async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<Response<T>> {
+    const headers: Record<string, string> = { ...opts.headers }
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`
+    let body: string | undefined
+    if (opts.body !== undefined) {
+      body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body)
+      headers['content-type'] ??= 'application/json'
+    }
+    const response = await fetch(`${url}${path}`, { method, headers, body: body ?? null })
+    const text = await response.text()
+    let parsed: unknown = text
+    if ((response.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text)
+    return { status: response.status, headers: response.headers, body: parsed as T, text }
+  }
+
+  async function issue(clientId: string, clientSecret: string): Promise<string> {
+    const response = await request<{ access_token: string }>('POST', '/oauth/token', {
+      body: { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret },
+    })
+    if (response.status !== 200) throw new Error(`token: ${response.status} ${response.text}`)
+    return response.body.access_token
+  }
+
+  const tenantRow = await db.query<{ id: string }>('SELECT id FROM tenants WHERE domain = $1', [TENANT])
+  const tenantId = tenantRow.rows[0]?.id as string
+  const cspToken = await issue('bootstrap-csp', bootstrapSecret)
+
+  const testApp: TestApp = {
+    url,
+    db,
+    deps,
+    tenantId,
+    cspToken,
+    request,
+    v1: (method, path, opts = {}) =>
+      request(method, path, { ...opts, headers: { 'x-tenant': TENANT, ...opts.headers } }),
+    async tokenFor({ role = 'csp', resellerId, scopes = [...SCOPES], tenantId: tid = tenantId }) {
+      const { client, clientSecret } = await db.transaction((tx) =>
+        createClient(tx, systemActor(tid, newId()), {
+          name: unique('client'),
+          role,
+          resellerId: resellerId ?? null,
+          scopes,
+        }),
+      )
+      return issue(client.clientId, clientSecret)
+    },
+    async createTenant(domain) {
+      const tenant = await db.transaction((tx) =>
+        createTenant(tx, systemActor(null, newId()), { domain, name: domain }),
+      )
+      return { tenantId: tenant.id, token: await testApp.tokenFor({ tenantId: tenant.id }) }
+    },
+    async createReseller(body = {}, token = cspToken) {
+      const response = await request('POST', '/v3/resellers', {
+        token,
+        body: { name: unique('Reseller '), email: `${unique('r')}@example.com`, ...body },
+      })
+      if (response.status !== 201) throw new Error(`reseller: ${response.status} ${response.text}`)
+      return response.body
+    },
+    async createOrganization(resellerId, body = {}, token = cspToken) {
+      const response = await request('POST', `/v3/resellers/${resellerId}/organizations`, {
+        token,
+        body: { name: unique('Org '), email: `${unique('o')}@example.com`, ...body },
+      })
+      if (response.status !== 201) throw new Error(`organization: ${response.status} ${response.text}`)
+      return response.body
+    },
+    async count(table, where = 'true', params = []) {
+      const { rows } = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM ${table} WHERE ${where}`,
+        params,
+      )
+      return rows[0]?.n ?? 0
+    },
+    async close() {
+      await app.close()
+      await db.close()
+      await database.drop()
+    },
+  }
+  return testApp
+}
