@@ -2,9 +2,10 @@
 import type { Queryable } from '../db/connection.ts'
 import type { Actor } from './actor.ts'
 import { recordAudit } from './audit.ts'
-import { forbidden } from './errors.ts'
+import { forbidden, notFound } from './errors.ts'
 import { seedBuiltinGroups } from './groups.ts'
-import { newId } from './ids.ts'
+import { isUuid, newId } from './ids.ts'
+import type { PageRequest } from './reach.ts'
 import { seedBuiltinRoles } from './roles.ts'
 
 export interface Tenant {
@@ -91,4 +92,67 @@ export async function findTenantDomain(tx: Queryable, tenantId: string): Promise
     [tenantId],
   )
   return rows[0]?.domain ?? null
+}
+
+export async function getTenant(tx: Queryable, actor: Actor, id: string): Promise<Tenant> {
+  assertOperator(actor)
+  if (!isUuid(id)) throw notFound('Tenant')
+  const { rows } = await tx.query<TenantRow>(`SELECT ${COLUMNS} FROM tenants WHERE id = $1`, [id])
+  if (!rows[0]) throw notFound('Tenant')
+  return toTenant(rows[0])
+}
+
+export async function listTenants(
+  tx: Queryable,
+  actor: Actor,
+  page: PageRequest,
+): Promise<{ items: Tenant[]; total: number }> {
+  assertOperator(actor)
+  const [{ rows }, count] = await Promise.all([
+    tx.query<TenantRow>(
+      `SELECT ${COLUMNS} FROM tenants ORDER BY created_at, id LIMIT ${page.limit} OFFSET ${page.offset}`,
+    ),
+    tx.query<{ total: number }>('SELECT count(*)::int AS total FROM tenants'),
+  ])
+  return { items: rows.map(toTenant), total: count.rows[0]?.total ?? 0 }
+}
+
+/**
+ * Renames a tenant, or disables / re-enables it. A disabled tenant keeps its data; its clients get
+ * no tokens and its tokens are refused (within the principal cache's lifetime in other processes).
+ */
+export async function updateTenant(
+  tx: Queryable,
+  actor: Actor,
+  id: string,
+  patch: { name?: string | undefined; isDisabled?: boolean | undefined },
+): Promise<Tenant> {
+  const before = await getTenant(tx, actor, id)
+  const isDisabled = patch.isDisabled ?? before.disabledAt !== null
+  const name = patch.name ?? before.name
+  if (name === before.name && isDisabled === (before.disabledAt !== null)) return before
+  const { rows } = await tx.query<TenantRow>(
+    `UPDATE tenants SET name = $2,
+       disabled_at = CASE WHEN $3::boolean THEN COALESCE(disabled_at, now()) ELSE NULL END,
+       updated_at = now()
+     WHERE id = $1 RETURNING ${COLUMNS}`,
+    [id, name, isDisabled],
+  )
+  const after = toTenant(rows[0] as TenantRow)
+  const changes = [] as { field: string; from: unknown; to: unknown }[]
+  if (after.name !== before.name) changes.push({ field: 'name', from: before.name, to: after.name })
+  if ((after.disabledAt !== null) !== (before.disabledAt !== null))
+    changes.push({ field: 'disabled', from: before.disabledAt !== null, to: after.disabledAt !== null })
+  const verb =
+    changes.length === 1 && changes[0]?.field === 'disabled'
+      ? isDisabled
+        ? 'disabled'
+        : 'enabled'
+      : 'updated'
+  await recordAudit(
+    tx,
+    { ...actor, tenantId: id },
+    { action: `tenant.${verb}`, resource: 'tenant', resourceId: id, resellerId: null, changes },
+  )
+  return after
 }

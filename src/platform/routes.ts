@@ -1,0 +1,185 @@
+// The platform operator's API: tenants. Reached only with a `platform` token (PLATFORM_CLIENT_ID),
+// which in turn reaches no tenant's data. Errors use the {message, code} body.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import type { AppDeps } from '../app-deps.ts'
+import { SCOPES } from '../auth/scopes.ts'
+import { setTotal, TOTAL_HEADERS, withErrors } from '../dialects/v3/common.ts'
+import { v3ErrorHandler } from '../dialects/v3/errors.ts'
+import { systemActor } from '../domain/actor.ts'
+import { createClient } from '../domain/clients.ts'
+import { forbidden, notFound } from '../domain/errors.ts'
+import { createTenant, getTenant, listTenants, type Tenant, updateTenant } from '../domain/tenants.ts'
+import { actorOf } from '../plugins/request-context.ts'
+
+const DOMAIN_PATTERN =
+  '^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$'
+
+const TenantDto = Type.Object(
+  {
+    id: Type.String(),
+    domain: Type.String(),
+    name: Type.String(),
+    disabled: Type.Boolean(),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+  },
+  { additionalProperties: false },
+)
+const TenantCreatedDto = Type.Object(
+  {
+    ...TenantDto.properties,
+    client: Type.Object(
+      {
+        clientId: Type.String(),
+        clientSecret: Type.String({ description: 'Shown only in this response; store it now.' }),
+        scopes: Type.Array(Type.String()),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+)
+const TenantCreate = Type.Object(
+  {
+    domain: Type.String({
+      pattern: DOMAIN_PATTERN,
+      description: 'Lower-case domain name, e.g. portal.example.com.',
+    }),
+    name: Type.String({ minLength: 1, maxLength: 256 }),
+  },
+  { additionalProperties: false },
+)
+const TenantUpdate = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    disabled: Type.Optional(Type.Boolean({ description: 'false re-enables a disabled tenant.' })),
+  },
+  { additionalProperties: false },
+)
+const IdParams = Type.Object({ id: Type.String() })
+const ListQuery = Type.Object(
+  {
+    page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
+  },
+  { additionalProperties: false },
+)
+
+const present = (t: Tenant) => ({
+  id: t.id,
+  domain: t.domain,
+  name: t.name,
+  disabled: t.disabledAt !== null,
+  createdAt: t.createdAt.toISOString(),
+  updatedAt: t.updatedAt.toISOString(),
+})
+
+const tags = ['platform']
+
+export const platformRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, options) => {
+  const { db, principals } = options
+  app.setErrorHandler(v3ErrorHandler)
+  app.setNotFoundHandler(async (request) => {
+    throw notFound(`Route ${request.method} ${request.url.split('?')[0]}`)
+  })
+  app.addHook('onRequest', async (request) => {
+    request.principal = await principals.resolve(request.headers.authorization)
+    if (request.principal.role !== 'platform') throw forbidden('Only the platform operator manages tenants.')
+  })
+
+  app.post(
+    '/tenants',
+    {
+      schema: {
+        tags,
+        summary: "Create a tenant and its first csp client (the client's secret is shown only here)",
+        body: TenantCreate,
+        response: withErrors({ 201: TenantCreatedDto }),
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request)
+      const { tenant, clientId, clientSecret } = await db.transaction(async (tx) => {
+        const created = await createTenant(tx, actor, request.body)
+        const { client, clientSecret: secret } = await createClient(
+          tx,
+          { ...systemActor(created.id, actor.correlationId), type: actor.type, id: actor.id },
+          { name: 'First csp client', role: 'csp', resellerId: null, scopes: [...SCOPES] },
+        )
+        return { tenant: created, clientId: client.clientId, clientSecret: secret }
+      })
+      reply.header('Cache-Control', 'no-store')
+      return reply
+        .code(201)
+        .send({ ...present(tenant), client: { clientId, clientSecret, scopes: [...SCOPES] } })
+    },
+  )
+
+  app.get(
+    '/tenants',
+    {
+      schema: {
+        tags,
+        summary: 'List tenants',
+        querystring: ListQuery,
+        response: withErrors({ 200: { ...Type.Array(TenantDto), headers: TOTAL_HEADERS } }),
+      },
+    },
+    async (request, reply) => {
+      const page = request.query.page ?? 1
+      const limit = request.query.limit ?? 10
+      const { items, total } = await listTenants(db, actorOf(request), { offset: (page - 1) * limit, limit })
+      setTotal(reply, total)
+      return items.map(present)
+    },
+  )
+
+  app.get(
+    '/tenants/:id',
+    { schema: { tags, summary: 'Get a tenant', params: IdParams, response: withErrors({ 200: TenantDto }) } },
+    async (request) => present(await getTenant(db, actorOf(request), request.params.id)),
+  )
+
+  app.patch(
+    '/tenants/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Rename a tenant, or disable / re-enable it',
+        params: IdParams,
+        body: TenantUpdate,
+        response: withErrors({ 200: TenantDto }),
+      },
+    },
+    async (request) => {
+      const tenant = await db.transaction((tx) =>
+        updateTenant(tx, actorOf(request), request.params.id, {
+          name: request.body.name,
+          isDisabled: request.body.disabled,
+        }),
+      )
+      if (tenant.disabledAt) principals.forgetAll()
+      return present(tenant)
+    },
+  )
+
+  app.delete(
+    '/tenants/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Disable a tenant: its clients and tokens stop working; its data is kept',
+        params: IdParams,
+        response: withErrors({ 204: Type.Null() }),
+      },
+    },
+    async (request, reply) => {
+      await db.transaction((tx) =>
+        updateTenant(tx, actorOf(request), request.params.id, { isDisabled: true }),
+      )
+      principals.forgetAll()
+      return reply.code(204).send(null)
+    },
+  )
+}
