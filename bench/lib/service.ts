@@ -1,0 +1,87 @@
+// Starts the real service (as it ships: `node --import tsx src/main.ts`) in its own process and
+// waits until it is ready. Benchmarks drive it from another process, over loopback only.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import net from 'node:net'
+import path from 'node:path'
+
+export const ROOT = path.resolve(import.meta.dirname, '../..')
+
+export interface Service {
+  url: string
+  clientId: string
+  clientSecret: string
+  child: ChildProcess
+  stop(): Promise<void>
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo
+      server.close(() => resolve(port))
+    })
+    server.on('error', reject)
+  })
+}
+
+export async function startService(databaseUrl: string, env: Record<string, string> = {}): Promise<Service> {
+  const port = await freePort()
+  const clientId = 'bench-csp'
+  const clientSecret = randomBytes(24).toString('hex')
+  const child = spawn(process.execPath, ['--enable-source-maps', '--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      PORT: String(port),
+      DATABASE_URL: databaseUrl,
+      BOOTSTRAP_TENANT_DOMAIN: 'bench.example.com',
+      BOOTSTRAP_CLIENT_ID: clientId,
+      BOOTSTRAP_CLIENT_SECRET: clientSecret,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}`)
+    if (Date.now() > deadline) throw new Error('service did not become ready in 60 s')
+    try {
+      if ((await fetch(`${url}/health/ready`)).ok) break
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  return {
+    url,
+    clientId,
+    clientSecret,
+    child,
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      child.kill('SIGTERM')
+      await exited
+    },
+  }
+}
+
+export async function tokenOf(service: Service): Promise<string> {
+  const response = await fetch(`${service.url}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      grant_type: 'client_credentials',
+      client_id: service.clientId,
+      client_secret: service.clientSecret,
+    }),
+  })
+  return ((await response.json()) as { access_token: string }).access_token
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number
+}
