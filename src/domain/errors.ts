@@ -60,5 +60,7 @@ export function fromDatabaseError(error: unknown): DomainError | null {
         return conflict('DUPLICATE_FIELD_VALUE', 'The value already exists.')
     }
   }
+  if (code === '23503' && constraint === 'users_role_fkey')
+    return conflict('ROLE_IN_USE', 'The role is in use: users still have it, so it keeps its name.', 'name')
   return null
 }

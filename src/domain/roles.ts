@@ -1,6 +1,15 @@
-// Roles (v3): a user's role is a role name of the tenant; three built-ins exist in every tenant.
+// Roles (v3): a user's role is a role name of the tenant. Three built-ins exist in every tenant and are
+// read-only; custom roles may be added and changed, but a role in use keeps its name.
+import { isScope } from '../auth/scopes.ts'
 import type { Queryable } from '../db/connection.ts'
-import { newId } from './ids.ts'
+import type { Actor } from './actor.ts'
+import { diff, recordAudit } from './audit.ts'
+import { conflict, forbidden, invalid, notFound } from './errors.ts'
+import { isUuid, newId } from './ids.ts'
+import { type FieldSpec, filterConditions, type ListQuery, orderBy } from './list.ts'
+import { recordOutbox } from './outbox.ts'
+import { assertCsp, tenantOf } from './reach.ts'
+import { definedOnly, type Patch } from './resellers.ts'
 
 export const DEFAULT_ROLE = 'user'
 
@@ -28,6 +37,55 @@ export const BUILTIN_ROLES: readonly { name: string; description: string; claims
   { name: 'user', description: 'A user of the customer portal.', claims: [] },
 ]
 
+export interface Role {
+  id: string
+  tenantId: string
+  name: string
+  description: string | null
+  claims: string[]
+  isBuiltin: boolean
+  createdAt: Date
+  updatedAt: Date
+}
+
+export interface RoleInput {
+  name: string
+  description: string | null
+  claims: string[]
+}
+
+export const ROLE_FIELDS: Record<string, FieldSpec> = {
+  id: { column: 'id', kind: 'id' },
+  name: { column: 'name', kind: 'text' },
+  createdAt: { column: 'created_at', kind: 'date' },
+  updatedAt: { column: 'updated_at', kind: 'date' },
+}
+
+interface RoleRow {
+  id: string
+  tenant_id: string
+  name: string
+  description: string | null
+  claims: string[]
+  is_builtin: boolean
+  created_at: Date
+  updated_at: Date
+}
+
+const COLUMNS = 'id, tenant_id, name, description, claims, is_builtin, created_at, updated_at'
+const AUDITED = ['name', 'description', 'claims'] as const
+
+const toRole = (row: RoleRow): Role => ({
+  id: row.id,
+  tenantId: row.tenant_id,
+  name: row.name,
+  description: row.description,
+  claims: row.claims,
+  isBuiltin: row.is_builtin,
+  createdAt: new Date(row.created_at),
+  updatedAt: new Date(row.updated_at),
+})
+
 export async function seedBuiltinRoles(tx: Queryable, tenantId: string): Promise<void> {
   for (const role of BUILTIN_ROLES) {
     await tx.query(
@@ -36,4 +94,122 @@ export async function seedBuiltinRoles(tx: Queryable, tenantId: string): Promise
       [newId(), tenantId, role.name, role.description, role.claims],
     )
   }
+}
+
+function checkClaims(claims: readonly string[]): string[] {
+  claims.forEach((claim, index) => {
+    if (!isScope(claim)) throw invalid(`claims[${index}]`, `"${claim}" is not a known claim.`)
+  })
+  return [...new Set(claims)]
+}
+
+export async function createRole(tx: Queryable, actor: Actor, input: RoleInput): Promise<Role> {
+  const tenantId = assertCsp(actor)
+  const { rows } = await tx.query<RoleRow>(
+    `INSERT INTO roles (id, tenant_id, name, description, claims, is_builtin, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, false, now(), now()) RETURNING ${COLUMNS}`,
+    [newId(), tenantId, input.name, input.description, checkClaims(input.claims)],
+  )
+  const role = toRole(rows[0] as RoleRow)
+  await recordChange(tx, actor, 'created', null, role)
+  return role
+}
+
+export async function getRole(tx: Queryable, actor: Actor, id: string): Promise<Role> {
+  const tenantId = tenantOf(actor)
+  if (!isUuid(id)) throw notFound('Role')
+  const { rows } = await tx.query<RoleRow>(`SELECT ${COLUMNS} FROM roles WHERE tenant_id = $1 AND id = $2`, [
+    tenantId,
+    id,
+  ])
+  if (!rows[0]) throw notFound('Role')
+  return toRole(rows[0])
+}
+
+export async function listRoles(
+  tx: Queryable,
+  actor: Actor,
+  query: ListQuery,
+): Promise<{ items: Role[]; total: number }> {
+  const params: unknown[] = [tenantOf(actor)]
+  const conditions = ['tenant_id = $1', ...filterConditions(ROLE_FIELDS, query.filters, params)]
+  if (query.search) {
+    params.push(`%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
+    conditions.push(`name ILIKE $${params.length}`)
+  }
+  const where = conditions.join(' AND ')
+  const order = orderBy(ROLE_FIELDS, query.sort, [{ field: 'createdAt', isDescending: false }], 'id')
+  const [{ rows }, count] = await Promise.all([
+    tx.query<RoleRow>(
+      `SELECT ${COLUMNS} FROM roles WHERE ${where} ORDER BY ${order} LIMIT ${query.limit} OFFSET ${query.offset}`,
+      params,
+    ),
+    tx.query<{ total: number }>(`SELECT count(*)::int AS total FROM roles WHERE ${where}`, params),
+  ])
+  return { items: rows.map(toRole), total: count.rows[0]?.total ?? 0 }
+}
+
+export async function updateRole(
+  tx: Queryable,
+  actor: Actor,
+  id: string,
+  patch: Patch<RoleInput>,
+): Promise<Role> {
+  const tenantId = assertCsp(actor)
+  if (!isUuid(id)) throw notFound('Role')
+  const { rows } = await tx.query<RoleRow>(
+    `SELECT ${COLUMNS} FROM roles WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+    [tenantId, id],
+  )
+  if (!rows[0]) throw notFound('Role')
+  const before = toRole(rows[0])
+  if (before.isBuiltin) throw forbidden('Built-in roles are read-only.')
+  const defined = definedOnly(patch)
+  const after: Role = {
+    ...before,
+    ...defined,
+    claims: defined.claims ? checkClaims(defined.claims) : before.claims,
+  }
+  if (diff(snapshot(before), snapshot(after), AUDITED).length === 0) return before
+  if (after.name !== before.name) {
+    const inUse = await tx.query(
+      'SELECT 1 FROM users WHERE tenant_id = $1 AND role = $2 AND deleted_at IS NULL LIMIT 1',
+      [tenantId, before.name],
+    )
+    if (inUse.rows.length > 0)
+      throw conflict('ROLE_IN_USE', 'The role is in use: users still have it, so it keeps its name.', 'name')
+  }
+  const updated = await tx.query<RoleRow>(
+    `UPDATE roles SET name = $3, description = $4, claims = $5, updated_at = now()
+     WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+    [tenantId, id, after.name, after.description, after.claims],
+  )
+  const role = toRole(updated.rows[0] as RoleRow)
+  await recordChange(tx, actor, 'updated', before, role)
+  return role
+}
+
+const snapshot = (role: Role | null) => role as unknown as Record<string, unknown> | null
+
+async function recordChange(
+  tx: Queryable,
+  actor: Actor,
+  verb: 'created' | 'updated',
+  before: Role | null,
+  after: Role,
+): Promise<void> {
+  await recordAudit(tx, actor, {
+    action: `role.${verb}`,
+    resource: 'role',
+    resourceId: after.id,
+    resellerId: null,
+    changes: diff(snapshot(before), snapshot(after), AUDITED),
+  })
+  await recordOutbox(tx, {
+    tenantId: after.tenantId,
+    event: `role.${verb}`,
+    resellerId: null,
+    resourceId: after.id,
+    data: after,
+  })
 }

@@ -93,7 +93,8 @@ const USER_COLUMNS = `u.id, u.tenant_id, u.reseller_id, u.organization_id, u.fir
   u.last_login_at, u.created_at, u.updated_at`
 const ORG_COLUMNS = ORGANIZATION_COLUMNS.map((c) => `o.${c} AS org_${c}`).join(', ')
 const GROUPS = `COALESCE((SELECT json_agg(json_build_object('id', g.id, 'name', g.name) ORDER BY g.name)
-  FROM user_groups ug JOIN groups g ON g.id = ug.group_id WHERE ug.user_id = u.id), '[]'::json) AS groups`
+  FROM user_groups ug JOIN groups g ON g.id = ug.group_id
+  WHERE ug.tenant_id = u.tenant_id AND ug.user_id = u.id), '[]'::json) AS groups`
 
 function toUser(row: UserRow, organization: Organization | null, groups: UserGroup[]): User {
   return {

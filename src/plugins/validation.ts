@@ -79,7 +79,7 @@ function describe(issue: AjvIssue, field: string, data: unknown): string {
     case 'maxItems':
       return `${field} must have at most ${p.limit} items.`
     case 'pattern':
-      return `${field} has an invalid format.`
+      return p.pattern === '\\S' ? `${field} must not be blank.` : `${field} has an invalid format.`
     default:
       return `${field} ${issue.message ?? 'is invalid'}.`
   }

@@ -86,7 +86,9 @@ CREATE TABLE groups (
 );
 
 CREATE TABLE users (
-  id uuid PRIMARY KEY,
+  -- Keyed within the tenant: a client-chosen id (v1) that exists in another tenant must not collide,
+  -- or the 409 would reveal that tenant's user.
+  id uuid NOT NULL,
   tenant_id uuid NOT NULL REFERENCES tenants (id),
   reseller_id uuid NOT NULL,
   organization_id uuid,
@@ -103,11 +105,11 @@ CREATE TABLE users (
   created_at timestamptz NOT NULL,
   updated_at timestamptz NOT NULL,
   deleted_at timestamptz,
-  UNIQUE (tenant_id, id),
+  PRIMARY KEY (tenant_id, id),
   FOREIGN KEY (tenant_id, reseller_id) REFERENCES resellers (tenant_id, id),
   FOREIGN KEY (tenant_id, organization_id) REFERENCES organizations (tenant_id, id),
-  -- A role is referenced by name (the v3 contract); renaming a role carries its users along.
-  FOREIGN KEY (tenant_id, role) REFERENCES roles (tenant_id, name) ON UPDATE CASCADE
+  -- A role is referenced by name (the v3 contract); a role in use cannot be renamed away from its users.
+  CONSTRAINT users_role_fkey FOREIGN KEY (tenant_id, role) REFERENCES roles (tenant_id, name)
 );
 -- Email is unique per tenant, case-insensitively, among users not deleted.
 CREATE UNIQUE INDEX users_tenant_email_key ON users (tenant_id, lower(email)) WHERE deleted_at IS NULL;
@@ -118,7 +120,7 @@ CREATE TABLE user_groups (
   tenant_id uuid NOT NULL,
   user_id uuid NOT NULL,
   group_id uuid NOT NULL,
-  PRIMARY KEY (user_id, group_id),
+  PRIMARY KEY (tenant_id, user_id, group_id),
   FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id),
   FOREIGN KEY (tenant_id, group_id) REFERENCES groups (tenant_id, id)
 );

@@ -1,7 +1,8 @@
 // v1 (CloudCockpit) request and response shapes: each defined once, here. Names are limited to 255 characters.
 import { type Static, Type } from 'typebox'
 
-const Name = Type.String({ minLength: 1, maxLength: 255 })
+// A name must hold something besides white space.
+const Name = Type.String({ minLength: 1, maxLength: 255, pattern: '\\S' })
 const Uuid = Type.String({ format: 'uuid' })
 
 export const ErrorBody = Type.Object(

@@ -8,6 +8,7 @@ import { v3ErrorHandler } from './errors.ts'
 import { eventLogRoutes } from './event-logs.ts'
 import { organizationRoutes } from './organizations.ts'
 import { resellerRoutes } from './resellers.ts'
+import { roleRoutes } from './roles.ts'
 import { userRoutes } from './users.ts'
 
 declare module 'fastify' {
@@ -49,4 +50,5 @@ export const v3: FastifyPluginAsyncTypebox<AppDeps> = async (app, options) => {
   await app.register(userRoutes, deps)
   await app.register(clientRoutes, deps)
   await app.register(eventLogRoutes, deps)
+  await app.register(roleRoutes, deps)
 }

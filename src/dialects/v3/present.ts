@@ -5,8 +5,9 @@ import type { AuditEvent } from '../../domain/audit.ts'
 import type { ApiClient } from '../../domain/clients.ts'
 import type { Organization } from '../../domain/organizations.ts'
 import type { Reseller } from '../../domain/resellers.ts'
+import type { Role } from '../../domain/roles.ts'
 import type { User } from '../../domain/users.ts'
-import type { ClientDto, EventLogDto, OrganizationDto, ResellerDto, UserDto } from './schemas.ts'
+import type { ClientDto, EventLogDto, OrganizationDto, ResellerDto, RoleDto, UserDto } from './schemas.ts'
 
 export const presentReseller = (r: Reseller): Static<typeof ResellerDto> => ({
   id: r.id,
@@ -72,4 +73,14 @@ export const presentEventLog = (e: AuditEvent): Static<typeof EventLogDto> => ({
   changes: e.changes.map((c) => ({ propertyName: c.field, oldValue: c.from, newValue: c.to })),
   ipAddress: e.ipAddress,
   userAgent: e.userAgent,
+})
+
+export const presentRole = (r: Role): Static<typeof RoleDto> => ({
+  id: r.id,
+  createdAt: r.createdAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
+  name: r.name,
+  description: r.description,
+  claims: r.claims,
+  isBuiltin: r.isBuiltin,
 })

@@ -201,3 +201,35 @@ export const EventLogDto = Type.Object(
   },
   { additionalProperties: false },
 )
+
+// Roles
+export const RoleCreate = Type.Object(
+  {
+    name: Text(256, 1),
+    description: Type.Optional(Nullable(Text())),
+    claims: Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { minItems: 1, maxItems: 256 }),
+  },
+  { additionalProperties: false },
+)
+export const RoleUpdate = Type.Object(
+  {
+    name: Type.Optional(Nullable(Text(256, 1))),
+    description: Type.Optional(Nullable(Text())),
+    claims: Type.Optional(
+      Nullable(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { minItems: 1, maxItems: 256 })),
+    ),
+  },
+  { additionalProperties: false },
+)
+export const RoleDto = Type.Object(
+  {
+    id: Type.String(),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+    name: Type.String(),
+    description: Nullable(Type.String()),
+    claims: Type.Array(Type.String()),
+    isBuiltin: Type.Boolean({ description: 'Built-in roles are read-only.' }),
+  },
+  { additionalProperties: false },
+)

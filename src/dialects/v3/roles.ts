@@ -1,0 +1,92 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import type { AppDeps } from '../../app-deps.ts'
+import { createRole, getRole, listRoles, ROLE_FIELDS, updateRole } from '../../domain/roles.ts'
+import { actorOf } from '../../plugins/request-context.ts'
+import { setTotal, TOTAL_HEADERS, withErrors } from './common.ts'
+import { listQuerySchema, parseListQuery } from './list-query.ts'
+import { presentRole } from './present.ts'
+import { IdParams, RoleCreate, RoleDto, RoleUpdate } from './schemas.ts'
+
+const tags = ['v3 roles']
+
+export const roleRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }) => {
+  app.get(
+    '/roles',
+    {
+      config: { scope: 'role:read' },
+      schema: {
+        tags,
+        summary: 'List roles (the built-ins reseller-admin, organization-admin and user, and custom roles)',
+        querystring: listQuerySchema(ROLE_FIELDS, { hasSearch: true }),
+        response: withErrors({ 200: { ...Type.Array(RoleDto), headers: TOTAL_HEADERS } }),
+      },
+    },
+    async (request, reply) => {
+      const query = parseListQuery(request.query as Record<string, unknown>, ROLE_FIELDS)
+      const { items, total } = await listRoles(db, actorOf(request), query)
+      setTotal(reply, total)
+      return items.map(presentRole)
+    },
+  )
+
+  app.post(
+    '/roles',
+    {
+      config: { scope: 'role:write' },
+      schema: {
+        tags,
+        summary: 'Create a custom role',
+        description: 'Fires the webhook event role.created.',
+        body: RoleCreate,
+        response: withErrors({ 201: RoleDto }),
+      },
+    },
+    async (request, reply) => {
+      const body = request.body
+      const role = await db.transaction((tx) =>
+        createRole(tx, actorOf(request), {
+          name: body.name,
+          description: body.description ?? null,
+          claims: body.claims,
+        }),
+      )
+      return reply.code(201).send(presentRole(role))
+    },
+  )
+
+  app.get(
+    '/roles/:id',
+    {
+      config: { scope: 'role:read' },
+      schema: { tags, summary: 'Get a role', params: IdParams, response: withErrors({ 200: RoleDto }) },
+    },
+    async (request) => presentRole(await getRole(db, actorOf(request), request.params.id)),
+  )
+
+  app.patch(
+    '/roles/:id',
+    {
+      config: { scope: 'role:write' },
+      schema: {
+        tags,
+        summary: 'Update a custom role (a role in use keeps its name; built-ins are read-only)',
+        description: 'Fires the webhook event role.updated.',
+        params: IdParams,
+        body: RoleUpdate,
+        response: withErrors({ 200: RoleDto }),
+      },
+    },
+    async (request) => {
+      const body = request.body
+      const role = await db.transaction((tx) =>
+        updateRole(tx, actorOf(request), request.params.id, {
+          name: body.name ?? undefined,
+          description: body.description,
+          claims: body.claims ?? undefined,
+        }),
+      )
+      return presentRole(role)
+    },
+  )
+}
