@@ -2,6 +2,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import pg from 'pg'
 import type { DatabaseTarget } from '../config.ts'
 
@@ -116,14 +117,14 @@ export async function openDatabase(target: DatabaseTarget, poolSize = 10): Promi
       return wrapPg(pool)
     }
     case 'pglite-memory': {
-      const db = new PGlite()
+      const db = new PGlite({ extensions: { pg_trgm } })
       await db.waitReady
       return wrapPglite(db)
     }
     case 'pglite-disk': {
       const dir = path.join(target.dataDir, 'pgdata')
       fs.mkdirSync(target.dataDir, { recursive: true, mode: 0o700 })
-      const db = new PGlite(dir)
+      const db = new PGlite(dir, { extensions: { pg_trgm } })
       await db.waitReady
       return wrapPglite(db)
     }

@@ -33,6 +33,8 @@ export interface FieldSpec {
   column: string
   kind: FieldKind
   isSortable?: boolean
+  /** What ORDER BY uses when it differs from the filter column (e.g. lower(email), to match an index). */
+  sortColumn?: string
 }
 
 export const operatorsOf = (kind: FieldKind): readonly Operator[] =>
@@ -122,7 +124,7 @@ export function orderBy(
   const parts = keys.map((key) => {
     const spec = specs[key.field]
     if (!spec || spec.isSortable === false) throw invalid('sort', `Sorting by ${key.field} is not supported.`)
-    return `${spec.column} ${key.isDescending ? 'DESC' : 'ASC'}`
+    return `${spec.sortColumn ?? spec.column} ${key.isDescending ? 'DESC' : 'ASC'}`
   })
   const last = keys[keys.length - 1]
   parts.push(`${idColumn} ${last?.isDescending ? 'DESC' : 'ASC'}`)

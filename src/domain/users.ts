@@ -68,7 +68,7 @@ const AUDITED = [
   'groupIds',
 ] as const
 
-interface UserRow {
+export interface UserRow {
   id: string
   tenant_id: string
   reseller_id: string
@@ -86,17 +86,17 @@ interface UserRow {
   updated_at: Date
 }
 
-type JoinedRow = UserRow & { groups: UserGroup[] | string } & Record<string, unknown>
+export type JoinedRow = UserRow & { groups: UserGroup[] | string } & Record<string, unknown>
 
-const USER_COLUMNS = `u.id, u.tenant_id, u.reseller_id, u.organization_id, u.first_name, u.last_name, u.email,
+export const USER_COLUMNS = `u.id, u.tenant_id, u.reseller_id, u.organization_id, u.first_name, u.last_name, u.email,
   u.role, u.company, u.allow_customer_portal_access, u.two_factor_enabled, u.google_sso_enabled,
   u.last_login_at, u.created_at, u.updated_at`
-const ORG_COLUMNS = ORGANIZATION_COLUMNS.map((c) => `o.${c} AS org_${c}`).join(', ')
-const GROUPS = `COALESCE((SELECT json_agg(json_build_object('id', g.id, 'name', g.name) ORDER BY g.name)
+export const ORG_COLUMNS = ORGANIZATION_COLUMNS.map((c) => `o.${c} AS org_${c}`).join(', ')
+export const GROUPS = `COALESCE((SELECT json_agg(json_build_object('id', g.id, 'name', g.name) ORDER BY g.name)
   FROM user_groups ug JOIN groups g ON g.id = ug.group_id
   WHERE ug.tenant_id = u.tenant_id AND ug.user_id = u.id), '[]'::json) AS groups`
 
-function toUser(row: UserRow, organization: Organization | null, groups: UserGroup[]): User {
+export function toUser(row: UserRow, organization: Organization | null, groups: UserGroup[]): User {
   return {
     id: row.id,
     tenantId: row.tenant_id,
@@ -118,7 +118,7 @@ function toUser(row: UserRow, organization: Organization | null, groups: UserGro
   }
 }
 
-function fromJoinedRow(row: JoinedRow): User {
+export function fromJoinedRow(row: JoinedRow): User {
   let organization: Organization | null = null
   if (row.org_id) {
     const orgRow = Object.fromEntries(
@@ -190,7 +190,7 @@ export async function createUser(
     )
   }
   const user = toUser(row, organization, groups)
-  await recordChange(tx, actor, 'created', null, user)
+  await recordUserChange(tx, actor, 'created', null, user)
   return user
 }
 
@@ -223,7 +223,11 @@ export async function getUser(tx: Queryable, actor: Actor, resellerId: string, i
   return fromJoinedRow(rows[0])
 }
 
-async function resolveGroups(tx: Queryable, tenantId: string, groupIds: string[]): Promise<UserGroup[]> {
+export async function resolveGroups(
+  tx: Queryable,
+  tenantId: string,
+  groupIds: string[],
+): Promise<UserGroup[]> {
   if (groupIds.length === 0) return []
   groupIds.forEach((id, index) => {
     if (!isUuid(id)) throw invalid(`groupIds[${index}]`, 'The group id must be a UUID.')
@@ -242,7 +246,7 @@ async function resolveGroups(tx: Queryable, tenantId: string, groupIds: string[]
   return groups.sort((a, b) => a.name.localeCompare(b.name))
 }
 
-async function takeOrganizationSlot(
+export async function takeOrganizationSlot(
   tx: Queryable,
   tenantId: string,
   resellerId: string,
@@ -267,7 +271,7 @@ async function takeOrganizationSlot(
   throw limitReached('The organization has reached its allowed number of users.', 'USER_LIMIT_REACHED')
 }
 
-async function recordChange(
+export async function recordUserChange(
   tx: Queryable,
   actor: Actor,
   verb: 'created' | 'updated' | 'deleted',

@@ -233,3 +233,21 @@ export const RoleDto = Type.Object(
   },
   { additionalProperties: false },
 )
+
+// Users: update (create's fields but password, each optional) and password change.
+export const UserUpdate = Type.Object(
+  {
+    firstName: Type.Optional(Nullable(Text(256, 1))),
+    lastName: Type.Optional(Nullable(Text())),
+    email: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 256, format: 'email' }))),
+    role: Type.Optional(Nullable(Text(256, 1))),
+    company: Type.Optional(Nullable(Text())),
+    organizationId: Type.Optional(Nullable(Text())),
+    allowCustomerPortalAccess: Type.Optional(Nullable(Type.Boolean())),
+  },
+  { additionalProperties: false },
+)
+export const PasswordChange = Type.Object(
+  { password: Type.String({ minLength: 8, maxLength: 256 }) },
+  { additionalProperties: false },
+)

@@ -1,12 +1,46 @@
+import { Readable } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
 import type { AppDeps } from '../../app-deps.ts'
-import { createUserWithPassword, getUser } from '../../domain/users.ts'
+import { deleteUser, setUserPassword, updateUser } from '../../domain/user-changes.ts'
+import { exportUsers, listUsers, USER_FIELDS } from '../../domain/user-queries.ts'
+import { createUserWithPassword, getUser, type User } from '../../domain/users.ts'
 import { actorOf } from '../../plugins/request-context.ts'
-import { withErrors } from './common.ts'
+import { setTotal, TOTAL_HEADERS, withErrors } from './common.ts'
+import { csvRow } from './csv.ts'
+import { listQuerySchema, parseListQuery } from './list-query.ts'
 import { presentUser } from './present.ts'
-import { ResellerItemParams, ResellerParams, UserCreate, UserDto } from './schemas.ts'
+import {
+  PasswordChange,
+  ResellerItemParams,
+  ResellerParams,
+  UserCreate,
+  UserDto,
+  UserUpdate,
+} from './schemas.ts'
 
 const tags = ['v3 users']
+const UserListQuery = listQuerySchema(USER_FIELDS, { hasSearch: true })
+const CSV_COLUMNS = [
+  'id',
+  'createdAt',
+  'updatedAt',
+  'name',
+  'firstName',
+  'lastName',
+  'email',
+  'role',
+  'organizationId',
+  'company',
+  'twoFactorEnabled',
+  'googleSsoEnabled',
+  'lastLoginAt',
+] as const
+
+function csvOf(user: User): string {
+  const dto = presentUser(user)
+  return csvRow(CSV_COLUMNS.map((column) => dto[column]))
+}
 
 export const userRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }) => {
   app.post(
@@ -40,6 +74,76 @@ export const userRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }
   )
 
   app.get(
+    '/resellers/:resellerId/users',
+    {
+      config: { scope: 'reseller:user:read' },
+      schema: {
+        tags,
+        summary: "List a reseller's users",
+        description:
+          'Filters: `field=value` or `field[op]=value` (text: eq, ne, sw, ew, cn, nc, in, nin; ids: eq, ne, in, nin; dates: eq, ne, gt, gte, lt, lte). `search` matches name and email. `sort`: fields separated by `|` or `,`, `-` for descending.',
+        params: ResellerParams,
+        querystring: UserListQuery,
+        response: withErrors({ 200: { ...Type.Array(UserDto), headers: TOTAL_HEADERS } }),
+      },
+    },
+    async (request, reply) => {
+      const query = parseListQuery(request.query as Record<string, unknown>, USER_FIELDS)
+      const { items, total } = await listUsers(
+        db,
+        actorOf(request),
+        { resellerId: request.params.resellerId },
+        query,
+      )
+      setTotal(reply, total)
+      return items.map(presentUser)
+    },
+  )
+
+  app.get(
+    '/resellers/:resellerId/users/export',
+    {
+      config: { scope: 'reseller:user:read' },
+      schema: {
+        tags,
+        summary: "Export a reseller's users as CSV",
+        description:
+          'The list filters and `search` apply; rows come in creation order, streamed. Cells that would start a spreadsheet formula are prefixed with a quote.',
+        params: ResellerParams,
+        querystring: Type.Omit(UserListQuery, ['page', 'limit', 'sort']),
+        response: withErrors({
+          200: { description: 'CSV', content: { 'text/csv': { schema: Type.String() } } },
+        }),
+      },
+    },
+    async (request, reply) => {
+      const query = parseListQuery(request.query as Record<string, unknown>, USER_FIELDS)
+      const batches = exportUsers(
+        db,
+        actorOf(request),
+        request.params.resellerId,
+        query.filters,
+        query.search,
+      )
+      // The first batch is read before answering, so that a refusal is still a proper error response.
+      const first = await batches.next()
+      async function* lines() {
+        yield csvRow(CSV_COLUMNS)
+        if (first.done) return
+        for (const user of first.value) yield csvOf(user)
+        for await (const batch of batches) yield batch.map(csvOf).join('')
+      }
+      return (
+        reply
+          .type('text/csv; charset=utf-8')
+          .header('Content-Disposition', 'attachment; filename="users.csv"')
+          // A stream bypasses the serializer; the typed reply only knows the JSON bodies.
+          .send(Readable.from(lines()) as never)
+      )
+    },
+  )
+
+  app.get(
     '/resellers/:resellerId/users/:id',
     {
       config: { scope: 'reseller:user:read' },
@@ -52,5 +156,81 @@ export const userRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }
     },
     async (request) =>
       presentUser(await getUser(db, actorOf(request), request.params.resellerId, request.params.id)),
+  )
+
+  app.patch(
+    '/resellers/:resellerId/users/:id',
+    {
+      config: { scope: 'reseller:user:update' },
+      schema: {
+        tags,
+        summary: 'Update a reseller user',
+        description:
+          'Every field is optional; an absent or null field stays as it is, except lastName, company and organizationId, which null clears. Fires reseller.user.updated.',
+        params: ResellerItemParams,
+        body: UserUpdate,
+        response: withErrors({ 200: UserDto }),
+      },
+    },
+    async (request) => {
+      const body = request.body
+      const user = await db.transaction((tx) =>
+        updateUser(tx, actorOf(request), request.params.resellerId, request.params.id, {
+          firstName: body.firstName ?? undefined,
+          lastName: body.lastName === null ? '' : body.lastName,
+          email: body.email ?? undefined,
+          role: body.role ?? undefined,
+          company: body.company,
+          organizationId: body.organizationId === '' ? null : body.organizationId,
+          allowCustomerPortalAccess: body.allowCustomerPortalAccess ?? undefined,
+        }),
+      )
+      return presentUser(user)
+    },
+  )
+
+  app.delete(
+    '/resellers/:resellerId/users/:id',
+    {
+      config: { scope: 'reseller:user:delete' },
+      schema: {
+        tags,
+        summary: 'Delete a reseller user',
+        description:
+          'The user leaves every read in both dialects and its email becomes free; the record and its audit history stay. Fires reseller.user.deleted.',
+        params: ResellerItemParams,
+        response: withErrors({ 204: Type.Null() }),
+      },
+    },
+    async (request, reply) => {
+      await db.transaction((tx) =>
+        deleteUser(tx, actorOf(request), request.params.resellerId, request.params.id),
+      )
+      return reply.code(204).send(null)
+    },
+  )
+
+  app.post(
+    '/resellers/:resellerId/users/:id/password',
+    {
+      config: { scope: 'reseller:user:update' },
+      schema: {
+        tags,
+        summary: "Set a reseller user's password",
+        params: ResellerItemParams,
+        body: PasswordChange,
+        response: withErrors({ 204: Type.Null() }),
+      },
+    },
+    async (request, reply) => {
+      await setUserPassword(
+        db,
+        actorOf(request),
+        request.params.resellerId,
+        request.params.id,
+        request.body.password,
+      )
+      return reply.code(204).send(null)
+    },
   )
 }
