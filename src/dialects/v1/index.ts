@@ -4,6 +4,7 @@ import type { AppDeps } from '../../app-deps.ts'
 import type { PrincipalRole } from '../../domain/actor.ts'
 import { DomainError, forbidden, notFound } from '../../domain/errors.ts'
 import { findTenantDomain } from '../../domain/tenants.ts'
+import { auditLogRoutes } from './audit-logs.ts'
 import { v1ErrorHandler } from './errors.ts'
 import { groupRoutes } from './groups.ts'
 import { userRoutes } from './users.ts'
@@ -42,6 +43,23 @@ export const v1: FastifyPluginAsyncTypebox<AppDeps> = async (app, options) => {
     schema.security = [{ bearer: [] }]
     schema['x-required-roles'] = roles
   })
+  // .NET binds query names case-insensitively: `PageNumber` and `pageNumber` are the same parameter.
+  app.addHook('preValidation', async (request) => {
+    const schema = request.routeOptions.schema?.querystring as
+      | { properties?: Record<string, unknown> }
+      | undefined
+    const names = schema?.properties ? Object.keys(schema.properties) : []
+    const query = request.query as Record<string, unknown> | undefined
+    if (!query || names.length === 0) return
+    const canonical = new Map(names.map((name) => [name.toLowerCase(), name]))
+    for (const key of Object.keys(query)) {
+      const name = canonical.get(key.toLowerCase())
+      if (name && name !== key && !(name in query)) {
+        query[name] = query[key]
+        delete query[key]
+      }
+    }
+  })
   app.setErrorHandler(v1ErrorHandler)
   app.setNotFoundHandler(async (request) => {
     throw notFound(`Route ${request.method} ${request.url.split('?')[0]}`)
@@ -68,4 +86,5 @@ export const v1: FastifyPluginAsyncTypebox<AppDeps> = async (app, options) => {
   })
   await app.register(userRoutes, deps)
   await app.register(groupRoutes, deps)
+  await app.register(auditLogRoutes, deps)
 }

@@ -81,3 +81,91 @@ export const paged = <T extends ReturnType<typeof Type.Object>>(item: T) =>
     },
     { additionalProperties: false },
   )
+
+export const UserItem = Type.Object(
+  {
+    id: Type.String(),
+    firstName: Type.String(),
+    lastName: Type.String(),
+    email: Type.String(),
+    role: Type.Object({ name: Type.String() }, { additionalProperties: false }),
+    groups: Type.Array(Group),
+  },
+  { additionalProperties: false },
+)
+
+const ResellerIdQuery = Type.Optional(
+  Type.String({ format: 'uuid', description: 'The reseller whose users to act on (csp tokens).' }),
+)
+
+export const UserListQuery = Type.Object(
+  {
+    pageNumber: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647, default: 1 })),
+    pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 2000, default: 25 })),
+    search: Type.Optional(Type.String({ maxLength: 256, description: 'Matches name and email.' })),
+    sortPropertyName: Type.Optional(
+      Type.String({
+        pattern: '^([Nn][Aa][Mm][Ee]|[Ee][Mm][Aa][Ii][Ll])$',
+        description: 'Name (default) or Email.',
+      }),
+    ),
+    ascending: Type.Optional(Type.Boolean({ default: true })),
+    groups: Type.Optional(
+      Type.Array(Type.String(), {
+        description: 'Group ids (repeated, or comma-separated): users in any of them.',
+      }),
+    ),
+    resellerId: ResellerIdQuery,
+  },
+  { additionalProperties: false },
+)
+
+export const EmailParams = Type.Object({ email: Type.String({ minLength: 1, maxLength: 255 }) })
+export const ResellerQuery = Type.Object({ resellerId: ResellerIdQuery }, { additionalProperties: false })
+
+export const AuditLogQuery = Type.Object(
+  {
+    PageNumber: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647, default: 1 })),
+    PageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 2000, default: 25 })),
+    StartDate: Type.Optional(Type.String({ format: 'date-time', description: 'Default: a month ago.' })),
+    EndDate: Type.Optional(Type.String({ format: 'date-time', description: 'Default: now.' })),
+    Operations: Type.Optional(
+      Type.Array(Type.String(), {
+        description: 'Actions (e.g. reseller.user.created), repeated or comma-separated.',
+      }),
+    ),
+    Status: Type.Optional(
+      Type.String({
+        pattern: '^([Ss]ucceeded|[Ff]ailed)$',
+        description:
+          'Succeeded or Failed. Refused requests change nothing and write no event, so Failed finds none.',
+      }),
+    ),
+    resellerId: ResellerIdQuery,
+  },
+  { additionalProperties: false },
+)
+
+export const AuditLogItem = Type.Object(
+  {
+    id: Type.String(),
+    date: Type.String({ format: 'date-time' }),
+    operation: Type.String(),
+    status: Type.String(),
+    resourceType: Type.String(),
+    resourceId: Type.String(),
+    resellerId: Type.Union([Type.String(), Type.Null()]),
+    actorType: Type.String(),
+    actorId: Type.String(),
+    correlationId: Type.String(),
+    ipAddress: Type.Union([Type.String(), Type.Null()]),
+    userAgent: Type.Union([Type.String(), Type.Null()]),
+    changes: Type.Array(
+      Type.Object(
+        { propertyName: Type.String(), oldValue: Type.Unknown(), newValue: Type.Unknown() },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+)

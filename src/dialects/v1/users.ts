@@ -1,12 +1,41 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { AppDeps } from '../../app-deps.ts'
-import { createUserWithPassword } from '../../domain/users.ts'
+import { invalid } from '../../domain/errors.ts'
+import { deleteUser, findUserByEmail, updateUser } from '../../domain/user-changes.ts'
+import { listUsers } from '../../domain/user-queries.ts'
+import { createUserWithPassword, type User } from '../../domain/users.ts'
 import { actorOf } from '../../plugins/request-context.ts'
 import { ROLES, withErrors } from './common.ts'
-import { ResellerParams, TenantHeaders, UserCreate } from './schemas.ts'
+import { pageOf } from './paging.ts'
+import {
+  EmailParams,
+  paged,
+  ResellerParams,
+  ResellerQuery,
+  TenantHeaders,
+  UserCreate,
+  UserItem,
+  UserListQuery,
+} from './schemas.ts'
 
 const tags = ['v1 users']
+
+const presentUser = (user: User) => ({
+  id: user.id,
+  firstName: user.firstName,
+  lastName: user.lastName,
+  email: user.email,
+  role: { name: user.role },
+  groups: user.groups.map((g) => ({ id: g.id, name: g.name })),
+})
+
+/** `groups=a&groups=b` and `groups=a,b` alike. */
+const splitList = (values: string[] | undefined): string[] =>
+  (values ?? [])
+    .flatMap((value) => value.split(','))
+    .map((value) => value.trim())
+    .filter(Boolean)
 
 export const userRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }) => {
   app.post(
@@ -41,6 +70,101 @@ export const userRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }
         groupIds: body.groups.map((group) => group.id),
       })
       return reply.code(201).type('application/json; charset=utf-8').send(JSON.stringify(user.id))
+    },
+  )
+
+  app.get(
+    '/users',
+    {
+      config: ROLES,
+      schema: {
+        tags,
+        summary: 'List users',
+        description:
+          'A reseller token sees its own users; a csp token sees every user of the tenant, or one reseller’s with resellerId. Available to the roles: csp, reseller.',
+        headers: TenantHeaders,
+        querystring: UserListQuery,
+        response: withErrors({ 200: paged(UserItem) }),
+      },
+    },
+    async (request) => {
+      const q = request.query
+      const pageNumber = q.pageNumber ?? 1
+      const pageSize = q.pageSize ?? 25
+      const field = (q.sortPropertyName ?? 'Name').toLowerCase() === 'email' ? 'email' : 'name'
+      const { items, total } = await listUsers(
+        db,
+        actorOf(request),
+        { resellerId: q.resellerId ?? null, groupIds: splitList(q.groups) },
+        {
+          filters: [],
+          sort: [{ field, isDescending: q.ascending === false }],
+          search: q.search || null,
+          offset: (pageNumber - 1) * pageSize,
+          limit: pageSize,
+        },
+      )
+      return pageOf(items.map(presentUser), total, pageNumber, pageSize)
+    },
+  )
+
+  app.patch(
+    '/users/:email',
+    {
+      config: ROLES,
+      schema: {
+        tags,
+        summary: 'Update a user',
+        description:
+          'The body is the one of create: names, email, role ({ } keeps the role) and groups (replaced). The email in the path matches case-insensitively. Available to the roles: csp, reseller.',
+        headers: TenantHeaders,
+        params: EmailParams,
+        querystring: ResellerQuery,
+        body: UserCreate,
+        response: withErrors({ 204: Type.Null() }),
+      },
+    },
+    async (request, reply) => {
+      const body = request.body
+      const actor = actorOf(request)
+      await db.transaction(async (tx) => {
+        const user = await findUserByEmail(tx, actor, request.params.email, request.query.resellerId ?? null)
+        if (body.id !== undefined && body.id.toLowerCase() !== user.id)
+          throw invalid('id', 'id cannot change; leave it out or send the user’s own id.')
+        await updateUser(tx, actor, user.resellerId, user.id, {
+          firstName: body.firstName,
+          lastName: body.lastName,
+          email: body.email,
+          role: body.role?.name,
+          groupIds: body.groups.map((group) => group.id),
+        })
+      })
+      return reply.code(204).send(null)
+    },
+  )
+
+  app.delete(
+    '/users/:email',
+    {
+      config: ROLES,
+      schema: {
+        tags,
+        summary: 'Delete a user',
+        description:
+          'Soft delete: the user leaves every read and its email becomes free; its record and audit history stay. Available to the roles: csp, reseller.',
+        headers: TenantHeaders,
+        params: EmailParams,
+        querystring: ResellerQuery,
+        response: withErrors({ 204: Type.Null() }),
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request)
+      await db.transaction(async (tx) => {
+        const user = await findUserByEmail(tx, actor, request.params.email, request.query.resellerId ?? null)
+        await deleteUser(tx, actor, user.resellerId, user.id)
+      })
+      return reply.code(204).send(null)
     },
   )
 }

@@ -1,0 +1,77 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { AppDeps } from '../../app-deps.ts'
+import type { AuditEvent } from '../../domain/audit.ts'
+import { listAuditEvents } from '../../domain/audit-log.ts'
+import type { Filter } from '../../domain/list.ts'
+import { assertResellerReach } from '../../domain/reach.ts'
+import { actorOf } from '../../plugins/request-context.ts'
+import { ROLES, withErrors } from './common.ts'
+import { pageOf } from './paging.ts'
+import { AuditLogItem, AuditLogQuery, paged, TenantHeaders } from './schemas.ts'
+
+const MONTH_MS = 30 * 24 * 60 * 60 * 1000
+
+const present = (event: AuditEvent) => ({
+  id: event.id,
+  date: event.occurredAt.toISOString(),
+  operation: event.action,
+  status: 'Succeeded',
+  resourceType: event.resource,
+  resourceId: event.resourceId,
+  resellerId: event.resellerId,
+  actorType: event.actor.type,
+  actorId: event.actor.id,
+  correlationId: event.correlationId,
+  ipAddress: event.ipAddress,
+  userAgent: event.userAgent,
+  changes: event.changes.map((c) => ({ propertyName: c.field, oldValue: c.from, newValue: c.to })),
+})
+
+export const auditLogRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }) => {
+  app.get(
+    '/AuditLogs',
+    {
+      config: ROLES,
+      schema: {
+        tags: ['v1 audit logs'],
+        summary: 'The audit log, newest first',
+        description:
+          'Every change made through either dialect or the token endpoint. A reseller token sees its own events. Available to the roles: csp, reseller.',
+        headers: TenantHeaders,
+        querystring: AuditLogQuery,
+        response: withErrors({ 200: paged(AuditLogItem) }),
+      },
+    },
+    async (request) => {
+      const q = request.query
+      const actor = actorOf(request)
+      const pageNumber = q.PageNumber ?? 1
+      const pageSize = q.PageSize ?? 25
+      const end = q.EndDate ?? new Date().toISOString()
+      const start = q.StartDate ?? new Date(Date.now() - MONTH_MS).toISOString()
+      const filters: Filter[] = [
+        { field: 'createdAt', op: 'gte', value: start },
+        { field: 'createdAt', op: 'lte', value: end },
+      ]
+      if (q.resellerId) {
+        assertResellerReach(actor, q.resellerId)
+        filters.push({ field: 'resellerId', op: 'eq', value: q.resellerId })
+      }
+      const operations = (q.Operations ?? [])
+        .flatMap((v) => v.split(','))
+        .map((v) => v.trim())
+        .filter(Boolean)
+      if (operations.length > 0) filters.push({ field: 'action', op: 'in', value: operations.join(',') })
+      // Only changes that happened are recorded: a refused request writes no event.
+      if (q.Status && q.Status.toLowerCase() === 'failed') return pageOf([], 0, pageNumber, pageSize)
+      const { items, total } = await listAuditEvents(db, actor, {
+        filters,
+        sort: [{ field: 'createdAt', isDescending: true }],
+        search: null,
+        offset: (pageNumber - 1) * pageSize,
+        limit: pageSize,
+      })
+      return pageOf(items.map(present), total, pageNumber, pageSize)
+    },
+  )
+}
