@@ -4,6 +4,7 @@ import { type BootstrapResult, bootstrap } from './bootstrap.ts'
 import { type Config, ConfigError, loadConfig } from './config.ts'
 import { openDatabase } from './db/connection.ts'
 import { prepareServices } from './services.ts'
+import { createDispatcher } from './webhooks/dispatcher.ts'
 
 function banner(config: Config, address: string, result: BootstrapResult): string {
   const lines = [
@@ -47,6 +48,8 @@ async function main(): Promise<void> {
   const app = await buildApp(deps)
   const address = await app.listen({ port: config.port, host: config.host })
   app.log.info({ address }, 'listening')
+  const dispatcher = config.webhookDispatcher ? createDispatcher(db, config, app.log) : null
+  await dispatcher?.start()
   process.stdout.write(banner(config, config.publicUrl || address, result))
 
   let stopping = false
@@ -54,8 +57,10 @@ async function main(): Promise<void> {
     if (stopping) return
     stopping = true
     app.log.info({ signal }, 'shutting down')
-    const timer = setTimeout(() => process.exit(1), 10_000).unref()
+    const timer = setTimeout(() => process.exit(1), config.webhookTimeoutMs + 10_000).unref()
+    // Stop taking requests, then let in-flight webhook attempts finish (or release them).
     await app.close()
+    await dispatcher?.stop()
     await db.close()
     clearTimeout(timer)
     process.exit(0)

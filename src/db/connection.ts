@@ -18,6 +18,8 @@ export interface Queryable {
 export interface Db extends Queryable {
   readonly kind: 'pglite' | 'postgres'
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
+  /** Runs fn on one connection held throughout (for session-level advisory locks); no transaction. */
+  withConnection<T>(fn: (connection: Queryable) => Promise<T>): Promise<T>
   /** Runs fn for each NOTIFY on channel; resolves to an unsubscribe function. */
   listen(channel: string, fn: (payload: string) => void): Promise<() => Promise<void>>
   close(): Promise<void>
@@ -54,6 +56,19 @@ function wrapPg(pool: pg.Pool): Db {
           client.release(rollbackError as Error)
         }
         throw error
+      }
+    },
+    async withConnection(fn) {
+      const client = await pool.connect()
+      try {
+        return await fn({
+          async query<R>(text: string, params?: readonly unknown[]) {
+            const result = await client.query(text, params as unknown[])
+            return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 }
+          },
+        })
+      } finally {
+        client.release()
       }
     },
     async listen(channel, fn) {
@@ -94,6 +109,9 @@ function wrapPglite(db: PGlite): Db {
           },
         }),
       )
+    },
+    async withConnection(fn) {
+      return fn(this)
     },
     async listen(channel, fn) {
       return db.listen(channel, fn)

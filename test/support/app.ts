@@ -12,6 +12,7 @@ import { createClient } from '../../src/domain/clients.ts'
 import { newId } from '../../src/domain/ids.ts'
 import { createTenant } from '../../src/domain/tenants.ts'
 import { prepareServices } from '../../src/services.ts'
+import { createDispatcher, type Dispatcher } from '../../src/webhooks/dispatcher.ts'
 import { createTestDatabase } from './database.ts'
 
 export const TENANT = 'portal.example.com'
@@ -37,6 +38,8 @@ export interface TestApp {
   url: string
   db: Db
   deps: AppDeps
+  /** The webhook dispatcher, when started with { dispatcher: true }. */
+  dispatcher: Dispatcher | null
   tenantId: string
   /** A csp token with every scope, for the bootstrap tenant. */
   cspToken: string
@@ -63,7 +66,7 @@ export const unique = (prefix = 'u') => `${prefix}${Date.now().toString(36)}${(s
 
 export async function startTestApp(
   env: Record<string, string> = {},
-  options: { logger?: FastifyServerOptions['logger'] } = {},
+  options: { logger?: FastifyServerOptions['logger']; dispatcher?: boolean } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase()
   const bootstrapSecret = randomBytes(24).toString('hex')
@@ -87,6 +90,8 @@ export async function startTestApp(
   await bootstrap(db, config)
   const app = await buildApp(deps, { logger: options.logger ?? false })
   const address = await app.listen({ port: 0, host: '127.0.0.1' })
+  const dispatcher = options.dispatcher ? createDispatcher(db, config, app.log) : null
+  await dispatcher?.start()
   // The issuer must be the address the tokens are verified against; the app read it at build time.
   const url = address
 
@@ -121,6 +126,7 @@ export async function startTestApp(
     url,
     db,
     deps,
+    dispatcher,
     tenantId,
     cspToken,
     request,
@@ -167,6 +173,7 @@ export async function startTestApp(
       return rows[0]?.n ?? 0
     },
     async close() {
+      await dispatcher?.stop()
       await app.close()
       await db.close()
       await database.drop()

@@ -10,6 +10,7 @@ import { organizationRoutes } from './organizations.ts'
 import { resellerRoutes } from './resellers.ts'
 import { roleRoutes } from './roles.ts'
 import { userRoutes } from './users.ts'
+import { webhookRoutes } from './webhooks.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -51,4 +52,5 @@ export const v3: FastifyPluginAsyncTypebox<AppDeps> = async (app, options) => {
   await app.register(clientRoutes, deps)
   await app.register(eventLogRoutes, deps)
   await app.register(roleRoutes, deps)
+  await app.register(webhookRoutes, deps)
 }

@@ -7,7 +7,19 @@ import type { Organization } from '../../domain/organizations.ts'
 import type { Reseller } from '../../domain/resellers.ts'
 import type { Role } from '../../domain/roles.ts'
 import type { User } from '../../domain/users.ts'
-import type { ClientDto, EventLogDto, OrganizationDto, ResellerDto, RoleDto, UserDto } from './schemas.ts'
+import type { Delivery } from '../../webhooks/deliveries.ts'
+import type { WebhookEndpoint } from '../../webhooks/endpoints.ts'
+import { maskSecret } from '../../webhooks/signing.ts'
+import type {
+  ClientDto,
+  EventLogDto,
+  OrganizationDto,
+  ResellerDto,
+  RoleDto,
+  UserDto,
+  WebhookDto,
+  WebhookEventLogDto,
+} from './schemas.ts'
 
 export const presentReseller = (r: Reseller): Static<typeof ResellerDto> => ({
   id: r.id,
@@ -83,4 +95,37 @@ export const presentRole = (r: Role): Static<typeof RoleDto> => ({
   description: r.description,
   claims: r.claims,
   isBuiltin: r.isBuiltin,
+})
+
+export const presentWebhook = (w: WebhookEndpoint, showSecret = false): Static<typeof WebhookDto> => ({
+  id: w.id,
+  createdAt: w.createdAt.toISOString(),
+  updatedAt: w.updatedAt.toISOString(),
+  name: w.name,
+  url: w.url,
+  token: showSecret ? w.secret : maskSecret(w.secret),
+  enabled: w.enabled,
+  status: w.status,
+  events: w.events,
+  signatureScheme: w.signatureScheme,
+  resellerId: w.resellerId,
+})
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null)
+
+export const presentDelivery = (d: Delivery): Static<typeof WebhookEventLogDto> => ({
+  id: d.id,
+  createdAt: d.createdAt.toISOString(),
+  updatedAt: d.updatedAt.toISOString(),
+  webhookId: d.webhookId,
+  event: d.event,
+  url: d.url,
+  status: d.status,
+  attempts: d.attempts,
+  lastAttemptedAt: iso(d.lastAttemptedAt),
+  nextAttemptAt: iso(d.nextAttemptAt),
+  requestBody: d.requestBody,
+  responseBody: d.responseBody,
+  responseStatusCode: d.responseStatusCode,
+  errorMessage: d.errorMessage,
 })

@@ -251,3 +251,95 @@ export const PasswordChange = Type.Object(
   { password: Type.String({ minLength: 8, maxLength: 256 }) },
   { additionalProperties: false },
 )
+
+// Webhooks (Cryptlex's WebhookDto and request models, plus signatureScheme and resellerId)
+const Scheme = Type.Union([Type.Literal('cryptlex'), Type.Literal('standard-webhooks')], {
+  description:
+    'cryptlex (default): base64 HMAC-SHA256 of the body; standard-webhooks: the Standard Webhooks scheme.',
+})
+const WebhookEvents = Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 20 })
+export const WebhookCreate = Type.Object(
+  {
+    name: Text(256, 1),
+    url: Type.String({ minLength: 1, maxLength: 256, format: 'uri' }),
+    token: Type.Optional(
+      Nullable(
+        Type.String({
+          minLength: 1,
+          maxLength: 256,
+          description: 'The signing secret; generated when absent.',
+        }),
+      ),
+    ),
+    enabled: Type.Optional(Type.Boolean({ default: true })),
+    events: WebhookEvents,
+    signatureScheme: Type.Optional(Scheme),
+    resellerId: Type.Optional(
+      Nullable(
+        Type.String({
+          description: 'Receive only this reseller’s events (a reseller token: always its own).',
+        }),
+      ),
+    ),
+  },
+  { additionalProperties: false },
+)
+export const WebhookUpdate = Type.Object(
+  {
+    name: Type.Optional(Nullable(Text(256, 1))),
+    url: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 256, format: 'uri' }))),
+    token: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 256 }))),
+    enabled: Type.Optional(
+      Nullable(Type.Boolean({ description: 'true also re-enables a suspended endpoint.' })),
+    ),
+    events: Type.Optional(Nullable(WebhookEvents)),
+    signatureScheme: Type.Optional(Nullable(Scheme)),
+    resellerId: Type.Optional(Nullable(Type.String())),
+  },
+  { additionalProperties: false },
+)
+export const WebhookDto = Type.Object(
+  {
+    id: Type.String(),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+    name: Type.String(),
+    url: Type.String(),
+    token: Type.String({
+      description:
+        'The signing secret: in clear only in the response that generated it, masked everywhere else.',
+    }),
+    enabled: Type.Boolean(),
+    status: Type.Union([Type.Literal('healthy'), Type.Literal('unhealthy'), Type.Literal('suspended')]),
+    events: Type.Array(Type.String()),
+    signatureScheme: Type.String(),
+    resellerId: Nullable(Type.String()),
+  },
+  { additionalProperties: false },
+)
+export const WebhookEventLogDto = Type.Object(
+  {
+    id: Type.String({ description: 'Also the Webhook-Id header of every attempt.' }),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+    webhookId: Type.String(),
+    event: Type.String(),
+    url: Type.String(),
+    status: Type.Union([
+      Type.Literal('pending'),
+      Type.Literal('queued'),
+      Type.Literal('succeeded'),
+      Type.Literal('retrying'),
+      Type.Literal('failed'),
+      Type.Literal('cancelled'),
+    ]),
+    attempts: Type.Integer(),
+    lastAttemptedAt: Nullable(DateTime),
+    nextAttemptAt: Nullable(DateTime),
+    requestBody: Type.String(),
+    responseBody: Nullable(Type.String({ description: 'The first 4 KB.' })),
+    responseStatusCode: Nullable(Type.Integer()),
+    errorMessage: Nullable(Type.String()),
+  },
+  { additionalProperties: false },
+)

@@ -1,0 +1,247 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import type { AppDeps } from '../../app-deps.ts'
+import type { ListQuery } from '../../domain/list.ts'
+import { actorOf } from '../../plugins/request-context.ts'
+import {
+  DELIVERY_FIELDS,
+  getDelivery,
+  listDeliveries,
+  resendDelivery,
+  sendTestEvent,
+} from '../../webhooks/deliveries.ts'
+import {
+  createEndpoint,
+  deleteEndpoint,
+  eventsByResource,
+  getEndpoint,
+  listEndpoints,
+  updateEndpoint,
+} from '../../webhooks/endpoints.ts'
+import { setTotal, TOTAL_HEADERS, withErrors } from './common.ts'
+import { listQuerySchema, parseListQuery } from './list-query.ts'
+import { presentDelivery, presentWebhook } from './present.ts'
+import { IdParams, WebhookCreate, WebhookDto, WebhookEventLogDto, WebhookUpdate } from './schemas.ts'
+
+const tags = ['v3 webhooks']
+const PageQuery = Type.Object(
+  {
+    page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
+  },
+  { additionalProperties: false },
+)
+
+export const webhookRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db, config }) => {
+  const allowPrivate = config.webhookAllowPrivateNetworks
+
+  app.post(
+    '/webhooks',
+    {
+      config: { scope: 'webhook:write' },
+      schema: {
+        tags,
+        summary: 'Register a webhook endpoint',
+        description:
+          'The URL must be http(s) and must not reach an internal address. Without a token, one is generated and shown in clear in this response only.',
+        body: WebhookCreate,
+        response: withErrors({ 201: WebhookDto }),
+      },
+    },
+    async (request, reply) => {
+      const body = request.body
+      const { endpoint, isSecretGenerated } = await createEndpoint(
+        db,
+        actorOf(request),
+        {
+          name: body.name,
+          url: body.url,
+          secret: body.token ?? null,
+          signatureScheme: body.signatureScheme ?? 'cryptlex',
+          enabled: body.enabled ?? true,
+          events: body.events,
+          resellerId: body.resellerId ?? null,
+        },
+        allowPrivate,
+      )
+      reply.header('Cache-Control', 'no-store')
+      return reply.code(201).send(presentWebhook(endpoint, isSecretGenerated))
+    },
+  )
+
+  app.get(
+    '/webhooks',
+    {
+      config: { scope: 'webhook:read' },
+      schema: {
+        tags,
+        summary: 'List webhook endpoints',
+        querystring: PageQuery,
+        response: withErrors({ 200: { ...Type.Array(WebhookDto), headers: TOTAL_HEADERS } }),
+      },
+    },
+    async (request, reply) => {
+      const page = request.query.page ?? 1
+      const limit = request.query.limit ?? 10
+      const { items, total } = await listEndpoints(db, actorOf(request), {
+        offset: (page - 1) * limit,
+        limit,
+      })
+      setTotal(reply, total)
+      return items.map((endpoint) => presentWebhook(endpoint))
+    },
+  )
+
+  app.get(
+    '/webhooks/events',
+    {
+      schema: {
+        tags,
+        summary: 'The events a webhook can subscribe to, by resource',
+        response: withErrors({ 200: Type.Record(Type.String(), Type.Array(Type.String())) }),
+      },
+    },
+    async (request) => {
+      actorOf(request)
+      return eventsByResource()
+    },
+  )
+
+  app.get(
+    '/webhooks/:id',
+    {
+      config: { scope: 'webhook:read' },
+      schema: {
+        tags,
+        summary: 'Get a webhook endpoint',
+        params: IdParams,
+        response: withErrors({ 200: WebhookDto }),
+      },
+    },
+    async (request) => presentWebhook(await getEndpoint(db, actorOf(request), request.params.id)),
+  )
+
+  app.patch(
+    '/webhooks/:id',
+    {
+      config: { scope: 'webhook:write' },
+      schema: {
+        tags,
+        summary: 'Update a webhook endpoint',
+        description:
+          'enabled: true also re-enables a suspended endpoint. A new signatureScheme without a token gets a generated secret, shown in clear in this response only.',
+        params: IdParams,
+        body: WebhookUpdate,
+        response: withErrors({ 200: WebhookDto }),
+      },
+    },
+    async (request, reply) => {
+      const body = request.body
+      const { endpoint, isSecretGenerated } = await updateEndpoint(
+        db,
+        actorOf(request),
+        request.params.id,
+        {
+          name: body.name ?? undefined,
+          url: body.url ?? undefined,
+          secret: body.token ?? undefined,
+          signatureScheme: body.signatureScheme ?? undefined,
+          enabled: body.enabled ?? undefined,
+          events: body.events ?? undefined,
+          resellerId: body.resellerId,
+        },
+        allowPrivate,
+      )
+      if (isSecretGenerated) reply.header('Cache-Control', 'no-store')
+      return presentWebhook(endpoint, isSecretGenerated)
+    },
+  )
+
+  app.delete(
+    '/webhooks/:id',
+    {
+      config: { scope: 'webhook:write' },
+      schema: {
+        tags,
+        summary: 'Delete a webhook endpoint (its undelivered events are cancelled)',
+        params: IdParams,
+        response: withErrors({ 204: Type.Null() }),
+      },
+    },
+    async (request, reply) => {
+      await db.transaction((tx) => deleteEndpoint(tx, actorOf(request), request.params.id))
+      return reply.code(204).send(null)
+    },
+  )
+
+  app.post(
+    '/webhooks/:id/test',
+    {
+      config: { scope: 'webhook:write' },
+      schema: {
+        tags,
+        summary: 'Send a signed test event (webhook.test) to the endpoint',
+        params: IdParams,
+        response: withErrors({ 202: WebhookEventLogDto }),
+      },
+    },
+    async (request, reply) => {
+      const delivery = await db.transaction((tx) => sendTestEvent(tx, actorOf(request), request.params.id))
+      return reply.code(202).send(presentDelivery(delivery))
+    },
+  )
+
+  const LogQuery = listQuerySchema(DELIVERY_FIELDS)
+
+  app.get(
+    '/webhook-event-logs',
+    {
+      config: { scope: 'webhookEventLog:read' },
+      schema: {
+        tags,
+        summary: 'The delivery log, newest first',
+        description:
+          'Filters: webhookId, status, event (and id, createdAt), as `field=value` or `field[op]=value`.',
+        querystring: LogQuery,
+        response: withErrors({ 200: { ...Type.Array(WebhookEventLogDto), headers: TOTAL_HEADERS } }),
+      },
+    },
+    async (request, reply) => {
+      const query: ListQuery = parseListQuery(request.query as Record<string, unknown>, DELIVERY_FIELDS)
+      const { items, total } = await listDeliveries(db, actorOf(request), query)
+      setTotal(reply, total)
+      return items.map(presentDelivery)
+    },
+  )
+
+  app.get(
+    '/webhook-event-logs/:id',
+    {
+      config: { scope: 'webhookEventLog:read' },
+      schema: {
+        tags,
+        summary: 'Get a delivery',
+        params: IdParams,
+        response: withErrors({ 200: WebhookEventLogDto }),
+      },
+    },
+    async (request) => presentDelivery(await getDelivery(db, actorOf(request), request.params.id)),
+  )
+
+  app.post(
+    '/webhook-event-logs/:id/resend',
+    {
+      config: { scope: 'webhookEventLog:read' },
+      schema: {
+        tags,
+        summary: 'Send a delivery again (same Webhook-Id and body)',
+        params: IdParams,
+        response: withErrors({ 202: WebhookEventLogDto }),
+      },
+    },
+    async (request, reply) => {
+      const delivery = await db.transaction((tx) => resendDelivery(tx, actorOf(request), request.params.id))
+      return reply.code(202).send(presentDelivery(delivery))
+    },
+  )
+}

@@ -1,0 +1,156 @@
+// The delivery log (Cryptlex's webhook event log): list, get, resend, and a signed test event.
+import type { Queryable } from '../db/connection.ts'
+import type { Actor } from '../domain/actor.ts'
+import { conflict, notFound } from '../domain/errors.ts'
+import { isUuid, newId } from '../domain/ids.ts'
+import { type FieldSpec, filterConditions, type ListQuery, orderBy } from '../domain/list.ts'
+import { OUTBOX_CHANNEL } from '../domain/outbox.ts'
+import { tenantOf } from '../domain/reach.ts'
+import { getEndpoint } from './endpoints.ts'
+import { renderBody } from './payload.ts'
+
+export type DeliveryStatus = 'pending' | 'queued' | 'succeeded' | 'retrying' | 'failed' | 'cancelled'
+
+export interface Delivery {
+  id: string
+  webhookId: string
+  event: string
+  url: string
+  status: DeliveryStatus
+  attempts: number
+  nextAttemptAt: Date | null
+  lastAttemptedAt: Date | null
+  requestBody: string
+  responseBody: string | null
+  responseStatusCode: number | null
+  errorMessage: string | null
+  createdAt: Date
+  updatedAt: Date
+}
+
+export const DELIVERY_FIELDS: Record<string, FieldSpec> = {
+  id: { column: 'id', kind: 'id' },
+  webhookId: { column: 'webhook_id', kind: 'id' },
+  status: { column: 'status', kind: 'text' },
+  event: { column: 'event', kind: 'text' },
+  createdAt: { column: 'created_at', kind: 'date' },
+}
+
+interface DeliveryRow {
+  id: string
+  webhook_id: string
+  event: string
+  url: string
+  status: DeliveryStatus
+  attempts: number
+  next_attempt_at: Date | null
+  last_attempted_at: Date | null
+  request_body: string
+  response_body: string | null
+  response_status_code: number | null
+  error_message: string | null
+  created_at: Date
+  updated_at: Date
+}
+
+const COLUMNS = `id, webhook_id, event, url, status, attempts, next_attempt_at, last_attempted_at, request_body,
+  response_body, response_status_code, error_message, created_at, updated_at`
+
+const date = (value: Date | null) => (value ? new Date(value) : null)
+const toDelivery = (row: DeliveryRow): Delivery => ({
+  id: row.id,
+  webhookId: row.webhook_id,
+  event: row.event,
+  url: row.url,
+  status: row.status,
+  attempts: row.attempts,
+  nextAttemptAt: date(row.next_attempt_at),
+  lastAttemptedAt: date(row.last_attempted_at),
+  requestBody: row.request_body,
+  responseBody: row.response_body,
+  responseStatusCode: row.response_status_code,
+  errorMessage: row.error_message,
+  createdAt: new Date(row.created_at),
+  updatedAt: new Date(row.updated_at),
+})
+
+/** Deliveries of endpoints the actor may reach (a reseller token: those bound to its reseller). */
+function reachCondition(actor: Actor, params: unknown[]): string {
+  params.push(tenantOf(actor))
+  const tenant = `d.tenant_id = $${params.length}`
+  if (actor.role !== 'reseller') return tenant
+  params.push(actor.resellerId)
+  return `${tenant} AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = d.webhook_id AND e.reseller_id = $${params.length})`
+}
+
+export async function listDeliveries(
+  tx: Queryable,
+  actor: Actor,
+  query: ListQuery,
+): Promise<{ items: Delivery[]; total: number }> {
+  const params: unknown[] = []
+  const fields = Object.fromEntries(
+    Object.entries(DELIVERY_FIELDS).map(([k, v]) => [k, { ...v, column: `d.${v.column}` }]),
+  )
+  const where = [reachCondition(actor, params), ...filterConditions(fields, query.filters, params)].join(
+    ' AND ',
+  )
+  const order = orderBy(fields, query.sort, [{ field: 'createdAt', isDescending: true }], 'd.id')
+  const [{ rows }, count] = await Promise.all([
+    tx.query<DeliveryRow>(
+      `SELECT ${COLUMNS} FROM webhook_deliveries d WHERE ${where} ORDER BY ${order}
+       LIMIT ${query.limit} OFFSET ${query.offset}`,
+      params,
+    ),
+    tx.query<{ total: number }>(
+      `SELECT count(*)::int AS total FROM webhook_deliveries d WHERE ${where}`,
+      params,
+    ),
+  ])
+  return { items: rows.map(toDelivery), total: count.rows[0]?.total ?? 0 }
+}
+
+export async function getDelivery(tx: Queryable, actor: Actor, id: string, lock = false): Promise<Delivery> {
+  if (!isUuid(id)) throw notFound('Webhook event log')
+  const params: unknown[] = []
+  const where = reachCondition(actor, params)
+  params.push(id)
+  const { rows } = await tx.query<DeliveryRow>(
+    `SELECT ${COLUMNS} FROM webhook_deliveries d WHERE ${where} AND d.id = $${params.length}${lock ? ' FOR UPDATE' : ''}`,
+    params,
+  )
+  if (!rows[0]) throw notFound('Webhook event log')
+  return toDelivery(rows[0])
+}
+
+/** Sends a delivery again, with the same Webhook-Id and body; one still in flight cannot be resent. */
+export async function resendDelivery(tx: Queryable, actor: Actor, id: string): Promise<Delivery> {
+  const delivery = await getDelivery(tx, actor, id, true)
+  if (delivery.status === 'queued' || delivery.status === 'pending')
+    throw conflict('DELIVERY_IN_PROGRESS', 'This delivery is already on its way.')
+  const endpoint = await getEndpoint(tx, actor, delivery.webhookId)
+  const { rows } = await tx.query<DeliveryRow>(
+    `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), url = $2, error_message = NULL,
+       updated_at = now()
+     WHERE id = $1 RETURNING ${COLUMNS}`,
+    [id, endpoint.url],
+  )
+  await tx.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', 'resend')`)
+  return toDelivery(rows[0] as DeliveryRow)
+}
+
+/** Queues a signed test event to one endpoint (whatever events it subscribes to). */
+export async function sendTestEvent(tx: Queryable, actor: Actor, webhookId: string): Promise<Delivery> {
+  const endpoint = await getEndpoint(tx, actor, webhookId)
+  const id = newId()
+  const now = new Date()
+  const body = renderBody('webhook.test', { webhookId: endpoint.id, message: 'A test event.' }, now)
+  const { rows } = await tx.query<DeliveryRow>(
+    `INSERT INTO webhook_deliveries (id, tenant_id, webhook_id, reseller_id, order_key, event, url, request_body,
+       status, next_attempt_at, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $1, 'webhook.test', $5, $6, 'pending', now(), now(), now()) RETURNING ${COLUMNS}`,
+    [id, endpoint.tenantId, endpoint.id, endpoint.resellerId, endpoint.url, body],
+  )
+  await tx.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', 'test')`)
+  return toDelivery(rows[0] as DeliveryRow)
+}

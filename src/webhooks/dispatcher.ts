@@ -1,0 +1,391 @@
+// The webhook dispatcher: turns outbox rows into deliveries (fan-out) and delivers them. Any number may run
+// against one database: fan-out takes a transaction-level try-lock, and each endpoint is worked by one
+// dispatcher at a time under a session advisory lock, which the server drops if the process dies.
+import type { FastifyBaseLogger } from 'fastify'
+import type { Config } from '../config.ts'
+import type { Db, Queryable } from '../db/connection.ts'
+import { systemActor } from '../domain/actor.ts'
+import { recordAudit } from '../domain/audit.ts'
+import { newId } from '../domain/ids.ts'
+import { OUTBOX_CHANNEL } from '../domain/outbox.ts'
+import { presentEventData, renderBody } from './payload.ts'
+import { type AttemptResult, createSender, type Sender } from './sender.ts'
+import { type SignatureScheme, sign } from './signing.ts'
+
+const FANOUT_LOCK = 72_750_002
+const FANOUT_BATCH = 500
+const DELIVERY_BATCH = 50
+
+interface OutboxRow {
+  id: string
+  tenant_id: string
+  event: string
+  reseller_id: string | null
+  data: unknown
+  triggered_at: Date
+}
+
+interface EndpointRow {
+  id: string
+  tenant_id: string
+  reseller_id: string | null
+  url: string
+  secret: string
+  signature_scheme: SignatureScheme
+  enabled: boolean
+  events: string[]
+  status: 'healthy' | 'unhealthy' | 'suspended'
+  consecutive_failures: number
+  deleted_at: Date | null
+}
+
+interface DueRow {
+  id: string
+  event: string
+  url: string
+  request_body: string
+  attempts: number
+}
+
+export interface Dispatcher {
+  start(): Promise<void>
+  /** Stops claiming, lets in-flight attempts finish, releases what was claimed but not attempted. */
+  stop(): Promise<void>
+  /** Runs fan-out and delivery until no work is due (tests and benchmarks). */
+  drain(): Promise<void>
+}
+
+/** Seconds before the next attempt: the schedule's step with ±10 % jitter, so retries do not stampede. */
+export function retryDelaySeconds(schedule: readonly number[], attempts: number): number | null {
+  const step = schedule[attempts - 1]
+  if (step === undefined) return null
+  return step * (0.9 + Math.random() * 0.2)
+}
+
+export function createDispatcher(db: Db, config: Config, log: FastifyBaseLogger): Dispatcher {
+  const sender: Sender = createSender({
+    timeoutMs: config.webhookTimeoutMs,
+    allowPrivate: config.webhookAllowPrivateNetworks,
+  })
+  const working = new Set<string>()
+  let stopping = false
+  let running: Promise<void> | null = null
+  let again = false
+  let timer: NodeJS.Timeout | null = null
+  let unlisten: (() => Promise<void>) | null = null
+
+  async function fanOut(): Promise<number> {
+    return db.transaction(async (tx) => {
+      const lock = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [
+        FANOUT_LOCK,
+      ])
+      if (!lock.rows[0]?.ok) return 0
+      const { rows } = await tx.query<OutboxRow>(
+        `SELECT id, tenant_id, event, reseller_id, data, triggered_at FROM outbox_events
+         WHERE processed_at IS NULL ORDER BY id LIMIT ${FANOUT_BATCH} FOR UPDATE SKIP LOCKED`,
+      )
+      if (rows.length === 0) return 0
+      const tenants = [...new Set(rows.map((r) => r.tenant_id))]
+      const endpoints = (
+        await tx.query<EndpointRow>(
+          `SELECT id, tenant_id, reseller_id, url, secret, signature_scheme, enabled, events, status,
+             consecutive_failures, deleted_at
+           FROM webhook_endpoints WHERE tenant_id = ANY($1::uuid[]) AND deleted_at IS NULL AND enabled`,
+          [tenants],
+        )
+      ).rows
+      const columns: unknown[][] = [[], [], [], [], [], [], [], [], []]
+      for (const row of rows) {
+        const matching = endpoints.filter(
+          (e) =>
+            e.tenant_id === row.tenant_id &&
+            e.events.includes(row.event) &&
+            (e.reseller_id === null || e.reseller_id === row.reseller_id),
+        )
+        if (matching.length === 0) continue
+        const snapshot = typeof row.data === 'string' ? JSON.parse(row.data) : row.data
+        const body = renderBody(row.event, presentEventData(row.event, snapshot), new Date(row.triggered_at))
+        for (const endpoint of matching) {
+          const values = [
+            newId(),
+            row.tenant_id,
+            endpoint.id,
+            row.reseller_id,
+            row.id,
+            row.event,
+            endpoint.url,
+            body,
+            endpoint.status === 'suspended' ? 'cancelled' : 'pending',
+          ]
+          values.forEach((value, index) => columns[index]?.push(value))
+        }
+      }
+      if ((columns[0] as unknown[]).length > 0) {
+        await tx.query(
+          `INSERT INTO webhook_deliveries (id, tenant_id, webhook_id, reseller_id, order_key, event, url, request_body,
+             status, next_attempt_at, created_at, updated_at)
+           SELECT id, tenant_id, webhook_id, reseller_id, order_key, event, url, request_body, status,
+             CASE WHEN status = 'pending' THEN now() END, now(), now()
+           FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::text[],
+             $9::text[]) AS v(id, tenant_id, webhook_id, reseller_id, order_key, event, url, request_body, status)`,
+          columns,
+        )
+      }
+      await tx.query('UPDATE outbox_events SET processed_at = now() WHERE id = ANY($1::uuid[])', [
+        rows.map((r) => r.id),
+      ])
+      return rows.length
+    })
+  }
+
+  async function dueEndpoints(): Promise<string[]> {
+    const { rows } = await db.query<{ id: string }>(
+      `SELECT e.id FROM webhook_endpoints e
+       WHERE e.deleted_at IS NULL AND e.enabled AND e.status <> 'suspended'
+         AND EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.webhook_id = e.id
+           AND d.status IN ('pending', 'retrying', 'queued') AND (d.status = 'queued' OR d.next_attempt_at <= now()))
+       ORDER BY e.id LIMIT 200`,
+    )
+    return rows.map((r) => r.id).filter((id) => !working.has(id))
+  }
+
+  function headersFor(endpoint: EndpointRow, delivery: DueRow): Record<string, string> {
+    const timestamp = Math.floor(Date.now() / 1000)
+    return {
+      'content-type': 'application/json; charset=utf-8',
+      'user-agent': 'reseller-api-webhooks/1',
+      'webhook-id': delivery.id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': sign(
+        endpoint.signature_scheme,
+        endpoint.secret,
+        delivery.id,
+        timestamp,
+        delivery.request_body,
+      ),
+    }
+  }
+
+  async function recordResults(
+    conn: Queryable,
+    results: { delivery: DueRow; result: AttemptResult }[],
+  ): Promise<void> {
+    if (results.length === 0) return
+    const ids: string[] = []
+    const statuses: string[] = []
+    const codes: (number | null)[] = []
+    const bodies: (string | null)[] = []
+    const errors: (string | null)[] = []
+    const delays: (number | null)[] = []
+    for (const { delivery, result } of results) {
+      const attempts = delivery.attempts + 1
+      const delay =
+        result.isSuccess || !result.isRetryable
+          ? null
+          : retryDelaySeconds(config.webhookRetrySchedule, attempts)
+      ids.push(delivery.id)
+      statuses.push(result.isSuccess ? 'succeeded' : delay === null ? 'failed' : 'retrying')
+      codes.push(result.statusCode)
+      bodies.push(result.responseBody)
+      errors.push(result.errorMessage)
+      delays.push(delay)
+    }
+    await conn.query(
+      `UPDATE webhook_deliveries d SET status = v.status, attempts = d.attempts + 1, last_attempted_at = now(),
+         response_status_code = v.code, response_body = v.body, error_message = v.error,
+         next_attempt_at = CASE WHEN v.delay IS NULL THEN NULL ELSE now() + make_interval(secs => v.delay) END,
+         updated_at = now()
+       FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::text[], $6::float8[])
+         AS v(id, status, code, body, error, delay)
+       WHERE d.id = v.id`,
+      [ids, statuses, codes, bodies, errors, delays],
+    )
+  }
+
+  /** Counts consecutive failures and moves the endpoint between healthy, unhealthy and suspended. */
+  async function recordHealth(
+    conn: Queryable,
+    endpoint: EndpointRow,
+    outcomes: boolean[],
+  ): Promise<EndpointRow> {
+    let failures = endpoint.consecutive_failures
+    for (const isSuccess of outcomes) failures = isSuccess ? 0 : failures + 1
+    const status =
+      failures === 0
+        ? 'healthy'
+        : failures >= config.webhookSuspendAfter
+          ? 'suspended'
+          : failures >= config.webhookUnhealthyAfter
+            ? 'unhealthy'
+            : endpoint.status
+    if (failures === endpoint.consecutive_failures && status === endpoint.status) return endpoint
+    await db.transaction(async (tx) => {
+      await tx.query(
+        'UPDATE webhook_endpoints SET consecutive_failures = $2, status = $3, updated_at = now() WHERE id = $1',
+        [endpoint.id, failures, status],
+      )
+      if (status === endpoint.status) return
+      await recordAudit(tx, systemActor(endpoint.tenant_id, newId()), {
+        action: `webhook.${status}`,
+        resource: 'webhook',
+        resourceId: endpoint.id,
+        resellerId: endpoint.reseller_id,
+        changes: [{ field: 'status', from: endpoint.status, to: status }],
+      })
+      if (status === 'suspended') {
+        await tx.query(
+          `UPDATE webhook_deliveries SET status = 'cancelled', next_attempt_at = NULL, updated_at = now()
+           WHERE webhook_id = $1 AND status IN ('pending', 'retrying', 'queued')`,
+          [endpoint.id],
+        )
+      }
+    })
+    void conn
+    return { ...endpoint, consecutive_failures: failures, status }
+  }
+
+  async function workEndpoint(endpointId: string): Promise<void> {
+    working.add(endpointId)
+    try {
+      await db.withConnection(async (conn) => {
+        const lock = await conn.query<{ ok: boolean }>(
+          'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok',
+          [endpointId],
+        )
+        if (!lock.rows[0]?.ok) return
+        try {
+          while (!stopping) {
+            const endpointRows = await conn.query<EndpointRow>(
+              `SELECT id, tenant_id, reseller_id, url, secret, signature_scheme, enabled, events, status,
+                 consecutive_failures, deleted_at FROM webhook_endpoints WHERE id = $1`,
+              [endpointId],
+            )
+            let endpoint = endpointRows.rows[0]
+            if (!endpoint || endpoint.deleted_at || !endpoint.enabled || endpoint.status === 'suspended')
+              return
+            // Under this endpoint's lock, a 'queued' row is an orphan of a dispatcher that died mid-attempt.
+            const due = await conn.query<DueRow>(
+              `UPDATE webhook_deliveries SET status = 'queued', updated_at = now()
+               WHERE id IN (
+                 SELECT id FROM webhook_deliveries
+                 WHERE webhook_id = $1 AND status IN ('pending', 'retrying', 'queued')
+                   AND (status = 'queued' OR next_attempt_at <= now())
+                 ORDER BY order_key, id LIMIT ${DELIVERY_BATCH})
+               RETURNING id, event, url, request_body, attempts, order_key`,
+              [endpointId],
+            )
+            if (due.rows.length === 0) return
+            const batch = due.rows.sort((a, b) =>
+              (a as DueRow & { order_key: string }).order_key <
+              (b as DueRow & { order_key: string }).order_key
+                ? -1
+                : 1,
+            )
+            const results: { delivery: DueRow; result: AttemptResult }[] = []
+            for (const delivery of batch) {
+              if (stopping) break
+              const result = await sender.send(
+                delivery.url,
+                headersFor(endpoint, delivery),
+                delivery.request_body,
+              )
+              results.push({ delivery, result })
+            }
+            await recordResults(conn, results)
+            const unattempted = batch.slice(results.length).map((d) => d.id)
+            if (unattempted.length > 0) {
+              await conn.query(
+                `UPDATE webhook_deliveries SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END,
+                   updated_at = now() WHERE id = ANY($1::uuid[])`,
+                [unattempted],
+              )
+            }
+            endpoint = await recordHealth(
+              conn,
+              endpoint,
+              results.map((r) => r.result.isSuccess),
+            )
+            if (endpoint.status === 'suspended') return
+          }
+        } finally {
+          await conn.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [endpointId]).catch(() => {})
+        }
+      })
+    } finally {
+      working.delete(endpointId)
+    }
+  }
+
+  async function runOnce(): Promise<void> {
+    while (!stopping && (await fanOut()) > 0) {}
+    const pending = new Set<Promise<void>>()
+    for (const endpointId of await dueEndpoints()) {
+      if (stopping) break
+      const work = workEndpoint(endpointId).catch((error) =>
+        log.error({ err: error, endpointId }, 'webhook delivery failed'),
+      )
+      pending.add(work)
+      void work.finally(() => pending.delete(work))
+      if (pending.size >= config.webhookConcurrency) await Promise.race(pending)
+    }
+    await Promise.all(pending)
+  }
+
+  function wake(): void {
+    if (stopping) return
+    if (running) {
+      again = true
+      return
+    }
+    running = (async () => {
+      do {
+        again = false
+        try {
+          await runOnce()
+        } catch (error) {
+          log.error({ err: error }, 'webhook dispatcher round failed')
+        }
+      } while (again && !stopping)
+    })().finally(() => {
+      running = null
+    })
+  }
+
+  return {
+    async start() {
+      unlisten = await db.listen(OUTBOX_CHANNEL, () => wake())
+      timer = setInterval(wake, config.webhookPollMs)
+      timer.unref()
+      wake()
+    },
+    async stop() {
+      stopping = true
+      if (timer) clearInterval(timer)
+      await unlisten?.().catch(() => {})
+      await running
+      await sender.close()
+    },
+    async drain() {
+      do {
+        await running
+        await runOnce()
+      } while (!stopping && ((await dueCount()) > 0 || (await pendingOutbox()) > 0))
+    },
+  }
+
+  async function dueCount(): Promise<number> {
+    const { rows } = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.webhook_id
+       WHERE d.status IN ('pending', 'retrying', 'queued') AND (d.status = 'queued' OR d.next_attempt_at <= now())
+         AND e.deleted_at IS NULL AND e.enabled AND e.status <> 'suspended'`,
+    )
+    return rows[0]?.n ?? 0
+  }
+
+  async function pendingOutbox(): Promise<number> {
+    const { rows } = await db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM outbox_events WHERE processed_at IS NULL',
+    )
+    return rows[0]?.n ?? 0
+  }
+}

@@ -1,0 +1,300 @@
+// Webhook endpoints: registration rules (SSRF-safe URL, known events, a signing secret shown once), reach
+// (a reseller token manages only endpoints bound to its reseller) and audit.
+import type { Db, Queryable } from '../db/connection.ts'
+import type { Actor } from '../domain/actor.ts'
+import { diff, recordAudit } from '../domain/audit.ts'
+import { forbidden, invalid, notFound } from '../domain/errors.ts'
+import { isUuid, newId } from '../domain/ids.ts'
+import { assertResellerExists } from '../domain/organizations.ts'
+import { WEBHOOK_EVENTS } from '../domain/outbox.ts'
+import type { PageRequest } from '../domain/reach.ts'
+import { tenantOf } from '../domain/reach.ts'
+import type { Patch } from '../domain/resellers.ts'
+import { assertSecretFits, generateSigningSecret, type SignatureScheme } from './signing.ts'
+import { assertPublicUrl } from './ssrf.ts'
+
+export type EndpointStatus = 'healthy' | 'unhealthy' | 'suspended'
+
+export interface WebhookEndpoint {
+  id: string
+  tenantId: string
+  resellerId: string | null
+  name: string
+  url: string
+  secret: string
+  signatureScheme: SignatureScheme
+  enabled: boolean
+  events: string[]
+  status: EndpointStatus
+  createdAt: Date
+  updatedAt: Date
+}
+
+export interface EndpointInput {
+  name: string
+  url: string
+  /** null: generate one. */
+  secret: string | null
+  signatureScheme: SignatureScheme
+  enabled: boolean
+  events: string[]
+  resellerId: string | null
+}
+
+interface EndpointRow {
+  id: string
+  tenant_id: string
+  reseller_id: string | null
+  name: string
+  url: string
+  secret: string
+  signature_scheme: SignatureScheme
+  enabled: boolean
+  events: string[]
+  status: EndpointStatus
+  created_at: Date
+  updated_at: Date
+}
+
+export const ENDPOINT_COLUMNS =
+  'id, tenant_id, reseller_id, name, url, secret, signature_scheme, enabled, events, status, created_at, updated_at'
+
+export const toEndpoint = (row: EndpointRow): WebhookEndpoint => ({
+  id: row.id,
+  tenantId: row.tenant_id,
+  resellerId: row.reseller_id,
+  name: row.name,
+  url: row.url,
+  secret: row.secret,
+  signatureScheme: row.signature_scheme,
+  enabled: row.enabled,
+  events: row.events,
+  status: row.status,
+  createdAt: new Date(row.created_at),
+  updatedAt: new Date(row.updated_at),
+})
+
+// The secret is never audited; its rotation shows as a change of `secretRotated`.
+const AUDITED = ['name', 'url', 'signatureScheme', 'enabled', 'events', 'status', 'resellerId'] as const
+const auditView = (e: WebhookEndpoint | null) => e as unknown as Record<string, unknown> | null
+
+function checkEvents(events: readonly string[]): string[] {
+  events.forEach((event, index) => {
+    if (!(WEBHOOK_EVENTS as readonly string[]).includes(event))
+      throw invalid(`events[${index}]`, `"${event}" is not a webhook event.`)
+  })
+  return [...new Set(events)]
+}
+
+/** The endpoint's reseller: a reseller token's own, always; a csp token's choice (or none: every event). */
+async function resellerFor(tx: Queryable, actor: Actor, tenantId: string, requested: string | null) {
+  if (actor.role === 'reseller') {
+    if (requested !== null && requested !== actor.resellerId)
+      throw forbidden('This token cannot act on that reseller.')
+    return actor.resellerId
+  }
+  if (requested === null) return null
+  if (!isUuid(requested)) throw invalid('resellerId', 'resellerId must name a reseller of this tenant.')
+  await assertResellerExists(tx, tenantId, requested).catch(() => {
+    throw invalid('resellerId', 'resellerId must name a reseller of this tenant.')
+  })
+  return requested
+}
+
+/** The URL is vetted (DNS included) before the transaction opens, so no lock waits on a lookup. */
+export async function createEndpoint(
+  db: Db,
+  actor: Actor,
+  input: EndpointInput,
+  allowPrivate: boolean,
+): Promise<{ endpoint: WebhookEndpoint; isSecretGenerated: boolean }> {
+  await assertPublicUrl(input.url, allowPrivate)
+  return db.transaction((tx) => insertEndpoint(tx, actor, input))
+}
+
+async function insertEndpoint(
+  tx: Queryable,
+  actor: Actor,
+  input: EndpointInput,
+): Promise<{ endpoint: WebhookEndpoint; isSecretGenerated: boolean }> {
+  const tenantId = tenantOf(actor)
+  const events = checkEvents(input.events)
+  const resellerId = await resellerFor(tx, actor, tenantId, input.resellerId)
+  const isSecretGenerated = input.secret === null
+  const secret = input.secret ?? generateSigningSecret(input.signatureScheme)
+  assertSecretFits(input.signatureScheme, secret)
+  const { rows } = await tx.query<EndpointRow>(
+    `INSERT INTO webhook_endpoints (id, tenant_id, reseller_id, name, url, secret, signature_scheme, enabled, events,
+       created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), now()) RETURNING ${ENDPOINT_COLUMNS}`,
+    [
+      newId(),
+      tenantId,
+      resellerId,
+      input.name,
+      input.url,
+      secret,
+      input.signatureScheme,
+      input.enabled,
+      events,
+    ],
+  )
+  const endpoint = toEndpoint(rows[0] as EndpointRow)
+  await recordAudit(tx, actor, {
+    action: 'webhook.created',
+    resource: 'webhook',
+    resourceId: endpoint.id,
+    resellerId: endpoint.resellerId,
+    changes: diff(null, auditView(endpoint), AUDITED),
+  })
+  return { endpoint, isSecretGenerated }
+}
+
+/** The endpoint, if the actor may reach it (a reseller token: only endpoints bound to its reseller). */
+export async function getEndpoint(
+  tx: Queryable,
+  actor: Actor,
+  id: string,
+  lock = false,
+): Promise<WebhookEndpoint> {
+  const tenantId = tenantOf(actor)
+  if (!isUuid(id)) throw notFound('Webhook')
+  const { rows } = await tx.query<EndpointRow>(
+    `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints
+     WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL
+       AND ($3::uuid IS NULL OR reseller_id = $3::uuid)${lock ? ' FOR UPDATE' : ''}`,
+    [tenantId, id, actor.role === 'reseller' ? actor.resellerId : null],
+  )
+  if (!rows[0]) throw notFound('Webhook')
+  return toEndpoint(rows[0])
+}
+
+export async function listEndpoints(
+  tx: Queryable,
+  actor: Actor,
+  page: PageRequest,
+): Promise<{ items: WebhookEndpoint[]; total: number }> {
+  const params = [tenantOf(actor), actor.role === 'reseller' ? actor.resellerId : null]
+  const where = 'tenant_id = $1 AND deleted_at IS NULL AND ($2::uuid IS NULL OR reseller_id = $2::uuid)'
+  const [{ rows }, count] = await Promise.all([
+    tx.query<EndpointRow>(
+      `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE ${where}
+       ORDER BY created_at, id LIMIT ${page.limit} OFFSET ${page.offset}`,
+      params,
+    ),
+    tx.query<{ total: number }>(
+      `SELECT count(*)::int AS total FROM webhook_endpoints WHERE ${where}`,
+      params,
+    ),
+  ])
+  return { items: rows.map(toEndpoint), total: count.rows[0]?.total ?? 0 }
+}
+
+/**
+ * Updates an endpoint. Enabling a suspended (or unhealthy) endpoint makes it healthy again, and its
+ * deliveries resume. A new scheme without a new token gets a generated secret, returned once.
+ */
+export async function updateEndpoint(
+  db: Db,
+  actor: Actor,
+  id: string,
+  patch: Patch<EndpointInput>,
+  allowPrivate: boolean,
+): Promise<{ endpoint: WebhookEndpoint; isSecretGenerated: boolean }> {
+  if (patch.url !== undefined) await assertPublicUrl(patch.url, allowPrivate)
+  return db.transaction((tx) => changeEndpoint(tx, actor, id, patch))
+}
+
+async function changeEndpoint(
+  tx: Queryable,
+  actor: Actor,
+  id: string,
+  patch: Patch<EndpointInput>,
+): Promise<{ endpoint: WebhookEndpoint; isSecretGenerated: boolean }> {
+  const tenantId = tenantOf(actor)
+  const before = await getEndpoint(tx, actor, id, true)
+  const scheme = patch.signatureScheme ?? before.signatureScheme
+  let secret = patch.secret ?? before.secret
+  let isSecretGenerated = false
+  if (scheme !== before.signatureScheme && (patch.secret === undefined || patch.secret === null)) {
+    secret = generateSigningSecret(scheme)
+    isSecretGenerated = true
+  }
+  assertSecretFits(scheme, secret)
+  const enabled = patch.enabled ?? before.enabled
+  const isReenabled = patch.enabled === true && (before.status !== 'healthy' || !before.enabled)
+  const after: WebhookEndpoint = {
+    ...before,
+    name: patch.name ?? before.name,
+    url: patch.url ?? before.url,
+    events: patch.events ? checkEvents(patch.events) : before.events,
+    resellerId:
+      patch.resellerId === undefined
+        ? before.resellerId
+        : await resellerFor(tx, actor, tenantId, patch.resellerId),
+    signatureScheme: scheme,
+    secret,
+    enabled,
+    status: isReenabled ? 'healthy' : before.status,
+  }
+  const changes = diff(auditView(before), auditView(after), AUDITED)
+  if (secret !== before.secret) changes.push({ field: 'secretRotated', from: false, to: true })
+  if (changes.length === 0) return { endpoint: before, isSecretGenerated: false }
+  const { rows } = await tx.query<EndpointRow>(
+    `UPDATE webhook_endpoints SET name = $3, url = $4, secret = $5, signature_scheme = $6, enabled = $7,
+       events = $8, status = $9, reseller_id = $10,
+       consecutive_failures = CASE WHEN $11::boolean THEN 0 ELSE consecutive_failures END, updated_at = now()
+     WHERE tenant_id = $1 AND id = $2 RETURNING ${ENDPOINT_COLUMNS}`,
+    [
+      tenantId,
+      id,
+      after.name,
+      after.url,
+      after.secret,
+      after.signatureScheme,
+      after.enabled,
+      after.events,
+      after.status,
+      after.resellerId,
+      isReenabled,
+    ],
+  )
+  const endpoint = toEndpoint(rows[0] as EndpointRow)
+  await recordAudit(tx, actor, {
+    action: 'webhook.updated',
+    resource: 'webhook',
+    resourceId: id,
+    resellerId: endpoint.resellerId,
+    changes,
+  })
+  return { endpoint, isSecretGenerated }
+}
+
+/** Deletes an endpoint; its undelivered deliveries are cancelled. */
+export async function deleteEndpoint(tx: Queryable, actor: Actor, id: string): Promise<void> {
+  const before = await getEndpoint(tx, actor, id, true)
+  await tx.query('UPDATE webhook_endpoints SET deleted_at = now(), updated_at = now() WHERE id = $1', [id])
+  await tx.query(
+    `UPDATE webhook_deliveries SET status = 'cancelled', next_attempt_at = NULL, updated_at = now()
+     WHERE webhook_id = $1 AND status IN ('pending', 'retrying', 'queued')`,
+    [id],
+  )
+  await recordAudit(tx, actor, {
+    action: 'webhook.deleted',
+    resource: 'webhook',
+    resourceId: id,
+    resellerId: before.resellerId,
+    changes: diff(auditView(before), null, AUDITED),
+  })
+}
+
+/** Event names grouped by resource, for GET /v3/webhooks/events. */
+export function eventsByResource(): Record<string, string[]> {
+  const groups: Record<string, string[]> = {}
+  for (const event of WEBHOOK_EVENTS) {
+    const resource = event.slice(0, event.lastIndexOf('.'))
+    groups[resource] ??= []
+    groups[resource].push(event)
+  }
+  return groups
+}
