@@ -66,15 +66,26 @@ export function filterConditions(
       if (filter.op === 'eq' || (filter.op === 'in' && valid.length === 0)) conditions.push('false')
       else if (filter.op === 'in') conditions.push(`${column} = ANY(${bind(valid)}::uuid[])`)
       else if (filter.op === 'nin' && valid.length > 0)
-        conditions.push(`${column} <> ALL(${bind(valid)}::uuid[])`)
+        conditions.push(`(${column} IS NULL OR ${column} <> ALL(${bind(valid)}::uuid[]))`)
       continue
     }
     if (kind === 'date') {
       const date = new Date(filter.value)
       if (Number.isNaN(date.getTime()))
         throw invalid(filter.field, `${filter.field}[${filter.op}] must be an ISO-8601 date.`)
-      const sqlOp = { eq: '=', ne: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' }[filter.op as 'eq']
-      conditions.push(`${column} ${sqlOp} ${bind(date.toISOString())}::timestamptz`)
+      // Responses show times to the millisecond, the database keeps microseconds: compare whole
+      // milliseconds, so that a time read from a response matches (eq) the row it came from.
+      const start = () => `${bind(date.toISOString())}::timestamptz`
+      const end = () => `${bind(new Date(date.getTime() + 1).toISOString())}::timestamptz`
+      const condition = {
+        eq: () => `(${column} >= ${start()} AND ${column} < ${end()})`,
+        ne: () => `(${column} < ${start()} OR ${column} >= ${end()})`,
+        gt: () => `${column} >= ${end()}`,
+        gte: () => `${column} >= ${start()}`,
+        lt: () => `${column} < ${start()}`,
+        lte: () => `${column} < ${end()}`,
+      }[filter.op as 'eq']
+      conditions.push(condition())
       continue
     }
     const isCaseless = kind === 'email'
@@ -86,13 +97,16 @@ export function filterConditions(
         conditions.push(`${col} = ${bind(val(filter.value))}${cast}`)
         break
       case 'ne':
-        conditions.push(`${col} <> ${bind(val(filter.value))}${cast}`)
+        // A null (a user in no organization) is not equal to the value either.
+        conditions.push(`${col} IS DISTINCT FROM ${bind(val(filter.value))}${cast}`)
         break
       case 'in':
         conditions.push(`${col} = ANY(${bind(values.map(val))}${kind === 'id' ? '::uuid[]' : '::text[]'})`)
         break
       case 'nin':
-        conditions.push(`${col} <> ALL(${bind(values.map(val))}${kind === 'id' ? '::uuid[]' : '::text[]'})`)
+        conditions.push(
+          `(${col} IS NULL OR ${col} <> ALL(${bind(values.map(val))}${kind === 'id' ? '::uuid[]' : '::text[]'}))`,
+        )
         break
       case 'sw':
         conditions.push(`${column} ILIKE ${bind(`${escapeLike(filter.value)}%`)}`)
@@ -129,4 +143,15 @@ export function orderBy(
   const last = keys[keys.length - 1]
   parts.push(`${idColumn} ${last?.isDescending ? 'DESC' : 'ASC'}`)
   return parts.join(', ')
+}
+
+/** A free-text search: any of the columns contains the term (case-insensitively; % and _ match literally). */
+export function searchCondition(
+  columns: readonly string[],
+  search: string | null,
+  params: unknown[],
+): string[] {
+  if (!search) return []
+  params.push(`%${escapeLike(search)}%`)
+  return [`(${columns.map((column) => `${column} ILIKE $${params.length}`).join(' OR ')})`]
 }

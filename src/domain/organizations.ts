@@ -4,8 +4,9 @@ import type { Actor } from './actor.ts'
 import { diff, recordAudit } from './audit.ts'
 import { conflict, limitReached, notFound } from './errors.ts'
 import { isUuid, newId } from './ids.ts'
+import { type FieldSpec, filterConditions, type ListQuery, orderBy, searchCondition } from './list.ts'
 import { recordOutbox } from './outbox.ts'
-import { assertResellerReach, type PageRequest } from './reach.ts'
+import { assertResellerReach } from './reach.ts'
 import { definedOnly, type Patch } from './resellers.ts'
 
 export interface Address {
@@ -182,25 +183,35 @@ export async function getOrganization(
   return toOrganization(row)
 }
 
+export const ORGANIZATION_FIELDS: Record<string, FieldSpec> = {
+  id: { column: 'id', kind: 'id' },
+  name: { column: 'name', kind: 'text' },
+  email: { column: 'email', kind: 'email', sortColumn: 'lower(email)' },
+  createdAt: { column: 'created_at', kind: 'date' },
+  updatedAt: { column: 'updated_at', kind: 'date' },
+}
+
 export async function listOrganizations(
   tx: Queryable,
   actor: Actor,
   resellerId: string,
-  page: PageRequest,
+  query: ListQuery,
 ): Promise<{ items: Organization[]; total: number }> {
   const tenantId = assertResellerReach(actor, resellerId)
   await assertResellerExists(tx, tenantId, resellerId)
-  const where = 'tenant_id = $1 AND reseller_id = $2 AND deleted_at IS NULL'
+  const params: unknown[] = [tenantId, resellerId]
+  const conditions = ['tenant_id = $1', 'reseller_id = $2', 'deleted_at IS NULL']
+  conditions.push(...filterConditions(ORGANIZATION_FIELDS, query.filters, params))
+  conditions.push(...searchCondition(['name', 'email'], query.search, params))
+  const where = conditions.join(' AND ')
+  const order = orderBy(ORGANIZATION_FIELDS, query.sort, [{ field: 'createdAt', isDescending: false }], 'id')
   const [{ rows }, count] = await Promise.all([
     tx.query<OrganizationRow>(
-      `SELECT ${COLUMNS} FROM organizations WHERE ${where} ORDER BY created_at, id
-       LIMIT ${page.limit} OFFSET ${page.offset}`,
-      [tenantId, resellerId],
+      `SELECT ${COLUMNS} FROM organizations WHERE ${where} ORDER BY ${order}
+       LIMIT ${query.limit} OFFSET ${query.offset}`,
+      params,
     ),
-    tx.query<{ total: number }>(`SELECT count(*)::int AS total FROM organizations WHERE ${where}`, [
-      tenantId,
-      resellerId,
-    ]),
+    tx.query<{ total: number }>(`SELECT count(*)::int AS total FROM organizations WHERE ${where}`, params),
   ])
   return { items: rows.map(toOrganization), total: count.rows[0]?.total ?? 0 }
 }

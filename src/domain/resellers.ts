@@ -4,8 +4,9 @@ import type { Actor } from './actor.ts'
 import { diff, recordAudit } from './audit.ts'
 import { conflict, notFound } from './errors.ts'
 import { isUuid, newId } from './ids.ts'
+import { type FieldSpec, filterConditions, type ListQuery, orderBy, searchCondition } from './list.ts'
 import { recordOutbox } from './outbox.ts'
-import { assertCsp, assertResellerReach, type PageRequest, tenantOf } from './reach.ts'
+import { assertCsp, assertResellerReach, tenantOf } from './reach.ts'
 
 export interface Reseller {
   id: string
@@ -92,20 +93,33 @@ export async function getReseller(tx: Queryable, actor: Actor, id: string): Prom
   return toReseller(rows[0])
 }
 
+export const RESELLER_FIELDS: Record<string, FieldSpec> = {
+  id: { column: 'id', kind: 'id' },
+  name: { column: 'name', kind: 'text' },
+  email: { column: 'email', kind: 'email', sortColumn: 'lower(email)' },
+  createdAt: { column: 'created_at', kind: 'date' },
+  updatedAt: { column: 'updated_at', kind: 'date' },
+}
+
 export async function listResellers(
   tx: Queryable,
   actor: Actor,
-  page: PageRequest,
+  query: ListQuery,
 ): Promise<{ items: Reseller[]; total: number }> {
-  const tenantId = tenantOf(actor)
+  const params: unknown[] = [tenantOf(actor)]
+  const conditions = ['tenant_id = $1', 'deleted_at IS NULL']
   // A reseller token sees exactly its own reseller.
-  const own = actor.role === 'reseller' ? actor.resellerId : null
-  const where = `tenant_id = $1 AND deleted_at IS NULL${own ? ' AND id = $2' : ''}`
-  const params: unknown[] = own ? [tenantId, own] : [tenantId]
+  if (actor.role === 'reseller') {
+    params.push(actor.resellerId)
+    conditions.push(`id = $${params.length}`)
+  }
+  conditions.push(...filterConditions(RESELLER_FIELDS, query.filters, params))
+  conditions.push(...searchCondition(['name', 'email'], query.search, params))
+  const where = conditions.join(' AND ')
+  const order = orderBy(RESELLER_FIELDS, query.sort, [{ field: 'createdAt', isDescending: false }], 'id')
   const [{ rows }, count] = await Promise.all([
     tx.query<ResellerRow>(
-      `SELECT ${COLUMNS} FROM resellers WHERE ${where} ORDER BY created_at, id
-       LIMIT ${page.limit} OFFSET ${page.offset}`,
+      `SELECT ${COLUMNS} FROM resellers WHERE ${where} ORDER BY ${order} LIMIT ${query.limit} OFFSET ${query.offset}`,
       params,
     ),
     tx.query<{ total: number }>(`SELECT count(*)::int AS total FROM resellers WHERE ${where}`, params),

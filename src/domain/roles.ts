@@ -6,7 +6,7 @@ import type { Actor } from './actor.ts'
 import { diff, recordAudit } from './audit.ts'
 import { conflict, forbidden, invalid, notFound } from './errors.ts'
 import { isUuid, newId } from './ids.ts'
-import { type FieldSpec, filterConditions, type ListQuery, orderBy } from './list.ts'
+import { type FieldSpec, filterConditions, type ListQuery, orderBy, searchCondition } from './list.ts'
 import { recordOutbox } from './outbox.ts'
 import { assertCsp, tenantOf } from './reach.ts'
 import { definedOnly, type Patch } from './resellers.ts'
@@ -132,11 +132,11 @@ export async function listRoles(
   query: ListQuery,
 ): Promise<{ items: Role[]; total: number }> {
   const params: unknown[] = [tenantOf(actor)]
-  const conditions = ['tenant_id = $1', ...filterConditions(ROLE_FIELDS, query.filters, params)]
-  if (query.search) {
-    params.push(`%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
-    conditions.push(`name ILIKE $${params.length}`)
-  }
+  const conditions = [
+    'tenant_id = $1',
+    ...filterConditions(ROLE_FIELDS, query.filters, params),
+    ...searchCondition(['name'], query.search, params),
+  ]
   const where = conditions.join(' AND ')
   const order = orderBy(ROLE_FIELDS, query.sort, [{ field: 'createdAt', isDescending: false }], 'id')
   const [{ rows }, count] = await Promise.all([

@@ -5,10 +5,12 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { createTestDatabase, SERVER_URL } from '../support/database.ts'
 
 const exec = promisify(execFile)
+// A first start creates the embedded database on disk: slow on a busy machine.
+vi.setConfig({ testTimeout: 120_000 })
 const ROOT = path.resolve(import.meta.dirname, '../..')
 const children: ChildProcess[] = []
 
@@ -47,7 +49,7 @@ function start(env: Record<string, string>): Started {
   return { child, output: () => output, exited }
 }
 
-async function waitFor(started: Started, text: string, ms = 30_000): Promise<void> {
+async function waitFor(started: Started, text: string, ms = 90_000): Promise<void> {
   const deadline = Date.now() + ms
   while (!started.output().includes(text)) {
     if (Date.now() > deadline)

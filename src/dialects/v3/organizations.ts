@@ -6,10 +6,12 @@ import {
   deleteOrganization,
   getOrganization,
   listOrganizations,
+  ORGANIZATION_FIELDS,
   updateOrganization,
 } from '../../domain/organizations.ts'
 import { actorOf } from '../../plugins/request-context.ts'
 import { setTotal, TOTAL_HEADERS, withErrors } from './common.ts'
+import { listQuerySchema, parseListQuery } from './list-query.ts'
 import { presentOrganization } from './present.ts'
 import {
   OrganizationCreate,
@@ -20,13 +22,6 @@ import {
 } from './schemas.ts'
 
 const tags = ['v3 organizations']
-const ListQuery = Type.Object(
-  {
-    page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
-  },
-  { additionalProperties: false },
-)
 
 export const organizationRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }) => {
   app.post(
@@ -64,17 +59,13 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app
         tags,
         summary: "List a reseller's organizations",
         params: ResellerParams,
-        querystring: ListQuery,
+        querystring: listQuerySchema(ORGANIZATION_FIELDS, { hasSearch: true }),
         response: withErrors({ 200: { ...Type.Array(OrganizationDto), headers: TOTAL_HEADERS } }),
       },
     },
     async (request, reply) => {
-      const page = request.query.page ?? 1
-      const limit = request.query.limit ?? 10
-      const { items, total } = await listOrganizations(db, actorOf(request), request.params.resellerId, {
-        offset: (page - 1) * limit,
-        limit,
-      })
+      const query = parseListQuery(request.query as Record<string, unknown>, ORGANIZATION_FIELDS)
+      const { items, total } = await listOrganizations(db, actorOf(request), request.params.resellerId, query)
       setTotal(reply, total)
       return items.map(presentOrganization)
     },

@@ -6,21 +6,16 @@ import {
   deleteReseller,
   getReseller,
   listResellers,
+  RESELLER_FIELDS,
   updateReseller,
 } from '../../domain/resellers.ts'
 import { actorOf } from '../../plugins/request-context.ts'
 import { setTotal, TOTAL_HEADERS, withErrors } from './common.ts'
+import { listQuerySchema, parseListQuery } from './list-query.ts'
 import { presentReseller } from './present.ts'
 import { IdParams, ResellerCreate, ResellerDto, ResellerUpdate } from './schemas.ts'
 
 const tags = ['v3 resellers']
-const ListQuery = Type.Object(
-  {
-    page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
-  },
-  { additionalProperties: false },
-)
 
 export const resellerRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }) => {
   app.post(
@@ -56,17 +51,13 @@ export const resellerRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
       schema: {
         tags,
         summary: 'List resellers',
-        querystring: ListQuery,
+        querystring: listQuerySchema(RESELLER_FIELDS, { hasSearch: true }),
         response: withErrors({ 200: { ...Type.Array(ResellerDto), headers: TOTAL_HEADERS } }),
       },
     },
     async (request, reply) => {
-      const page = request.query.page ?? 1
-      const limit = request.query.limit ?? 10
-      const { items, total } = await listResellers(db, actorOf(request), {
-        offset: (page - 1) * limit,
-        limit,
-      })
+      const query = parseListQuery(request.query as Record<string, unknown>, RESELLER_FIELDS)
+      const { items, total } = await listResellers(db, actorOf(request), query)
       setTotal(reply, total)
       return items.map(presentReseller)
     },
