@@ -143,7 +143,9 @@ export async function* exportUsers(
   if (actor.role === 'reseller' && actor.resellerId !== resellerId)
     throw forbidden('This token cannot act on that reseller.')
   const { where, params } = await whereOf(db, actor, { resellerId }, filters, search)
-  let after: { createdAt: Date; id: string } | null = null
+  // The cursor keeps created_at to the microsecond, as text: a Date would round it down to the millisecond,
+  // and the rows of that millisecond would come again (forever, when a batch shares one creation time).
+  let after: { createdAt: string; id: string } | null = null
   for (;;) {
     const batchParams = [...params]
     let keyset = ''
@@ -151,14 +153,15 @@ export async function* exportUsers(
       batchParams.push(after.createdAt, after.id)
       keyset = ` AND (u.created_at, u.id) > ($${batchParams.length - 1}::timestamptz, $${batchParams.length}::uuid)`
     }
-    const { rows } = await db.query<UserRow>(
-      `SELECT ${USER_COLUMNS} FROM users u WHERE ${where}${keyset} ORDER BY u.created_at, u.id LIMIT ${batchSize}`,
+    const { rows } = await db.query<UserRow & { cursor: string }>(
+      `SELECT ${USER_COLUMNS}, to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor
+       FROM users u WHERE ${where}${keyset} ORDER BY u.created_at, u.id LIMIT ${batchSize}`,
       batchParams,
     )
     if (rows.length === 0) return
     yield rows.map((row) => toUser(row, null, []))
-    const last = rows[rows.length - 1] as UserRow
-    after = { createdAt: new Date(last.created_at), id: last.id }
+    const last = rows[rows.length - 1] as UserRow & { cursor: string }
+    after = { createdAt: last.cursor, id: last.id }
     if (rows.length < batchSize) return
   }
 }

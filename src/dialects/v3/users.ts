@@ -110,7 +110,8 @@ export const userRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }
         description:
           'The list filters and `search` apply; rows come in creation order, streamed. Cells that would start a spreadsheet formula are prefixed with a quote.',
         params: ResellerParams,
-        querystring: Type.Omit(UserListQuery, ['page', 'limit', 'sort']),
+        // Omit drops additionalProperties: an unknown filter must be refused here as in the list.
+        querystring: Type.Omit(UserListQuery, ['page', 'limit', 'sort'], { additionalProperties: false }),
         response: withErrors({
           200: { description: 'CSV', content: { 'text/csv': { schema: Type.String() } } },
         }),
