@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { AppDeps } from '../../app-deps.ts'
 import type { AuditEvent } from '../../domain/audit.ts'
 import { listAuditEvents } from '../../domain/audit-log.ts'
+import { invalid } from '../../domain/errors.ts'
 import type { Filter } from '../../domain/list.ts'
 import { assertResellerReach } from '../../domain/reach.ts'
 import { actorOf } from '../../plugins/request-context.ts'
@@ -10,6 +11,15 @@ import { pageOf } from './paging.ts'
 import { AuditLogItem, AuditLogQuery, paged, TenantHeaders } from './schemas.ts'
 
 const MONTH_MS = 30 * 24 * 60 * 60 * 1000
+
+/** A date as a .NET client sends it; without a zone it is UTC, a bare date its midnight. */
+function instantOf(value: string, field: string): Date {
+  const normalized = value.replace(' ', 'T')
+  const hasZone = /(Z|[+-]\d{2}(:?\d{2})?)$/.test(normalized) && normalized.includes('T')
+  const date = new Date(hasZone ? normalized : `${normalized}${normalized.includes('T') ? '' : 'T00:00:00'}Z`)
+  if (Number.isNaN(date.getTime())) throw invalid(field, `${field} is not a valid date.`)
+  return date
+}
 
 const present = (event: AuditEvent) => ({
   id: event.id,
@@ -47,11 +57,11 @@ export const auditLogRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
       const actor = actorOf(request)
       const pageNumber = q.PageNumber ?? 1
       const pageSize = q.PageSize ?? 25
-      const end = q.EndDate ?? new Date().toISOString()
-      const start = q.StartDate ?? new Date(Date.now() - MONTH_MS).toISOString()
+      const end = q.EndDate ? instantOf(q.EndDate, 'EndDate') : new Date()
+      const start = q.StartDate ? instantOf(q.StartDate, 'StartDate') : new Date(end.getTime() - MONTH_MS)
       const filters: Filter[] = [
-        { field: 'createdAt', op: 'gte', value: start },
-        { field: 'createdAt', op: 'lte', value: end },
+        { field: 'createdAt', op: 'gte', value: start.toISOString() },
+        { field: 'createdAt', op: 'lte', value: end.toISOString() },
       ]
       if (q.resellerId) {
         assertResellerReach(actor, q.resellerId)

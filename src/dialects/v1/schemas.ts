@@ -94,6 +94,10 @@ export const UserItem = Type.Object(
   { additionalProperties: false },
 )
 
+/** A date or date-time as .NET clients send them: `2024-01-31`, `2024-01-31T10:00:00`, with or without a zone. */
+export const DATE_PATTERN =
+  '^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,7})?)?(Z|[+-]\\d{2}(:?\\d{2})?)?)?$'
+
 const ResellerIdQuery = Type.Optional(
   Type.String({ format: 'uuid', description: 'The reseller whose users to act on (csp tokens).' }),
 )
@@ -117,18 +121,26 @@ export const UserListQuery = Type.Object(
     ),
     resellerId: ResellerIdQuery,
   },
-  { additionalProperties: false },
+  // ASP.NET ignores query parameters it does not bind; so does v1.
+  { additionalProperties: true },
 )
 
 export const EmailParams = Type.Object({ email: Type.String({ minLength: 1, maxLength: 255 }) })
-export const ResellerQuery = Type.Object({ resellerId: ResellerIdQuery }, { additionalProperties: false })
+export const ResellerQuery = Type.Object({ resellerId: ResellerIdQuery }, { additionalProperties: true })
 
 export const AuditLogQuery = Type.Object(
   {
     PageNumber: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647, default: 1 })),
     PageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 2000, default: 25 })),
-    StartDate: Type.Optional(Type.String({ format: 'date-time', description: 'Default: a month ago.' })),
-    EndDate: Type.Optional(Type.String({ format: 'date-time', description: 'Default: now.' })),
+    StartDate: Type.Optional(
+      Type.String({
+        pattern: DATE_PATTERN,
+        description: 'Default: a month before EndDate. No zone means UTC.',
+      }),
+    ),
+    EndDate: Type.Optional(
+      Type.String({ pattern: DATE_PATTERN, description: 'Default: now. No zone means UTC.' }),
+    ),
     Operations: Type.Optional(
       Type.Array(Type.String(), {
         description: 'Actions (e.g. reseller.user.created), repeated or comma-separated.',
@@ -143,7 +155,7 @@ export const AuditLogQuery = Type.Object(
     ),
     resellerId: ResellerIdQuery,
   },
-  { additionalProperties: false },
+  { additionalProperties: true },
 )
 
 export const AuditLogItem = Type.Object(

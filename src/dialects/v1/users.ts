@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { AppDeps } from '../../app-deps.ts'
 import { invalid } from '../../domain/errors.ts'
+import { isUuid } from '../../domain/ids.ts'
 import { deleteUser, findUserByEmail, updateUser } from '../../domain/user-changes.ts'
 import { listUsers } from '../../domain/user-queries.ts'
 import { createUserWithPassword, type User } from '../../domain/users.ts'
@@ -92,10 +93,13 @@ export const userRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }
       const pageNumber = q.pageNumber ?? 1
       const pageSize = q.pageSize ?? 25
       const field = (q.sortPropertyName ?? 'Name').toLowerCase() === 'email' ? 'email' : 'name'
+      // Named here, under the query parameter the client sent: the core would name a body path (groups[0].id).
+      const groupIds = splitList(q.groups)
+      if (!groupIds.every(isUuid)) throw invalid('groups', 'Each group id must be a UUID.')
       const { items, total } = await listUsers(
         db,
         actorOf(request),
-        { resellerId: q.resellerId ?? null, groupIds: splitList(q.groups) },
+        { resellerId: q.resellerId ?? null, groupIds },
         {
           filters: [],
           sort: [{ field, isDescending: q.ascending === false }],
