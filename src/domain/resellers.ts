@@ -180,6 +180,20 @@ export async function deleteReseller(tx: Queryable, actor: Actor, id: string): P
   if (row.user_count > 0 || row.organization_count > 0)
     throw conflict('RESOURCE_IN_USE', 'The reseller still has users or organizations; delete them first.')
   await tx.query('UPDATE resellers SET deleted_at = now(), updated_at = now() WHERE id = $1', [id])
+  // A deleted reseller's API clients die with it: their secrets get no token, their tokens are refused.
+  const revoked = await tx.query<{ id: string }>(
+    `UPDATE api_clients SET revoked_at = now(), updated_at = now()
+     WHERE tenant_id = $1 AND reseller_id = $2 AND revoked_at IS NULL RETURNING id`,
+    [tenantId, id],
+  )
+  for (const client of revoked.rows)
+    await recordAudit(tx, actor, {
+      action: 'client.deleted',
+      resource: 'client',
+      resourceId: client.id,
+      resellerId: id,
+      changes: [{ field: 'revoked', from: false, to: true }],
+    })
   await recordChange(tx, actor, 'deleted', toReseller(row), null)
 }
 

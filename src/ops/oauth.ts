@@ -67,11 +67,14 @@ function clientCredentials(
         throw new OAuthFailure(401, 'invalid_client', 'Malformed Basic credentials.', true)
       }
     }
-    return {
-      clientId: decode(decoded.slice(0, colon)),
-      clientSecret: decode(decoded.slice(colon + 1)),
-      isBasic: true,
-    }
+    const clientId = decode(decoded.slice(0, colon))
+    if (bodyId !== undefined && bodyId !== clientId)
+      throw new OAuthFailure(
+        400,
+        'invalid_request',
+        'client_id in the body names another client than Basic does.',
+      )
+    return { clientId, clientSecret: decode(decoded.slice(colon + 1)), isBasic: true }
   }
   if (!bodyId || bodySecret === undefined)
     throw new OAuthFailure(401, 'invalid_client', 'Client authentication is required.')
@@ -160,6 +163,21 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{
           role: 'platform',
           rid: null,
           scope,
+        })
+        request.principal = {
+          type: 'platform',
+          id: platform.clientId,
+          role: 'platform',
+          tenantId: null,
+          resellerId: null,
+          scopes: new Set(),
+        }
+        await recordAudit(db, actorOf(request), {
+          action: 'client.token.issued',
+          resource: 'client',
+          resourceId: platform.clientId,
+          resellerId: null,
+          changes: [{ field: 'tokenId', from: null, to: issued.jti }],
         })
         return {
           access_token: issued.token,

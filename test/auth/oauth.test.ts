@@ -382,3 +382,37 @@ describe('auditing token issuance', () => {
     expect(await t.count('audit_events', 'correlation_id = $1', [correlationId])).toBe(0)
   })
 })
+
+describe('token endpoint edge cases', () => {
+  it('refuses HTTP Basic with a different client_id in the body with 400 invalid_request', async () => {
+    const response = await token(
+      { grant_type: 'client_credentials', client_id: narrow.clientId },
+      { authorization: basic(csp.clientId, csp.clientSecret) },
+    )
+    expectOAuthError(response, 400, 'invalid_request')
+  })
+
+  it('accepts HTTP Basic with the same client_id repeated in the body', async () => {
+    const response = await token(
+      { grant_type: 'client_credentials', client_id: csp.clientId },
+      { authorization: basic(csp.clientId, csp.clientSecret) },
+    )
+    expect(response.status, response.text).toBe(200)
+  })
+
+  it("audits the platform operator's token issuance too, without the token", async () => {
+    const before = await t.count('audit_events', "action = 'client.token.issued' AND actor_type = 'platform'")
+    const response = await token({
+      grant_type: 'client_credentials',
+      client_id: PLATFORM.clientId,
+      client_secret: PLATFORM.clientSecret,
+    })
+    expect(response.status).toBe(200)
+    const rows = await t.db.query<{ changes: unknown; tenant_id: string | null }>(
+      "SELECT changes, tenant_id FROM audit_events WHERE action = 'client.token.issued' AND actor_type = 'platform'",
+    )
+    expect(rows.rows).toHaveLength(before + 1)
+    expect(rows.rows.at(-1)?.tenant_id).toBeNull()
+    expect(JSON.stringify(rows.rows)).not.toContain(response.body.access_token)
+  })
+})

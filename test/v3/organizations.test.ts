@@ -396,3 +396,18 @@ describe('another tenant', () => {
     expect((await get(created.id)).body).toEqual(created)
   })
 })
+
+describe('resellerId in the body', () => {
+  it('accepts the reseller of the path and refuses another with 400, writing nothing', async () => {
+    const same = await post({ name: 'Same', email: email(), resellerId })
+    expect(same.status, same.text).toBe(201)
+    const other = (await t.createReseller()).id
+    const before = await t.count('organizations')
+    const refused = await post({ name: 'Other', email: email(), resellerId: other })
+    expect(refused.status).toBe(400)
+    expect(refused.body.message).toContain('resellerId')
+    expect(await t.count('organizations')).toBe(before)
+    const moved = await patch(same.body.id, { resellerId: other })
+    expect(moved.status).toBe(400)
+  })
+})

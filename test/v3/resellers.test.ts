@@ -363,3 +363,30 @@ describe('another tenant', () => {
     expect((await get(ours.id, tenant.token)).status).toBe(404)
   })
 })
+
+describe('deleting a reseller with API clients', () => {
+  it("revokes the reseller's clients: their secrets get no token and their tokens are refused", async () => {
+    const reseller = await t.createReseller()
+    const created = await t.request('POST', '/v3/clients', {
+      token: t.cspToken,
+      body: { name: 'doomed', role: 'reseller', resellerId: reseller.id, scopes: ['reseller:read'] },
+    })
+    expect(created.status, created.text).toBe(201)
+    const issue = () =>
+      t.request('POST', '/oauth/token', {
+        body: {
+          grant_type: 'client_credentials',
+          client_id: created.body.clientId,
+          client_secret: created.body.clientSecret,
+        },
+      })
+    const before = await issue()
+    expect(before.status).toBe(200)
+    expect((await remove(reseller.id)).status).toBe(204)
+    expect((await t.request('GET', '/v3/resellers', { token: before.body.access_token })).status).toBe(401)
+    expect((await issue()).status).toBe(401)
+    expect(
+      await t.count('audit_events', "action = 'client.deleted' AND resource_id = $1", [created.body.id]),
+    ).toBe(1)
+  })
+})

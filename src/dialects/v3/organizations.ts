@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { AppDeps } from '../../app-deps.ts'
+import { invalid } from '../../domain/errors.ts'
 import {
   createOrganization,
   deleteOrganization,
@@ -23,6 +24,15 @@ import {
 
 const tags = ['v3 organizations']
 
+/**
+ * Cryptlex's organization models carry a resellerId; here the path names the reseller, and an
+ * organization never moves between resellers, so a body that names another one is refused.
+ */
+function assertSameReseller(bodyResellerId: string | null | undefined, pathResellerId: string): void {
+  if (bodyResellerId && bodyResellerId.toLowerCase() !== pathResellerId.toLowerCase())
+    throw invalid('resellerId', 'resellerId, when given, must be the reseller of the path.')
+}
+
 export const organizationRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }) => {
   app.post(
     '/resellers/:resellerId/organizations',
@@ -38,6 +48,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app
     },
     async (request, reply) => {
       const body = request.body
+      assertSameReseller(body.resellerId, request.params.resellerId)
       const organization = await db.transaction((tx) =>
         createOrganization(tx, actorOf(request), request.params.resellerId, {
           name: body.name,
@@ -102,6 +113,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app
     },
     async (request) => {
       const body = request.body
+      assertSameReseller(body.resellerId, request.params.resellerId)
       const organization = await db.transaction((tx) =>
         updateOrganization(tx, actorOf(request), request.params.resellerId, request.params.id, {
           name: body.name ?? undefined,

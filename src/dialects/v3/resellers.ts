@@ -17,7 +17,7 @@ import { IdParams, ResellerCreate, ResellerDto, ResellerUpdate } from './schemas
 
 const tags = ['v3 resellers']
 
-export const resellerRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }) => {
+export const resellerRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db, principals }) => {
   app.post(
     '/resellers',
     {
@@ -118,6 +118,8 @@ export const resellerRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
     },
     async (request, reply) => {
       await db.transaction((tx) => deleteReseller(tx, actorOf(request), request.params.id))
+      // Its clients were revoked with it: forget them in this process at once.
+      principals.forgetAll()
       return reply.code(204).send(null)
     },
   )
