@@ -1,11 +1,11 @@
 // Organizations: a reseller's customers, which users may belong to.
 import type { Queryable } from '../db/connection.ts'
 import type { Actor } from './actor.ts'
-import { diff, recordAudit } from './audit.ts'
+import { diff } from './audit.ts'
+import { recordResourceChange, type Tracking } from './changes.ts'
 import { conflict, limitReached, notFound } from './errors.ts'
 import { isUuid, newId } from './ids.ts'
 import { type FieldSpec, filterConditions, type ListQuery, orderBy, searchCondition } from './list.ts'
-import { recordOutbox } from './outbox.ts'
 import { assertResellerReach } from './reach.ts'
 import { definedOnly, type Patch } from './resellers.ts'
 
@@ -123,6 +123,13 @@ export function toOrganization(row: OrganizationRow): Organization {
 const flat = (org: Organization | null): Record<string, unknown> | null =>
   org ? { ...org, ...org.address } : null
 
+const TRACKING: Tracking<Organization> = {
+  resource: 'reseller.organization',
+  fields: AUDITED,
+  view: (org) => ({ ...org, ...org.address }),
+  resellerIdOf: (org) => org.resellerId,
+}
+
 export async function createOrganization(
   tx: Queryable,
   actor: Actor,
@@ -167,7 +174,7 @@ export async function createOrganization(
     ],
   )
   const organization = toOrganization(rows[0] as OrganizationRow)
-  await recordChange(tx, actor, 'created', null, organization)
+  await recordResourceChange(tx, actor, TRACKING, 'created', null, organization)
   return organization
 }
 
@@ -255,7 +262,7 @@ export async function updateOrganization(
     ],
   )
   const organization = toOrganization(updated.rows[0] as OrganizationRow)
-  await recordChange(tx, actor, 'updated', before, organization)
+  await recordResourceChange(tx, actor, TRACKING, 'updated', before, organization)
   return organization
 }
 
@@ -278,7 +285,7 @@ export async function deleteOrganization(
   await tx.query('UPDATE resellers SET organization_count = organization_count - 1 WHERE id = $1', [
     resellerId,
   ])
-  await recordChange(tx, actor, 'deleted', toOrganization(row), null)
+  await recordResourceChange(tx, actor, TRACKING, 'deleted', toOrganization(row), null)
 }
 
 export async function findOrganizationRow(
@@ -307,28 +314,4 @@ export async function assertResellerExists(
     [tenantId, resellerId],
   )
   if (rows.length === 0) throw notFound('Reseller')
-}
-
-async function recordChange(
-  tx: Queryable,
-  actor: Actor,
-  verb: 'created' | 'updated' | 'deleted',
-  before: Organization | null,
-  after: Organization | null,
-): Promise<void> {
-  const subject = (after ?? before) as Organization
-  await recordAudit(tx, actor, {
-    action: `reseller.organization.${verb}`,
-    resource: 'reseller.organization',
-    resourceId: subject.id,
-    resellerId: subject.resellerId,
-    changes: diff(flat(before), flat(after), AUDITED),
-  })
-  await recordOutbox(tx, {
-    tenantId: subject.tenantId,
-    event: `reseller.organization.${verb}`,
-    resellerId: subject.resellerId,
-    resourceId: subject.id,
-    data: subject,
-  })
 }

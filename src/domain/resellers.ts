@@ -2,10 +2,10 @@
 import type { Queryable } from '../db/connection.ts'
 import type { Actor } from './actor.ts'
 import { diff, recordAudit } from './audit.ts'
+import { recordResourceChange, type Tracking } from './changes.ts'
 import { conflict, notFound } from './errors.ts'
 import { isUuid, newId } from './ids.ts'
 import { type FieldSpec, filterConditions, type ListQuery, orderBy, searchCondition } from './list.ts'
-import { recordOutbox } from './outbox.ts'
 import { assertCsp, assertResellerReach, tenantOf } from './reach.ts'
 
 export interface Reseller {
@@ -31,7 +31,11 @@ export interface ResellerInput {
   allowedOrganizations: number
 }
 
-const AUDITED = ['name', 'email', 'description', 'allowedUsers', 'allowedOrganizations'] as const
+const TRACKING: Tracking<Reseller> = {
+  resource: 'reseller',
+  fields: ['name', 'email', 'description', 'allowedUsers', 'allowedOrganizations'],
+  resellerIdOf: (reseller) => reseller.id,
+}
 
 interface ResellerRow {
   id: string
@@ -79,7 +83,7 @@ export async function createReseller(tx: Queryable, actor: Actor, input: Reselle
     ],
   )
   const reseller = toReseller(rows[0] as ResellerRow)
-  await recordChange(tx, actor, 'created', null, reseller)
+  await recordResourceChange(tx, actor, TRACKING, 'created', null, reseller)
   return reseller
 }
 
@@ -142,12 +146,7 @@ export async function updateReseller(
   if (!rows[0]) throw notFound('Reseller')
   const before = toReseller(rows[0])
   const after: Reseller = { ...before, ...definedOnly(patch) }
-  const changes = diff(
-    before as unknown as Record<string, unknown>,
-    after as unknown as Record<string, unknown>,
-    AUDITED,
-  )
-  if (changes.length === 0) return before
+  if (diff({ ...before }, { ...after }, TRACKING.fields).length === 0) return before
   const updated = await tx.query<ResellerRow>(
     `UPDATE resellers SET name = $3, email = $4, description = $5, allowed_users = $6,
        allowed_organizations = $7, updated_at = now()
@@ -163,7 +162,7 @@ export async function updateReseller(
     ],
   )
   const reseller = toReseller(updated.rows[0] as ResellerRow)
-  await recordChange(tx, actor, 'updated', before, reseller)
+  await recordResourceChange(tx, actor, TRACKING, 'updated', before, reseller)
   return reseller
 }
 
@@ -194,35 +193,7 @@ export async function deleteReseller(tx: Queryable, actor: Actor, id: string): P
       resellerId: id,
       changes: [{ field: 'revoked', from: false, to: true }],
     })
-  await recordChange(tx, actor, 'deleted', toReseller(row), null)
-}
-
-async function recordChange(
-  tx: Queryable,
-  actor: Actor,
-  verb: 'created' | 'updated' | 'deleted',
-  before: Reseller | null,
-  after: Reseller | null,
-): Promise<void> {
-  const subject = (after ?? before) as Reseller
-  await recordAudit(tx, actor, {
-    action: `reseller.${verb}`,
-    resource: 'reseller',
-    resourceId: subject.id,
-    resellerId: subject.id,
-    changes: diff(
-      before as unknown as Record<string, unknown> | null,
-      after as unknown as Record<string, unknown> | null,
-      AUDITED,
-    ),
-  })
-  await recordOutbox(tx, {
-    tenantId: subject.tenantId,
-    event: `reseller.${verb}`,
-    resellerId: subject.id,
-    resourceId: subject.id,
-    data: subject,
-  })
+  await recordResourceChange(tx, actor, TRACKING, 'deleted', toReseller(row), null)
 }
 
 /** Drops keys whose value is undefined, so a patch never erases a field it did not name. */

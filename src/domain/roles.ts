@@ -3,11 +3,11 @@
 import { isScope } from '../auth/scopes.ts'
 import type { Queryable } from '../db/connection.ts'
 import type { Actor } from './actor.ts'
-import { diff, recordAudit } from './audit.ts'
+import { diff } from './audit.ts'
+import { recordResourceChange, type Tracking } from './changes.ts'
 import { conflict, forbidden, invalid, notFound } from './errors.ts'
 import { isUuid, newId } from './ids.ts'
 import { type FieldSpec, filterConditions, type ListQuery, orderBy, searchCondition } from './list.ts'
-import { recordOutbox } from './outbox.ts'
 import { assertCsp, tenantOf } from './reach.ts'
 import { definedOnly, type Patch } from './resellers.ts'
 
@@ -73,7 +73,11 @@ interface RoleRow {
 }
 
 const COLUMNS = 'id, tenant_id, name, description, claims, is_builtin, created_at, updated_at'
-const AUDITED = ['name', 'description', 'claims'] as const
+const TRACKING: Tracking<Role> = {
+  resource: 'role',
+  fields: ['name', 'description', 'claims'],
+  resellerIdOf: () => null,
+}
 
 const toRole = (row: RoleRow): Role => ({
   id: row.id,
@@ -111,7 +115,7 @@ export async function createRole(tx: Queryable, actor: Actor, input: RoleInput):
     [newId(), tenantId, input.name, input.description, checkClaims(input.claims)],
   )
   const role = toRole(rows[0] as RoleRow)
-  await recordChange(tx, actor, 'created', null, role)
+  await recordResourceChange(tx, actor, TRACKING, 'created', null, role)
   return role
 }
 
@@ -170,7 +174,7 @@ export async function updateRole(
     ...defined,
     claims: defined.claims ? checkClaims(defined.claims) : before.claims,
   }
-  if (diff(snapshot(before), snapshot(after), AUDITED).length === 0) return before
+  if (diff({ ...before }, { ...after }, TRACKING.fields).length === 0) return before
   if (after.name !== before.name) {
     const inUse = await tx.query(
       'SELECT 1 FROM users WHERE tenant_id = $1 AND role = $2 AND deleted_at IS NULL LIMIT 1',
@@ -185,31 +189,6 @@ export async function updateRole(
     [tenantId, id, after.name, after.description, after.claims],
   )
   const role = toRole(updated.rows[0] as RoleRow)
-  await recordChange(tx, actor, 'updated', before, role)
+  await recordResourceChange(tx, actor, TRACKING, 'updated', before, role)
   return role
-}
-
-const snapshot = (role: Role | null) => role as unknown as Record<string, unknown> | null
-
-async function recordChange(
-  tx: Queryable,
-  actor: Actor,
-  verb: 'created' | 'updated',
-  before: Role | null,
-  after: Role,
-): Promise<void> {
-  await recordAudit(tx, actor, {
-    action: `role.${verb}`,
-    resource: 'role',
-    resourceId: after.id,
-    resellerId: null,
-    changes: diff(snapshot(before), snapshot(after), AUDITED),
-  })
-  await recordOutbox(tx, {
-    tenantId: after.tenantId,
-    event: `role.${verb}`,
-    resellerId: null,
-    resourceId: after.id,
-    data: after,
-  })
 }

@@ -3,6 +3,7 @@ import { hashPassword } from '../auth/passwords.ts'
 import type { Db, Queryable } from '../db/connection.ts'
 import type { Actor } from './actor.ts'
 import { diff, recordAudit } from './audit.ts'
+import { recordResourceChange } from './changes.ts'
 import { invalid, limitReached, notFound } from './errors.ts'
 import { isUuid } from './ids.ts'
 import {
@@ -18,10 +19,12 @@ import {
   GROUPS,
   type JoinedRow,
   ORG_COLUMNS,
-  recordUserChange,
   resolveGroups,
+  USER_AUDITED_FIELDS,
   USER_COLUMNS,
+  USER_TRACKING,
   type User,
+  userView,
 } from './users.ts'
 
 export interface UpdateUserInput {
@@ -129,18 +132,7 @@ export async function updateUser(
     organization,
     groups,
   }
-  const view = (u: User) => ({ ...u, groupIds: u.groups.map((g) => g.id).sort() })
-  const fields = [
-    'firstName',
-    'lastName',
-    'email',
-    'role',
-    'company',
-    'organizationId',
-    'allowCustomerPortalAccess',
-    'groupIds',
-  ]
-  if (diff(view(before), view(after), fields).length === 0) return before
+  if (diff(userView(before), userView(after), USER_AUDITED_FIELDS).length === 0) return before
 
   const { rows } = await tx.query<{ updated_at: Date }>(
     `UPDATE users SET first_name = $3, last_name = $4, email = $5, role = $6, company = $7,
@@ -167,7 +159,7 @@ export async function updateUser(
         [tenantId, id, groups.map((g) => g.id)],
       )
   }
-  await recordUserChange(tx, actor, 'updated', before, after)
+  await recordResourceChange(tx, actor, USER_TRACKING, 'updated', before, after)
   return after
 }
 
@@ -187,7 +179,7 @@ export async function deleteUser(tx: Queryable, actor: Actor, resellerId: string
     await tx.query('UPDATE organizations SET user_count = user_count - 1 WHERE id = $1', [
       before.organizationId,
     ])
-  await recordUserChange(tx, actor, 'deleted', before, null)
+  await recordResourceChange(tx, actor, USER_TRACKING, 'deleted', before, null)
 }
 
 /** Sets a user's password: hashed before the transaction opens; audited without any value. */

@@ -2,7 +2,7 @@
 import { hashPassword } from '../auth/passwords.ts'
 import type { Db, Queryable } from '../db/connection.ts'
 import type { Actor } from './actor.ts'
-import { diff, recordAudit } from './audit.ts'
+import { recordResourceChange, type Tracking } from './changes.ts'
 import { invalid, limitReached, notFound } from './errors.ts'
 import { isUuid, newId } from './ids.ts'
 import {
@@ -12,7 +12,6 @@ import {
   type OrganizationRow,
   toOrganization,
 } from './organizations.ts'
-import { recordOutbox } from './outbox.ts'
 import { assertResellerReach } from './reach.ts'
 import { DEFAULT_ROLE } from './roles.ts'
 
@@ -57,7 +56,7 @@ export interface CreateUserInput {
   groupIds: string[]
 }
 
-const AUDITED = [
+export const USER_AUDITED_FIELDS = [
   'firstName',
   'lastName',
   'email',
@@ -130,8 +129,18 @@ export function fromJoinedRow(row: JoinedRow): User {
   return toUser(row, organization, groups)
 }
 
-const auditView = (user: User | null): Record<string, unknown> | null =>
-  user ? { ...user, groupIds: user.groups.map((g) => g.id).sort() } : null
+/** The flat record a user's changes are read from: its fields, and its groups as sorted ids. */
+export const userView = (user: User): Record<string, unknown> => ({
+  ...user,
+  groupIds: user.groups.map((g) => g.id).sort(),
+})
+
+export const USER_TRACKING: Tracking<User> = {
+  resource: 'reseller.user',
+  fields: USER_AUDITED_FIELDS,
+  view: userView,
+  resellerIdOf: (user) => user.resellerId,
+}
 
 export async function createUser(
   tx: Queryable,
@@ -190,7 +199,7 @@ export async function createUser(
     )
   }
   const user = toUser(row, organization, groups)
-  await recordUserChange(tx, actor, 'created', null, user)
+  await recordResourceChange(tx, actor, USER_TRACKING, 'created', null, user)
   return user
 }
 
@@ -269,28 +278,4 @@ export async function takeOrganizationSlot(
   )
   if (exists.rows.length === 0) throw notOfReseller()
   throw limitReached('The organization has reached its allowed number of users.', 'USER_LIMIT_REACHED')
-}
-
-export async function recordUserChange(
-  tx: Queryable,
-  actor: Actor,
-  verb: 'created' | 'updated' | 'deleted',
-  before: User | null,
-  after: User | null,
-): Promise<void> {
-  const subject = (after ?? before) as User
-  await recordAudit(tx, actor, {
-    action: `reseller.user.${verb}`,
-    resource: 'reseller.user',
-    resourceId: subject.id,
-    resellerId: subject.resellerId,
-    changes: diff(auditView(before), auditView(after), AUDITED),
-  })
-  await recordOutbox(tx, {
-    tenantId: subject.tenantId,
-    event: `reseller.user.${verb}`,
-    resellerId: subject.resellerId,
-    resourceId: subject.id,
-    data: subject,
-  })
 }
