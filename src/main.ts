@@ -1,7 +1,7 @@
 // Process entry: config → db → migrate → bootstrap → http → signals.
 import { buildApp } from './app.ts'
 import { type BootstrapResult, bootstrap } from './bootstrap.ts'
-import { type Config, ConfigError, loadConfig } from './config.ts'
+import { type Config, loadConfigOrExit } from './config.ts'
 import { openDatabase } from './db/connection.ts'
 import { prepareServices } from './services.ts'
 import { createDispatcher } from './webhooks/dispatcher.ts'
@@ -32,16 +32,7 @@ function banner(config: Config, address: string, result: BootstrapResult): strin
 }
 
 async function main(): Promise<void> {
-  let config: Config
-  try {
-    config = loadConfig()
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`Configuration error: ${error.message}\n`)
-      process.exit(78)
-    }
-    throw error
-  }
+  const config = loadConfigOrExit()
   const db = await openDatabase(config.database, config.databasePoolSize)
   const deps = await prepareServices(config, db)
   const result = await bootstrap(db, config)

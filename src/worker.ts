@@ -1,22 +1,13 @@
 // A webhook dispatcher on its own (npm run worker): for scale-out, any number beside the API processes.
 import pino from 'pino'
 import { REDACT_PATHS } from './app.ts'
-import { type Config, ConfigError, loadConfig } from './config.ts'
+import { loadConfigOrExit } from './config.ts'
 import { openDatabase } from './db/connection.ts'
 import { migrate } from './db/migrate.ts'
 import { createDispatcher } from './webhooks/dispatcher.ts'
 
 async function main(): Promise<void> {
-  let config: Config
-  try {
-    config = loadConfig()
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`Configuration error: ${error.message}\n`)
-      process.exit(78)
-    }
-    throw error
-  }
+  const config = loadConfigOrExit()
   const log = pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } })
   const db = await openDatabase(config.database, config.databasePoolSize)
   await migrate(db)
