@@ -117,7 +117,7 @@ export function createDispatcher(db: Db, config: Config, log: FastifyBaseLogger)
             body,
             endpoint.status === 'suspended' ? 'cancelled' : 'pending',
           ]
-          values.forEach((value, index) => columns[index]?.push(value))
+          for (const [index, value] of values.entries()) columns[index]?.push(value)
         }
       }
       if ((columns[0] as unknown[]).length > 0) {
@@ -190,16 +190,38 @@ export function createDispatcher(db: Db, config: Config, log: FastifyBaseLogger)
       errors.push(result.errorMessage)
       delays.push(delay)
     }
+    // A delivery cancelled while its attempt was in flight (its endpoint deleted) stays cancelled unless the
+    // attempt succeeded: nothing would ever retry it.
     await conn.query(
-      `UPDATE webhook_deliveries d SET status = v.status, attempts = d.attempts + 1, last_attempted_at = now(),
+      `UPDATE webhook_deliveries d SET
+         status = CASE WHEN d.status = 'cancelled' AND v.status <> 'succeeded' THEN d.status ELSE v.status END,
+         attempts = d.attempts + 1, last_attempted_at = now(),
          response_status_code = v.code, response_body = v.body, error_message = v.error,
-         next_attempt_at = CASE WHEN v.delay IS NULL THEN NULL ELSE now() + make_interval(secs => v.delay) END,
+         next_attempt_at = CASE WHEN v.delay IS NULL OR d.status = 'cancelled' THEN NULL
+           ELSE now() + make_interval(secs => v.delay) END,
          updated_at = now()
        FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::text[], $6::float8[])
          AS v(id, status, code, body, error, delay)
        WHERE d.id = v.id`,
       [ids, statuses, codes, bodies, errors, delays],
     )
+  }
+
+  /**
+   * A transaction on the connection the endpoint's worker already holds. Taking a second pooled connection
+   * here deadlocks once every pooled connection is held by a worker waiting for one (many endpoints failing
+   * at once, or WEBHOOK_CONCURRENCY near the pool size). PGlite has one connection: its transaction() is it.
+   */
+  async function onHeldConnection(conn: Queryable, fn: (tx: Queryable) => Promise<void>): Promise<void> {
+    if (db.kind === 'pglite') return db.transaction(fn)
+    await conn.query('BEGIN')
+    try {
+      await fn(conn)
+      await conn.query('COMMIT')
+    } catch (error) {
+      await conn.query('ROLLBACK').catch(() => {})
+      throw error
+    }
   }
 
   /** Counts consecutive failures and moves the endpoint between healthy, unhealthy and suspended. */
@@ -219,7 +241,7 @@ export function createDispatcher(db: Db, config: Config, log: FastifyBaseLogger)
             ? 'unhealthy'
             : endpoint.status
     if (failures === endpoint.consecutive_failures && status === endpoint.status) return endpoint
-    await db.transaction(async (tx) => {
+    await onHeldConnection(conn, async (tx) => {
       await tx.query(
         'UPDATE webhook_endpoints SET consecutive_failures = $2, status = $3, updated_at = now() WHERE id = $1',
         [endpoint.id, failures, status],
@@ -240,7 +262,6 @@ export function createDispatcher(db: Db, config: Config, log: FastifyBaseLogger)
         )
       }
     })
-    void conn
     return { ...endpoint, consecutive_failures: failures, status }
   }
 
@@ -296,7 +317,7 @@ export function createDispatcher(db: Db, config: Config, log: FastifyBaseLogger)
             if (unattempted.length > 0) {
               await conn.query(
                 `UPDATE webhook_deliveries SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END,
-                   updated_at = now() WHERE id = ANY($1::uuid[])`,
+                   updated_at = now() WHERE id = ANY($1::uuid[]) AND status = 'queued'`,
                 [unattempted],
               )
             }
