@@ -19,9 +19,10 @@ export interface Config {
   webhookRetrySchedule: number[]
   webhookTimeoutMs: number
   webhookAllowPrivateNetworks: boolean
-  /** Consecutive failed attempts after which an endpoint is unhealthy, and then suspended. */
+  /** Consecutive failed attempts after which an endpoint is unhealthy. */
   webhookUnhealthyAfter: number
-  webhookSuspendAfter: number
+  /** Seconds of uninterrupted failure (once unhealthy) after which an endpoint is suspended. */
+  webhookSuspendAfterSeconds: number
   /** Run the webhook dispatcher in the API process (it can also run alone: npm run worker). */
   webhookDispatcher: boolean
   webhookConcurrency: number
@@ -147,7 +148,7 @@ export function loadConfig(env: Env = process.env): Config {
     webhookTimeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 15000, 100, 300000),
     webhookAllowPrivateNetworks: boolean(env, 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),
     webhookUnhealthyAfter: integer(env, 'WEBHOOK_UNHEALTHY_AFTER', 5, 1, 1_000_000),
-    webhookSuspendAfter: integer(env, 'WEBHOOK_SUSPEND_AFTER', 50, 1, 1_000_000),
+    webhookSuspendAfterSeconds: integer(env, 'WEBHOOK_SUSPEND_AFTER', 259_200, 1, 31_536_000),
     webhookDispatcher: boolean(env, 'WEBHOOK_DISPATCHER', true),
     webhookConcurrency: integer(env, 'WEBHOOK_CONCURRENCY', 8, 1, 256),
     webhookPollMs: integer(env, 'WEBHOOK_POLL_MS', 1000, 10, 60_000),

@@ -36,6 +36,7 @@ interface EndpointRow {
   events: string[]
   status: 'healthy' | 'unhealthy' | 'suspended'
   consecutive_failures: number
+  failing_since: Date | null
   deleted_at: Date | null
 }
 
@@ -89,7 +90,7 @@ export function createDispatcher(db: Db, config: Config, log: FastifyBaseLogger)
       const endpoints = (
         await tx.query<EndpointRow>(
           `SELECT id, tenant_id, reseller_id, url, secret, signature_scheme, enabled, events, status,
-             consecutive_failures, deleted_at
+             consecutive_failures, failing_since, deleted_at
            FROM webhook_endpoints WHERE tenant_id = ANY($1::uuid[]) AND deleted_at IS NULL AND enabled`,
           [tenants],
         )
@@ -144,7 +145,7 @@ export function createDispatcher(db: Db, config: Config, log: FastifyBaseLogger)
        WHERE e.deleted_at IS NULL AND e.enabled AND e.status <> 'suspended'
          AND EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.webhook_id = e.id
            AND d.status IN ('pending', 'retrying', 'queued') AND (d.status = 'queued' OR d.next_attempt_at <= now()))
-       ORDER BY e.id LIMIT 200`,
+       ORDER BY random() LIMIT 200`, // no fixed order: no endpoint starves behind 200 busy ones
     )
     return rows.map((r) => r.id).filter((id) => !working.has(id))
   }
@@ -169,6 +170,7 @@ export function createDispatcher(db: Db, config: Config, log: FastifyBaseLogger)
   async function recordResults(
     conn: Queryable,
     results: { delivery: DueRow; result: AttemptResult }[],
+    url: string,
   ): Promise<void> {
     if (results.length === 0) return
     const ids: string[] = []
@@ -195,7 +197,7 @@ export function createDispatcher(db: Db, config: Config, log: FastifyBaseLogger)
     await conn.query(
       `UPDATE webhook_deliveries d SET
          status = CASE WHEN d.status = 'cancelled' AND v.status <> 'succeeded' THEN d.status ELSE v.status END,
-         attempts = d.attempts + 1, last_attempted_at = now(),
+         attempts = d.attempts + 1, last_attempted_at = now(), url = $7,
          response_status_code = v.code, response_body = v.body, error_message = v.error,
          next_attempt_at = CASE WHEN v.delay IS NULL OR d.status = 'cancelled' THEN NULL
            ELSE now() + make_interval(secs => v.delay) END,
@@ -203,7 +205,7 @@ export function createDispatcher(db: Db, config: Config, log: FastifyBaseLogger)
        FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::text[], $6::float8[])
          AS v(id, status, code, body, error, delay)
        WHERE d.id = v.id`,
-      [ids, statuses, codes, bodies, errors, delays],
+      [ids, statuses, codes, bodies, errors, delays, url],
     )
   }
 
@@ -224,27 +226,38 @@ export function createDispatcher(db: Db, config: Config, log: FastifyBaseLogger)
     }
   }
 
-  /** Counts consecutive failures and moves the endpoint between healthy, unhealthy and suspended. */
+  /**
+   * Counts consecutive failures and moves the endpoint between healthy, unhealthy and suspended: unhealthy
+   * after WEBHOOK_UNHEALTHY_AFTER failed attempts in a row, suspended once it has also been failing without
+   * a single success for WEBHOOK_SUSPEND_AFTER seconds — a long run, not a burst during a short outage.
+   */
   async function recordHealth(
     conn: Queryable,
     endpoint: EndpointRow,
     outcomes: boolean[],
   ): Promise<EndpointRow> {
     let failures = endpoint.consecutive_failures
-    for (const isSuccess of outcomes) failures = isSuccess ? 0 : failures + 1
+    let failingSince = endpoint.failing_since ? new Date(endpoint.failing_since) : null
+    for (const isSuccess of outcomes) {
+      failures = isSuccess ? 0 : failures + 1
+      failingSince = isSuccess ? null : (failingSince ?? new Date())
+    }
+    const isLongRun =
+      failingSince !== null && Date.now() - failingSince.getTime() >= config.webhookSuspendAfterSeconds * 1000
     const status =
       failures === 0
         ? 'healthy'
-        : failures >= config.webhookSuspendAfter
-          ? 'suspended'
-          : failures >= config.webhookUnhealthyAfter
-            ? 'unhealthy'
-            : endpoint.status
+        : failures >= config.webhookUnhealthyAfter
+          ? isLongRun
+            ? 'suspended'
+            : 'unhealthy'
+          : endpoint.status
     if (failures === endpoint.consecutive_failures && status === endpoint.status) return endpoint
     await onHeldConnection(conn, async (tx) => {
       await tx.query(
-        'UPDATE webhook_endpoints SET consecutive_failures = $2, status = $3, updated_at = now() WHERE id = $1',
-        [endpoint.id, failures, status],
+        `UPDATE webhook_endpoints SET consecutive_failures = $2, status = $3, failing_since = $4, updated_at = now()
+         WHERE id = $1`,
+        [endpoint.id, failures, status, failingSince],
       )
       if (status === endpoint.status) return
       await recordAudit(tx, systemActor(endpoint.tenant_id, newId()), {
@@ -262,10 +275,12 @@ export function createDispatcher(db: Db, config: Config, log: FastifyBaseLogger)
         )
       }
     })
-    return { ...endpoint, consecutive_failures: failures, status }
+    return { ...endpoint, consecutive_failures: failures, failing_since: failingSince, status }
   }
 
   async function workEndpoint(endpointId: string): Promise<void> {
+    // One worker per endpoint in this process (PGlite's single session would grant the advisory lock twice).
+    if (working.has(endpointId)) return
     working.add(endpointId)
     try {
       await db.withConnection(async (conn) => {
@@ -278,7 +293,7 @@ export function createDispatcher(db: Db, config: Config, log: FastifyBaseLogger)
           while (!stopping) {
             const endpointRows = await conn.query<EndpointRow>(
               `SELECT id, tenant_id, reseller_id, url, secret, signature_scheme, enabled, events, status,
-                 consecutive_failures, deleted_at FROM webhook_endpoints WHERE id = $1`,
+                 consecutive_failures, failing_since, deleted_at FROM webhook_endpoints WHERE id = $1`,
               [endpointId],
             )
             let endpoint = endpointRows.rows[0]
@@ -305,14 +320,15 @@ export function createDispatcher(db: Db, config: Config, log: FastifyBaseLogger)
             const results: { delivery: DueRow; result: AttemptResult }[] = []
             for (const delivery of batch) {
               if (stopping) break
+              // The endpoint's current URL: a PATCHed URL applies to pending retries too.
               const result = await sender.send(
-                delivery.url,
+                endpoint.url,
                 headersFor(endpoint, delivery),
                 delivery.request_body,
               )
               results.push({ delivery, result })
             }
-            await recordResults(conn, results)
+            await recordResults(conn, results, endpoint.url)
             const unattempted = batch.slice(results.length).map((d) => d.id)
             if (unattempted.length > 0) {
               await conn.query(

@@ -243,7 +243,8 @@ async function changeEndpoint(
   const { rows } = await tx.query<EndpointRow>(
     `UPDATE webhook_endpoints SET name = $3, url = $4, secret = $5, signature_scheme = $6, enabled = $7,
        events = $8, status = $9, reseller_id = $10,
-       consecutive_failures = CASE WHEN $11::boolean THEN 0 ELSE consecutive_failures END, updated_at = now()
+       consecutive_failures = CASE WHEN $11::boolean THEN 0 ELSE consecutive_failures END,
+       failing_since = CASE WHEN $11::boolean THEN NULL ELSE failing_since END, updated_at = now()
      WHERE tenant_id = $1 AND id = $2 RETURNING ${ENDPOINT_COLUMNS}`,
     [
       tenantId,

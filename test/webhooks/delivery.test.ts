@@ -21,7 +21,8 @@ beforeAll(async () => {
       WEBHOOK_RETRY_SCHEDULE: '0.2,0.2',
       WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS),
       WEBHOOK_UNHEALTHY_AFTER: '3',
-      WEBHOOK_SUSPEND_AFTER: '6',
+      // Seconds of uninterrupted failure before suspension.
+      WEBHOOK_SUSPEND_AFTER: '2',
       WEBHOOK_POLL_MS: '50',
     },
     { dispatcher: true },
@@ -541,6 +542,22 @@ describe('retries', () => {
   })
 })
 
+describe('retries after a URL change', () => {
+  it("sends a pending retry to the endpoint's new URL", async () => {
+    const { token, tenantId } = await tenant()
+    const down = `http://127.0.0.1:${await closedPort()}/hook`
+    const endpoint = await hook(token, { url: down, events: ['reseller.created'] })
+    await t.createReseller({}, token)
+    await until('a failed first attempt', async () => (await logs(token))[0]?.attempts === 1)
+    const r = await receiver()
+    await call('PATCH', `/v3/webhooks/${endpoint.id}`, token, { url: r.url }, 200)
+    const [hit] = await r.waitFor(1)
+    expect(parsed(hit as Received).event).toBe('reseller.created')
+    await settled(tenantId)
+    expect((await logs(token))[0]).toMatchObject({ status: 'succeeded', attempts: 2, url: r.url })
+  })
+})
+
 describe('routing', () => {
   it('delivers only the events an endpoint subscribes to, and nothing to a disabled one', async () => {
     const { token, tenantId } = await tenant()
@@ -743,7 +760,7 @@ describe('health', () => {
   it('goes healthy → unhealthy → suspended with audit events, and PATCH enabled:true resumes', async () => {
     const { token, tenantId } = await tenant()
     const r = await receiver()
-    r.script.push(500, 500, 500, 500, 500, 500)
+    r.script.push(500, 500, 500, 500)
     const endpoint = await hook(token, { url: r.url, events: ['reseller.updated'] })
     const reseller = await t.createReseller({}, token)
     const audit = async () =>
@@ -762,11 +779,17 @@ describe('health', () => {
     await settled(tenantId)
     expect(r.received).toHaveLength(3)
     await becomes(token, endpoint.id, 'unhealthy')
-    // Unhealthy endpoints are still delivered to; three more failures: suspended.
+    // Unhealthy endpoints are still delivered to. A burst of failures does not suspend: a long run does.
+    // Past WEBHOOK_SUSPEND_AFTER (2 s) of failing without a success, the next failure suspends it.
+    await sleep(2100)
     await call('PATCH', `/v3/resellers/${reseller.id}`, token, { description: 'two' }, 200)
     await settled(tenantId)
-    expect(r.received).toHaveLength(6)
+    expect(r.received).toHaveLength(4)
     await becomes(token, endpoint.id, 'suspended')
+    // Suspension cancelled the retries that delivery had left.
+    expect(
+      (await logs(token, '&status=cancelled')).map((d) => JSON.parse(d.requestBody).data.description),
+    ).toEqual(['two'])
     const actions = (await audit()).filter((e) => e.action !== 'webhook.created')
     expect(actions.map((e) => [e.action, e.actorType])).toEqual([
       ['webhook.unhealthy', 'system'],
@@ -783,23 +806,24 @@ describe('health', () => {
     await call('PATCH', `/v3/resellers/${reseller.id}`, token, { description: 'three' }, 200)
     await settled(tenantId)
     await sleep(300)
-    expect(r.received).toHaveLength(6)
-    const cancelled = await logs(token, '&status=cancelled')
+    expect(r.received).toHaveLength(4)
+    const cancelled = (await logs(token, '&status=cancelled')).filter(
+      (d) => JSON.parse(d.requestBody).data.description === 'three',
+    )
     expect(cancelled).toHaveLength(1)
-    expect(JSON.parse(cancelled[0].requestBody).data.description).toBe('three')
 
     // PATCH enabled:true makes it healthy again and deliveries resume (the receiver now answers 200).
     const resumed = await call('PATCH', `/v3/webhooks/${endpoint.id}`, token, { enabled: true }, 200)
     expect(resumed.body).toMatchObject({ status: 'healthy', enabled: true })
     await call('PATCH', `/v3/resellers/${reseller.id}`, token, { description: 'four' }, 200)
-    await r.waitFor(7)
+    await r.waitFor(5)
     await settled(tenantId)
-    expect(parsed(r.received[6] as Received).data.description).toBe('four')
+    expect(parsed(r.received[4] as Received).data.description).toBe('four')
     await becomes(token, endpoint.id, 'healthy')
     // The cancelled one can be sent on demand.
     await call('POST', `/v3/webhook-event-logs/${cancelled[0].id}/resend`, token, undefined, 202)
-    const [, , , , , , , eighth] = await r.waitFor(8)
-    expect(parsed(eighth as Received).data.description).toBe('three')
+    const [, , , , , sixth] = await r.waitFor(6)
+    expect(parsed(sixth as Received).data.description).toBe('three')
     const updates = (await audit()).filter((e) => e.action === 'webhook.updated')
     expect(updates.at(-1)?.changes).toEqual(
       expect.arrayContaining([{ propertyName: 'status', oldValue: 'suspended', newValue: 'healthy' }]),

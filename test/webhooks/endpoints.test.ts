@@ -93,6 +93,13 @@ describe('registration', () => {
     expect(row.rows[0]?.secret).toBe(chosen)
   })
 
+  it('accepts a chosen token of 16 characters and refuses one of 15, whose mask would show too much', async () => {
+    expect((await register({ token: 'a'.repeat(16) })).status).toBe(201)
+    const refused = await register({ token: 'a'.repeat(15) })
+    expect(refused.status).toBe(400)
+    expect(refused.body.message).toContain('token')
+  })
+
   it('generates a whsec_ secret for standard-webhooks and checks a given one', async () => {
     const created = await register({ signatureScheme: 'standard-webhooks' })
     expect(created.status, created.text).toBe(201)

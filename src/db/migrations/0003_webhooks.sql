@@ -14,6 +14,8 @@ CREATE TABLE webhook_endpoints (
   events text[] NOT NULL,
   status text NOT NULL DEFAULT 'healthy' CHECK (status IN ('healthy', 'unhealthy', 'suspended')),
   consecutive_failures integer NOT NULL DEFAULT 0,
+  -- Since when every attempt has failed (null while the last one succeeded): a long run suspends.
+  failing_since timestamptz,
   created_at timestamptz NOT NULL,
   updated_at timestamptz NOT NULL,
   deleted_at timestamptz,

@@ -265,9 +265,9 @@ export const WebhookCreate = Type.Object(
     token: Type.Optional(
       Nullable(
         Type.String({
-          minLength: 1,
+          minLength: 16,
           maxLength: 256,
-          description: 'The signing secret; generated when absent.',
+          description: 'The signing secret (at least 16 characters); generated when absent.',
         }),
       ),
     ),
@@ -288,7 +288,7 @@ export const WebhookUpdate = Type.Object(
   {
     name: Type.Optional(Nullable(Text(256, 1))),
     url: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 256, format: 'uri' }))),
-    token: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 256 }))),
+    token: Type.Optional(Nullable(Type.String({ minLength: 16, maxLength: 256 }))),
     enabled: Type.Optional(
       Nullable(Type.Boolean({ description: 'true also re-enables a suspended endpoint.' })),
     ),
