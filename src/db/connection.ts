@@ -1,8 +1,7 @@
 // PGlite (embedded) and a PostgreSQL server behind one small interface: query and transaction.
 import fs from 'node:fs'
 import path from 'node:path'
-import { PGlite } from '@electric-sql/pglite'
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
+import type { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
 import type { DatabaseTarget } from '../config.ts'
 
@@ -126,6 +125,15 @@ export function wrapPgliteInstance(db: PGlite): Db {
   return wrapPglite(db)
 }
 
+/** The embedded database is loaded only when used: a process on a server never pays for it. */
+async function loadPglite() {
+  const [{ PGlite }, { pg_trgm }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@electric-sql/pglite/contrib/pg_trgm'),
+  ])
+  return { PGlite, pg_trgm }
+}
+
 export async function openDatabase(target: DatabaseTarget, poolSize = 10): Promise<Db> {
   switch (target.kind) {
     case 'postgres': {
@@ -135,6 +143,7 @@ export async function openDatabase(target: DatabaseTarget, poolSize = 10): Promi
       return wrapPg(pool)
     }
     case 'pglite-memory': {
+      const { PGlite, pg_trgm } = await loadPglite()
       const db = new PGlite({ extensions: { pg_trgm } })
       await db.waitReady
       return wrapPglite(db)
@@ -142,6 +151,7 @@ export async function openDatabase(target: DatabaseTarget, poolSize = 10): Promi
     case 'pglite-disk': {
       const dir = path.join(target.dataDir, 'pgdata')
       fs.mkdirSync(target.dataDir, { recursive: true, mode: 0o700 })
+      const { PGlite, pg_trgm } = await loadPglite()
       const db = new PGlite(dir, { extensions: { pg_trgm } })
       await db.waitReady
       return wrapPglite(db)

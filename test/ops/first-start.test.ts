@@ -5,7 +5,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import { afterAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createTestDatabase, SERVER_URL } from '../support/database.ts'
 
 const exec = promisify(execFile)
@@ -32,7 +32,8 @@ interface Started {
 }
 
 function start(env: Record<string, string>): Started {
-  const child = spawn(process.execPath, ['--enable-source-maps', '--import', 'tsx', 'src/main.ts'], {
+  // What `npm start` runs after its prestart build.
+  const child = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -58,6 +59,11 @@ async function waitFor(started: Started, text: string, ms = 90_000): Promise<voi
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
 }
+
+beforeAll(async () => {
+  // npm start's prestart step: bundle the service into dist/.
+  await exec(process.execPath, ['scripts/build.mjs'], { cwd: ROOT })
+})
 
 afterAll(() => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL')
