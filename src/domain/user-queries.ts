@@ -6,7 +6,8 @@ import { isUuid } from './ids.ts'
 import {
   type FieldSpec,
   type Filter,
-  filterConditions,
+  type FilterClause,
+  filterClauses,
   type ListQuery,
   orderBy,
   type SortKey,
@@ -26,8 +27,13 @@ import {
 
 export const USER_FIELDS: Record<string, FieldSpec> = {
   id: { column: 'u.id', kind: 'id' },
-  organizationId: { column: 'u.organization_id', kind: 'id', isSortable: false },
-  role: { column: 'u.role', kind: 'text' },
+  organizationId: { column: 'u.organization_id', kind: 'id', isSortable: false, isNullable: true },
+  // users_role_fkey: a user's role is one of its tenant's roles ($1 is always the tenant).
+  role: {
+    column: 'u.role',
+    kind: 'text',
+    lookup: (match) => `SELECT r.name FROM roles r WHERE r.tenant_id = $1 AND ${match('r.name')}`,
+  },
   email: { column: 'u.email', kind: 'email', sortColumn: 'lower(u.email)' },
   name: { column: 'u.name', kind: 'text' },
   firstName: { column: 'u.first_name', kind: 'text' },
@@ -45,14 +51,33 @@ export interface UserScope {
 
 const DEFAULT_SORT: SortKey[] = [{ field: 'createdAt', isDescending: false }]
 
-/** The WHERE of a user list, and whether it narrows beyond "every live user of the scope". */
+interface UserWhere {
+  /** Every condition, ANDed. */
+  where: string
+  params: unknown[]
+  /** The scope alone: tenant, live users and the reseller if any. */
+  base: string
+  /** The filters, search and group conditions beyond the scope. */
+  narrowing: string[]
+  /** The filters alone, with their complements; the scope's group ids (deduplicated). */
+  clauses: FilterClause[]
+  groupIds: string[]
+  /**
+   * The same WHERE with the groups as the list of their members' ids (u.id = ANY(ARRAY(…))), rather than a
+   * membership probe per user: read a few thousand members, not the tenant's users in order (see listUsers).
+   */
+  whereByMembers: string | null
+  resellerId: string | null
+}
+
+/** The WHERE of a user list: the scope, and the narrowing beyond "every live user of the scope". */
 async function whereOf(
   tx: Queryable,
   actor: Actor,
   scope: UserScope,
   filters: readonly Filter[],
   search: string | null,
-): Promise<{ where: string; params: unknown[]; isNarrowed: boolean; resellerId: string | null }> {
+): Promise<UserWhere> {
   let resellerId = scope.resellerId
   let tenantId: string
   if (resellerId !== null) {
@@ -69,29 +94,121 @@ async function whereOf(
     params.push(resellerId)
     conditions.push(`u.reseller_id = $${params.length}`)
   }
-  const narrowing = filterConditions(USER_FIELDS, filters, params)
+  const base = conditions.join(' AND ')
+  const clauses = filterClauses(USER_FIELDS, filters, params)
+  const narrowing = clauses.map((clause) => clause.condition)
   if (search) {
     params.push(`%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
     narrowing.push(`(u.name ILIKE $${params.length} OR u.email ILIKE $${params.length})`)
   }
+  let groupIds: string[] = []
+  let whereByMembers: string | null = null
   if (scope.groupIds && scope.groupIds.length > 0) {
     scope.groupIds.forEach((id, index) => {
       if (!isUuid(id)) throw invalid(`groupIds[${index}]`, 'The group id must be a UUID.')
     })
-    params.push(scope.groupIds)
+    groupIds = [...new Set(scope.groupIds.map((id) => id.toLowerCase()))]
+    params.push(groupIds)
+    const groups = `$${params.length}::uuid[]`
+    whereByMembers = [
+      ...conditions,
+      ...narrowing,
+      `u.id = ANY(ARRAY(SELECT ug.user_id FROM user_groups ug WHERE ug.tenant_id = $1 AND ug.group_id = ANY(${groups})))`,
+    ].join(' AND ')
     narrowing.push(
       `EXISTS (SELECT 1 FROM user_groups ug WHERE ug.tenant_id = u.tenant_id AND ug.user_id = u.id
-         AND ug.group_id = ANY($${params.length}::uuid[]))`,
+         AND ug.group_id = ANY(${groups}))`,
     )
   }
   conditions.push(...narrowing)
-  return { where: conditions.join(' AND '), params, isNarrowed: narrowing.length > 0, resellerId }
+  return {
+    where: conditions.join(' AND '),
+    params,
+    base,
+    narrowing,
+    clauses,
+    groupIds,
+    whereByMembers,
+    resellerId,
+  }
 }
+
+const RANGE_COLUMNS = ['u.created_at', 'u.updated_at']
+/** How many users a sample takes to tell which side of a filter holds fewer. */
+const SAMPLE = 200
+
+/** The live count of the scope's users: what each reseller keeps with every change, not a count of rows. */
+const liveCount = (resellerId: string | null) =>
+  resellerId !== null
+    ? '(SELECT user_count FROM resellers WHERE tenant_id = $1 AND id = $2)'
+    : '(SELECT COALESCE(sum(user_count), 0) FROM resellers WHERE tenant_id = $1 AND deleted_at IS NULL)'
+
+/**
+ * The SQL of a list's exact total, counting as few rows as it can (in one statement, so one snapshot):
+ * - no narrowing: the live count;
+ * - one negation (ne, nin, nc, a date's ne): the live count minus the rows of its complement, which are few
+ *   where the negation leaves out few (name[nc]=zzz: zero rows counted instead of nine hundred thousand);
+ * - one one-sided date range: whichever side of the bound holds fewer rows, judged by the midpoint of the
+ *   scope's dates (two index probes): the range, or the live count minus the rest;
+ * - one filter on a field with few values (role): whichever side a sample of the newest users says is
+ *   smaller (role=user: the live count minus the few users of the other roles);
+ * - only groups, for the whole tenant: the memberships of the groups (an index-only count) minus those of
+ *   deleted users (who keep theirs), rather than a join of every user with the memberships;
+ * - anything else: count(*) of the matching rows.
+ */
+function countSqlOf(w: UserWhere): string {
+  const live = liveCount(w.resellerId)
+  const countOf = (condition: string) => `(SELECT count(*) FROM users u WHERE ${w.base} AND ${condition})`
+  if (w.narrowing.length === 0) return `SELECT ${live}::int AS total`
+  const only = w.narrowing.length === 1 && w.clauses.length === 1 ? w.clauses[0] : undefined
+  const eitherSide = (isComplementSmaller: string, clause: FilterClause) =>
+    `SELECT (CASE WHEN ${isComplementSmaller} THEN ${live} - ${countOf(clause.complement as string)}
+      ELSE ${countOf(clause.countable)} END)::int AS total`
+  if (only?.complement && only.side === 'complement')
+    return `SELECT (${live} - ${countOf(only.complement)})::int AS total`
+  // The dates a reseller's users are indexed by (users_reseller_created, users_reseller_updated).
+  if (only?.complement && only.side === 'midpoint' && only.rangeAt && w.resellerId !== null) {
+    const c = only.column
+    if (RANGE_COLUMNS.includes(c))
+      return eitherSide(
+        only.rangeAt(`(SELECT min(${c}) + (max(${c}) - min(${c})) / 2 FROM users u WHERE ${w.base})`),
+        only,
+      )
+  }
+  // The newest users of the scope as the sample (an index range and as many table rows).
+  if (only?.complement && only.side === 'sample')
+    return eitherSide(
+      `(SELECT avg(CASE WHEN ${only.countable} THEN 1 ELSE 0 END) FROM (SELECT * FROM users u WHERE ${w.base}
+         ORDER BY u.created_at DESC LIMIT ${SAMPLE}) u) > 0.5`,
+      only,
+    )
+  if (w.groupIds.length > 0 && w.narrowing.length === 1 && w.resellerId === null) {
+    const groups = `$${w.params.length}::uuid[]`
+    const members =
+      w.groupIds.length === 1
+        ? `(SELECT count(*) FROM user_groups ug WHERE ug.tenant_id = $1 AND ug.group_id = ANY(${groups}))`
+        : `(SELECT count(DISTINCT ug.user_id) FROM user_groups ug WHERE ug.tenant_id = $1 AND ug.group_id = ANY(${groups}))`
+    const deleted = `(SELECT count(*) FROM users d WHERE d.tenant_id = $1 AND d.deleted_at IS NOT NULL
+        AND EXISTS (SELECT 1 FROM user_groups ug WHERE ug.tenant_id = d.tenant_id AND ug.user_id = d.id
+          AND ug.group_id = ANY(${groups})))`
+    return `SELECT (${members} - ${deleted})::int AS total`
+  }
+  return `SELECT count(*)::int AS total FROM users u WHERE ${w.where}`
+}
+
+/** From this offset on, the total is read before the page, to read the page from the nearer end. */
+const DEEP_OFFSET = 1000
+/**
+ * Up to this many users in the groups of a whole tenant's list, a deep page reads the members and sorts
+ * them; beyond it, a deep page walks the tenant's users in order and probes each one's memberships.
+ */
+const FEW_MEMBERS = 20_000
 
 /**
  * One page of users and the total. The page's ids come from an index-only scan (deferred join), so a
- * deep page skips index entries rather than table rows; the total of an unfiltered list is the live
- * count each reseller keeps, not a count over a million rows.
+ * deep page skips index entries rather than table rows. A page in the second half of the list is read
+ * from the end, in the reversed order (the outer ORDER BY restores the order), so that no page skips more
+ * than half the list; a page past the end reads nothing. The total is exact (see countSqlOf).
  */
 export async function listUsers(
   tx: Queryable,
@@ -99,33 +216,45 @@ export async function listUsers(
   scope: UserScope,
   query: ListQuery,
 ): Promise<{ items: User[]; total: number }> {
-  const { where, params, isNarrowed, resellerId } = await whereOf(
-    tx,
-    actor,
-    scope,
-    query.filters,
-    query.search,
-  )
+  const w = await whereOf(tx, actor, scope, query.filters, query.search)
+  const countSql = countSqlOf(w)
+  // The count only names the params it uses: PostgreSQL refuses a statement that leaves one untyped.
+  const used = Math.max(0, ...[...countSql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])))
+  const countParams = w.params.slice(0, used)
   const order = orderBy(USER_FIELDS, query.sort, DEFAULT_SORT, 'u.id')
-  const pageSql = `WITH page AS (
-      SELECT u.tenant_id, u.id FROM users u WHERE ${where} ORDER BY ${order}
-      LIMIT ${query.limit} OFFSET ${query.offset}
+  const page = async (offset: number, limit: number, isReversed: boolean, where = w.where) => {
+    if (limit <= 0) return []
+    const { rows } = await tx.query<JoinedRow>(
+      `WITH page AS (
+        SELECT u.tenant_id, u.id FROM users u WHERE ${where}
+        ORDER BY ${isReversed ? orderBy(USER_FIELDS, query.sort, DEFAULT_SORT, 'u.id', true) : order}
+        LIMIT ${limit} OFFSET ${offset}
+      )
+      SELECT ${USER_COLUMNS}, ${ORG_COLUMNS}, ${GROUPS}
+      FROM page p JOIN users u ON u.tenant_id = p.tenant_id AND u.id = p.id
+      LEFT JOIN organizations o ON o.id = u.organization_id
+      ORDER BY ${order}`,
+      w.params,
     )
-    SELECT ${USER_COLUMNS}, ${ORG_COLUMNS}, ${GROUPS}
-    FROM page p JOIN users u ON u.tenant_id = p.tenant_id AND u.id = p.id
-    LEFT JOIN organizations o ON o.id = u.organization_id
-    ORDER BY ${order}`
-  const countSql = isNarrowed
-    ? `SELECT count(*)::int AS total FROM users u WHERE ${where}`
-    : resellerId !== null
-      ? 'SELECT user_count AS total FROM resellers WHERE tenant_id = $1 AND id = $2'
-      : 'SELECT COALESCE(sum(user_count), 0)::int AS total FROM resellers WHERE tenant_id = $1 AND deleted_at IS NULL'
-  const countParams = isNarrowed ? params : params.slice(0, resellerId !== null ? 2 : 1)
-  const [{ rows }, count] = await Promise.all([
-    tx.query<JoinedRow>(pageSql, params),
-    tx.query<{ total: number }>(countSql, countParams),
-  ])
-  return { items: rows.map(fromJoinedRow), total: count.rows[0]?.total ?? 0 }
+    return rows
+  }
+  const countTotal = async () =>
+    (await tx.query<{ total: number }>(countSql, countParams)).rows[0]?.total ?? 0
+  if (query.offset < DEEP_OFFSET) {
+    const [rows, total] = await Promise.all([page(query.offset, query.limit, false), countTotal()])
+    return { items: rows.map(fromJoinedRow), total }
+  }
+  const total = await countTotal()
+  const remaining = Math.min(query.limit, total - query.offset)
+  const fromEnd = total - query.offset - remaining
+  // For a whole tenant the total is the number of live members: few, and their ids are the cheaper start.
+  const where =
+    w.whereByMembers !== null && w.resellerId === null && total <= FEW_MEMBERS ? w.whereByMembers : w.where
+  const rows =
+    fromEnd < query.offset
+      ? await page(fromEnd, remaining, true, where)
+      : await page(query.offset, remaining, false, where)
+  return { items: rows.map(fromJoinedRow), total }
 }
 
 /**
