@@ -18,7 +18,9 @@ async function measure(service: Service, label: string): Promise<string[]> {
     })
   ).json()) as { id: string }
   const groups = (await (
-    await fetch(`${service.url}/v1/users/groups`, { headers: { ...headers, 'x-tenant': 'bench.example.com' } })
+    await fetch(`${service.url}/v1/users/groups`, {
+      headers: { ...headers, 'x-tenant': 'bench.example.com' },
+    })
   ).json()) as { items: { id: string }[] }
   const rows: string[] = []
   for (const dialect of ['v3', 'v1'] as const) {

@@ -3,9 +3,9 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import net from 'node:net'
-import path from 'node:path'
+import { baseEnv, ROOT, stopChild, track } from './processes.ts'
 
-export const ROOT = path.resolve(import.meta.dirname, '../..')
+export { ROOT }
 
 export interface Service {
   url: string
@@ -30,26 +30,31 @@ export async function startService(databaseUrl: string, env: Record<string, stri
   const port = await freePort()
   const clientId = 'bench-csp'
   const clientSecret = randomBytes(24).toString('hex')
-  const child = spawn(process.execPath, ['--enable-source-maps', '--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      PORT: String(port),
-      DATABASE_URL: databaseUrl,
-      BOOTSTRAP_TENANT_DOMAIN: 'bench.example.com',
-      BOOTSTRAP_CLIENT_ID: clientId,
-      BOOTSTRAP_CLIENT_SECRET: clientSecret,
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
+  // Tracked: killed when the benchmark's process exits, however it exits.
+  const child = track(
+    spawn(process.execPath, ['--enable-source-maps', '--import', 'tsx', 'src/main.ts'], {
+      cwd: ROOT,
+      env: {
+        ...baseEnv(),
+        PORT: String(port),
+        DATABASE_URL: databaseUrl,
+        BOOTSTRAP_TENANT_DOMAIN: 'bench.example.com',
+        BOOTSTRAP_CLIENT_ID: clientId,
+        BOOTSTRAP_CLIENT_SECRET: clientSecret,
+        LOG_LEVEL: 'warn',
+        ...env,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    }),
+  )
   const url = `http://127.0.0.1:${port}`
   const deadline = Date.now() + 60_000
   for (;;) {
     if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}`)
-    if (Date.now() > deadline) throw new Error('service did not become ready in 60 s')
+    if (Date.now() > deadline) {
+      await stopChild(child)
+      throw new Error('service did not become ready in 60 s')
+    }
     try {
       if ((await fetch(`${url}/health/ready`)).ok) break
     } catch {}
@@ -60,11 +65,8 @@ export async function startService(databaseUrl: string, env: Record<string, stri
     clientId,
     clientSecret,
     child,
-    async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve))
-      child.kill('SIGTERM')
-      await exited
-    },
+    // SIGTERM (the service drains in-flight work), SIGKILL if it has not exited within 30 s.
+    stop: () => stopChild(child, 30_000),
   }
 }
 

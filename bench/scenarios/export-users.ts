@@ -1,0 +1,102 @@
+// 3b. The v3 CSV export of 100,000 users (the largest reseller's newest, by a createdAt[gte] filter; all
+// of them when it has fewer): rows/s and the service's peak RSS, against exportUsers called directly
+// (the same batched SQL and mapping, no CSV, no HTTP). Up to RUNS exports, one at a time, bounded in time.
+import { parseListQuery } from '../../src/dialects/v3/list-query.ts'
+import { exportUsers, USER_FIELDS } from '../../src/domain/user-queries.ts'
+import type { Scenario } from '../lib/context.ts'
+import { summarize } from '../lib/measure.ts'
+import { fmt, ratioOf } from '../lib/report.ts'
+import { reportPeakRss } from '../lib/rows.ts'
+
+const RUNS = 3
+
+/** Runs fn up to RUNS times (at least once) within the time budget; returns each run's ms and rows. */
+async function repeat(seconds: number, fn: () => Promise<number>): Promise<{ ms: number[]; rows: number[] }> {
+  const deadline = performance.now() + seconds * 1000
+  const result = { ms: [] as number[], rows: [] as number[] }
+  do {
+    const started = performance.now()
+    result.rows.push(await fn())
+    result.ms.push(performance.now() - started)
+  } while (result.ms.length < RUNS && performance.now() < deadline)
+  return result
+}
+
+const rowsPerSecond = (r: { ms: number[]; rows: number[] }) =>
+  r.rows.reduce((a, b) => a + b, 0) / (r.ms.reduce((a, b) => a + b, 0) / 1000)
+
+export const exportUsersScenario: Scenario = {
+  name: 'export-users',
+  title: '3. CSV export',
+  async run(ctx) {
+    const fixtures = await ctx.fixtures()
+    const { big, exportFrom, exportRows, actor } = fixtures
+    const query = exportFrom ? `?${new URLSearchParams({ 'createdAt[gte]': exportFrom })}` : ''
+    const filters = exportFrom ? parseListQuery({ 'createdAt[gte]': exportFrom }, USER_FIELDS).filters : []
+    const budget = Math.max(ctx.options.seconds, 10)
+
+    const service = await ctx.service('seeded')
+    service.rss.reset()
+    let errors = 0
+    const viaHttp = await repeat(budget, async () => {
+      const response = await fetch(`${service.url}/v3/resellers/${big.id}/users/export${query}`, {
+        headers: { authorization: `Bearer ${service.token}` },
+      })
+      let lines = 0
+      for await (const chunk of response.body ?? []) {
+        for (const byte of chunk as Uint8Array) if (byte === 10) lines++
+      }
+      const rows = Math.max(0, lines - 1) // the header line
+      if (response.status !== 200 || rows !== exportRows) errors++
+      return rows
+    })
+    const peak = service.rss.peak
+    await service.stop()
+
+    const db = await fixtures.database.open(10)
+    let direct: { ms: number[]; rows: number[] }
+    try {
+      direct = await repeat(budget, async () => {
+        let rows = 0
+        for await (const batch of exportUsers(db, actor, big.id, filters, null)) rows += batch.length
+        return rows
+      })
+    } finally {
+      await db.close()
+    }
+    const label = `v3 CSV export of ${exportRows.toLocaleString('en')} users, ${viaHttp.ms.length} run(s)`
+    const value = rowsPerSecond(viaHttp)
+    const baseline = rowsPerSecond(direct)
+    ctx.report({
+      metric: `${label}: throughput`,
+      value: fmt.rate(value, 'rows/s'),
+      baseline: fmt.rate(baseline, 'rows/s'),
+      ratio: ratioOf(value, baseline),
+      target: '',
+      met: null,
+      data: { viaHttp, direct },
+    })
+    const times = summarize(viaHttp.ms, errors, 0)
+    const directTimes = summarize(direct.ms, 0, 0)
+    ctx.report({
+      metric: `${label}: time per export p50 / max`,
+      value: `${fmt.ms(times.p50).replace(' ms', '')} / ${fmt.ms(times.max)}`,
+      baseline: `${fmt.ms(directTimes.p50).replace(' ms', '')} / ${fmt.ms(directTimes.max)}`,
+      ratio: ratioOf(times.p50, directTimes.p50),
+      target: '',
+      met: null,
+    })
+    ctx.report({
+      metric: `${label}: errors (not 200, or a row count other than ${exportRows.toLocaleString('en')})`,
+      value: `${errors} of ${viaHttp.ms.length}`,
+      baseline: '—',
+      ratio: null,
+      target: '',
+      met: null,
+    })
+    reportPeakRss(ctx, service, peak)
+    ctx.note(
+      'CSV export: baseline = exportUsers() iterated in the benchmark process on a pool of the same size (the same batched keyset SQL and mapping, without CSV or HTTP).',
+    )
+  },
+}
