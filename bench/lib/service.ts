@@ -1,6 +1,6 @@
-// Starts the real service (as it ships: `node --import tsx src/main.ts`) in its own process and
+// Starts the real service (as it ships: the bundle `npm start` builds, `node dist/main.js`) in its own process and
 // waits until it is ready. Benchmarks drive it from another process, over loopback only.
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import net from 'node:net'
 import { baseEnv, ROOT, stopChild, track } from './processes.ts'
@@ -26,13 +26,23 @@ export async function freePort(): Promise<number> {
   })
 }
 
+let isBuilt = false
+
+/** Builds dist/ once per benchmark run, as npm start's prestart step does. */
+function buildOnce(): void {
+  if (isBuilt) return
+  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' })
+  isBuilt = true
+}
+
 export async function startService(databaseUrl: string, env: Record<string, string> = {}): Promise<Service> {
+  buildOnce()
   const port = await freePort()
   const clientId = 'bench-csp'
   const clientSecret = randomBytes(24).toString('hex')
   // Tracked: killed when the benchmark's process exits, however it exits.
   const child = track(
-    spawn(process.execPath, ['--enable-source-maps', '--import', 'tsx', 'src/main.ts'], {
+    spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
       cwd: ROOT,
       env: {
         ...baseEnv(),
