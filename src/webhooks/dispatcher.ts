@@ -15,6 +15,8 @@ import { type SignatureScheme, sign } from './signing.ts'
 const FANOUT_LOCK = 72_750_002
 const FANOUT_BATCH = 500
 const DELIVERY_BATCH = 50
+/** How long a drained endpoint worker waits for more deliveries before it lets go of the endpoint. */
+const LINGER_MS = 250
 
 interface OutboxRow {
   id: string
@@ -70,8 +72,6 @@ export function createDispatcher(db: Db, config: Config, log: FastifyBaseLogger)
   })
   const working = new Set<string>()
   let stopping = false
-  let running: Promise<void> | null = null
-  let again = false
   let timer: NodeJS.Timeout | null = null
   let unlisten: (() => Promise<void>) | null = null
 
@@ -290,6 +290,7 @@ export function createDispatcher(db: Db, config: Config, log: FastifyBaseLogger)
         )
         if (!lock.rows[0]?.ok) return
         try {
+          let hasLingered = false
           while (!stopping) {
             const endpointRows = await conn.query<EndpointRow>(
               `SELECT id, tenant_id, reseller_id, url, secret, signature_scheme, enabled, events, status,
@@ -310,7 +311,14 @@ export function createDispatcher(db: Db, config: Config, log: FastifyBaseLogger)
                RETURNING id, event, url, request_body, attempts, order_key`,
               [endpointId],
             )
-            if (due.rows.length === 0) return
+            if (due.rows.length === 0) {
+              // Drained: linger a moment for the next fan-out rather than pay the lock and reads again.
+              if (hasLingered || stopping) return
+              hasLingered = true
+              await Promise.race([arrival.promise, new Promise((resolve) => setTimeout(resolve, LINGER_MS))])
+              continue
+            }
+            hasLingered = false
             const batch = due.rows.sort((a, b) =>
               (a as DueRow & { order_key: string }).order_key <
               (b as DueRow & { order_key: string }).order_key
@@ -353,44 +361,82 @@ export function createDispatcher(db: Db, config: Config, log: FastifyBaseLogger)
     }
   }
 
-  async function runOnce(): Promise<void> {
-    while (!stopping && (await fanOut()) > 0) {}
-    const pending = new Set<Promise<void>>()
-    for (const endpointId of await dueEndpoints()) {
-      if (stopping) break
-      const work = workEndpoint(endpointId).catch((error) =>
-        log.error({ err: error, endpointId }, 'webhook delivery failed'),
-      )
-      pending.add(work)
-      void work.finally(() => pending.delete(work))
-      if (pending.size >= config.webhookConcurrency) await Promise.race(pending)
+  /** Runs `run` again and again while triggered, never twice at once. */
+  function serial(name: string, run: () => Promise<void>) {
+    let current: Promise<void> | null = null
+    let isTriggeredAgain = false
+    return {
+      trigger(): void {
+        if (stopping) return
+        if (current) {
+          isTriggeredAgain = true
+          return
+        }
+        current = (async () => {
+          do {
+            isTriggeredAgain = false
+            try {
+              await run()
+            } catch (error) {
+              log.error({ err: error }, `webhook ${name} failed`)
+            }
+          } while (isTriggeredAgain && !stopping)
+        })().finally(() => {
+          current = null
+        })
+      },
+      settled: (): Promise<void> => current ?? Promise.resolve(),
     }
-    await Promise.all(pending)
   }
 
-  function wake(): void {
-    if (stopping) return
-    if (running) {
-      again = true
-      return
-    }
-    running = (async () => {
-      do {
-        again = false
-        try {
-          await runOnce()
-        } catch (error) {
-          log.error({ err: error }, 'webhook dispatcher round failed')
-        }
-      } while (again && !stopping)
-    })().finally(() => {
-      running = null
+  // Fan-out runs as soon as a change commits (NOTIFY), apart from delivery, so a new event never waits for
+  // a round of sends to end; it then wakes the scan, which starts a worker for each endpoint with due work.
+  // A busy endpoint's worker picks up new deliveries on its next batch.
+  const workers = new Set<Promise<void>>()
+  // Resolved (and replaced) each time fan-out commits new deliveries: wakes lingering workers at once.
+  const signal = () => {
+    let resolve = () => {}
+    const promise = new Promise<void>((done) => {
+      resolve = done
     })
+    return { promise, resolve }
+  }
+  let arrival = signal()
+  const announceArrival = () => {
+    const current = arrival
+    arrival = signal()
+    current.resolve()
+  }
+  const fanning = serial('fan-out', async () => {
+    let total = 0
+    for (let count = await fanOut(); count > 0 && !stopping; count = await fanOut()) {
+      total += count
+      announceArrival()
+    }
+    if (total > 0) scanning.trigger()
+  })
+  const scanning = serial('scan', async () => {
+    for (const endpointId of await dueEndpoints()) {
+      if (stopping || workers.size >= config.webhookConcurrency) break
+      if (working.has(endpointId)) continue
+      const work: Promise<void> = workEndpoint(endpointId)
+        .catch((error) => log.error({ err: error, endpointId }, 'webhook delivery failed'))
+        .finally(() => {
+          workers.delete(work)
+          // A freed slot, or deliveries that arrived as this worker finished: look again.
+          scanning.trigger()
+        })
+      workers.add(work)
+    }
+  })
+  const wake = (): void => {
+    fanning.trigger()
+    scanning.trigger()
   }
 
   return {
     async start() {
-      unlisten = await db.listen(OUTBOX_CHANNEL, () => wake())
+      unlisten = await db.listen(OUTBOX_CHANNEL, wake)
       timer = setInterval(wake, config.webhookPollMs)
       timer.unref()
       wake()
@@ -399,13 +445,16 @@ export function createDispatcher(db: Db, config: Config, log: FastifyBaseLogger)
       stopping = true
       if (timer) clearInterval(timer)
       await unlisten?.().catch(() => {})
-      await running
+      await fanning.settled()
+      await scanning.settled()
+      await Promise.all(workers)
       await sender.close()
     },
     async drain() {
       do {
-        await running
-        await runOnce()
+        while (!stopping && (await fanOut()) > 0) {}
+        await Promise.all(workers)
+        await Promise.all((await dueEndpoints()).map((endpointId) => workEndpoint(endpointId)))
       } while (!stopping && ((await dueCount()) > 0 || (await pendingOutbox()) > 0))
     },
   }
