@@ -21,7 +21,10 @@ export interface VerifiedToken extends TokenClaims {
 
 export class TokenError extends Error {}
 
+const VERIFIED_CACHE_SIZE = 10_000
+
 export function createTokenService(keys: SigningKeys, issuer: string, ttlSeconds: number) {
+  const verified = new Map<string, VerifiedToken>()
   return {
     jwks: () => ({ keys: keys.publicJwks }),
     ttlSeconds,
@@ -42,38 +45,52 @@ export function createTokenService(keys: SigningKeys, issuer: string, ttlSeconds
       return { token, jti, expiresIn: ttlSeconds }
     },
     async verify(token: string): Promise<VerifiedToken> {
-      try {
-        const { kid } = decodeProtectedHeader(token)
-        const key = kid ? keys.publicKeys.get(kid) : undefined
-        if (!key) throw new TokenError('The token was not signed by this service.')
-        const { payload } = await jwtVerify(token, key, {
-          issuer,
-          audience: AUDIENCE,
-          algorithms: ['ES256'],
-          requiredClaims: ['sub', 'exp', 'iat', 'jti'],
-        })
-        const role = payload.role
-        if (role !== 'csp' && role !== 'reseller' && role !== 'platform')
-          throw new TokenError('Unknown role.')
-        const tid = typeof payload.tid === 'string' ? payload.tid : null
-        const rid = typeof payload.rid === 'string' ? payload.rid : null
-        if (role !== 'platform' && !tid) throw new TokenError('The token names no tenant.')
-        if (role === 'reseller' && !rid) throw new TokenError('A reseller token must name its reseller.')
-        return {
-          sub: payload.sub as string,
-          tid,
-          role,
-          rid,
-          scope: typeof payload.scope === 'string' && payload.scope ? payload.scope.split(' ') : [],
-          jti: payload.jti as string,
-          exp: payload.exp as number,
-        }
-      } catch (error) {
-        if (error instanceof TokenError) throw error
-        if (error instanceof errors.JWTExpired) throw new TokenError('The token has expired.')
-        throw new TokenError('The token is not valid.')
+      // A token whose signature this process already checked is the same bytes: skip the ES256 verify,
+      // but not the expiry (nor, in the caller, revocation).
+      const known = verified.get(token)
+      if (known) {
+        if (known.exp * 1000 > Date.now()) return known
+        verified.delete(token)
+        throw new TokenError('The token has expired.')
       }
+      const claims = await verifySignature(token)
+      if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value as string)
+      verified.set(token, claims)
+      return claims
     },
+  }
+
+  async function verifySignature(token: string): Promise<VerifiedToken> {
+    try {
+      const { kid } = decodeProtectedHeader(token)
+      const key = kid ? keys.publicKeys.get(kid) : undefined
+      if (!key) throw new TokenError('The token was not signed by this service.')
+      const { payload } = await jwtVerify(token, key, {
+        issuer,
+        audience: AUDIENCE,
+        algorithms: ['ES256'],
+        requiredClaims: ['sub', 'exp', 'iat', 'jti'],
+      })
+      const role = payload.role
+      if (role !== 'csp' && role !== 'reseller' && role !== 'platform') throw new TokenError('Unknown role.')
+      const tid = typeof payload.tid === 'string' ? payload.tid : null
+      const rid = typeof payload.rid === 'string' ? payload.rid : null
+      if (role !== 'platform' && !tid) throw new TokenError('The token names no tenant.')
+      if (role === 'reseller' && !rid) throw new TokenError('A reseller token must name its reseller.')
+      return {
+        sub: payload.sub as string,
+        tid,
+        role,
+        rid,
+        scope: typeof payload.scope === 'string' && payload.scope ? payload.scope.split(' ') : [],
+        jti: payload.jti as string,
+        exp: payload.exp as number,
+      }
+    } catch (error) {
+      if (error instanceof TokenError) throw error
+      if (error instanceof errors.JWTExpired) throw new TokenError('The token has expired.')
+      throw new TokenError('The token is not valid.')
+    }
   }
 }
 

@@ -151,8 +151,6 @@ export async function createUser(
   const tenantId = assertResellerReach(actor, resellerId)
   if (input.id !== undefined && !isUuid(input.id)) throw invalid('id', 'id must be a UUID.')
   const role = input.role ?? DEFAULT_ROLE
-  const roleRow = await tx.query('SELECT 1 FROM roles WHERE tenant_id = $1 AND name = $2', [tenantId, role])
-  if (roleRow.rows.length === 0) throw invalid('role', `role "${role}" is not a role of this tenant.`)
   const groups = await resolveGroups(tx, tenantId, input.groupIds)
 
   // Take a slot of the reseller's allowedUsers under its row lock (then the organization's, always in
@@ -172,25 +170,32 @@ export async function createUser(
     ? await takeOrganizationSlot(tx, tenantId, resellerId, input.organizationId)
     : null
 
-  const { rows } = await tx.query<UserRow>(
-    `INSERT INTO users (id, tenant_id, reseller_id, organization_id, first_name, last_name, email, role,
+  // The role is checked by the users_role_fkey foreign key, in the insert itself: one round trip fewer.
+  const { rows } = await tx
+    .query<UserRow>(
+      `INSERT INTO users (id, tenant_id, reseller_id, organization_id, first_name, last_name, email, role,
        company, allow_customer_portal_access, password_hash, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now(), now())
      RETURNING ${USER_COLUMNS.replaceAll('u.', '')}`,
-    [
-      input.id ?? newId(),
-      tenantId,
-      resellerId,
-      organization?.id ?? null,
-      input.firstName,
-      input.lastName,
-      input.email,
-      role,
-      input.company,
-      input.allowCustomerPortalAccess,
-      input.passwordHash,
-    ],
-  )
+      [
+        input.id ?? newId(),
+        tenantId,
+        resellerId,
+        organization?.id ?? null,
+        input.firstName,
+        input.lastName,
+        input.email,
+        role,
+        input.company,
+        input.allowCustomerPortalAccess,
+        input.passwordHash,
+      ],
+    )
+    .catch((error: { code?: string; constraint?: string }) => {
+      if (error?.code === '23503' && error.constraint === 'users_role_fkey')
+        throw invalid('role', `role "${role}" is not a role of this tenant.`)
+      throw error
+    })
   const row = rows[0] as UserRow
   if (groups.length > 0) {
     await tx.query(
