@@ -66,6 +66,15 @@ export interface FilterClause {
   rangeAt: ((expression: string) => string) | null
 }
 
+/** The list fields of a named contact (a reseller, an organization): the same on both. */
+export const CONTACT_FIELDS: Record<string, FieldSpec> = {
+  id: { column: 'id', kind: 'id' },
+  name: { column: 'name', kind: 'text' },
+  email: { column: 'email', kind: 'email', sortColumn: 'lower(email)' },
+  createdAt: { column: 'created_at', kind: 'date' },
+  updatedAt: { column: 'updated_at', kind: 'date' },
+}
+
 export const operatorsOf = (kind: FieldKind): readonly Operator[] =>
   kind === 'date' ? DATE_OPERATORS : kind === 'id' ? ID_OPERATORS : TEXT_OPERATORS
 

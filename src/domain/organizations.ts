@@ -5,7 +5,7 @@ import { diff } from './audit.ts'
 import { recordResourceChange, type Tracking } from './changes.ts'
 import { conflict, limitReached, notFound } from './errors.ts'
 import { isUuid, newId } from './ids.ts'
-import { type FieldSpec, filterConditions, type ListQuery, orderBy, searchCondition } from './list.ts'
+import { CONTACT_FIELDS, filterConditions, type ListQuery, orderBy, searchCondition } from './list.ts'
 import { assertResellerReach } from './reach.ts'
 import { definedOnly, type Patch } from './resellers.ts'
 
@@ -190,13 +190,7 @@ export async function getOrganization(
   return toOrganization(row)
 }
 
-export const ORGANIZATION_FIELDS: Record<string, FieldSpec> = {
-  id: { column: 'id', kind: 'id' },
-  name: { column: 'name', kind: 'text' },
-  email: { column: 'email', kind: 'email', sortColumn: 'lower(email)' },
-  createdAt: { column: 'created_at', kind: 'date' },
-  updatedAt: { column: 'updated_at', kind: 'date' },
-}
+export const ORGANIZATION_FIELDS = CONTACT_FIELDS
 
 export async function listOrganizations(
   tx: Queryable,

@@ -5,7 +5,7 @@ import { diff, recordAudit } from './audit.ts'
 import { recordResourceChange, type Tracking } from './changes.ts'
 import { conflict, notFound } from './errors.ts'
 import { isUuid, newId } from './ids.ts'
-import { type FieldSpec, filterConditions, type ListQuery, orderBy, searchCondition } from './list.ts'
+import { CONTACT_FIELDS, filterConditions, type ListQuery, orderBy, searchCondition } from './list.ts'
 import { assertCsp, assertResellerReach, tenantOf } from './reach.ts'
 
 export interface Reseller {
@@ -97,13 +97,7 @@ export async function getReseller(tx: Queryable, actor: Actor, id: string): Prom
   return toReseller(rows[0])
 }
 
-export const RESELLER_FIELDS: Record<string, FieldSpec> = {
-  id: { column: 'id', kind: 'id' },
-  name: { column: 'name', kind: 'text' },
-  email: { column: 'email', kind: 'email', sortColumn: 'lower(email)' },
-  createdAt: { column: 'created_at', kind: 'date' },
-  updatedAt: { column: 'updated_at', kind: 'date' },
-}
+export const RESELLER_FIELDS = CONTACT_FIELDS
 
 export async function listResellers(
   tx: Queryable,
