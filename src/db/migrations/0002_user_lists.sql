@@ -45,3 +45,6 @@ CREATE INDEX user_groups_group ON user_groups (tenant_id, group_id, user_id);
 
 -- The audit log by action (v1 Operations, v3 action), newest first.
 CREATE INDEX audit_events_tenant_action_time ON audit_events (tenant_id, action, occurred_at DESC, id DESC);
+
+-- The audit log by actor (v3 actorId), newest first.
+CREATE INDEX audit_events_tenant_actor_time ON audit_events (tenant_id, actor_id, occurred_at DESC, id DESC);
