@@ -121,10 +121,6 @@ function wrapPglite(db: PGlite): Db {
   }
 }
 
-export function wrapPgliteInstance(db: PGlite): Db {
-  return wrapPglite(db)
-}
-
 /** The embedded database is loaded only when used: a process on a server never pays for it. */
 async function loadPglite() {
   const [{ PGlite }, { pg_trgm }] = await Promise.all([

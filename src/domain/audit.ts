@@ -52,24 +52,29 @@ function normalize(value: unknown): unknown {
   return value
 }
 
+/** The audit insert, $1..$12: on its own in recordAudit, or inside a larger statement (domain/changes.ts). */
+export const AUDIT_INSERT = `INSERT INTO audit_events (id, tenant_id, occurred_at, correlation_id, action, resource,
+    resource_id, reseller_id, actor_type, actor_id, changes, ip_address, user_agent)
+  VALUES ($1, $2, now(), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
+
+/** AUDIT_INSERT's parameters; $4 is the action, $6 the resource id, $7 the reseller. */
+export function auditParams(actor: Actor, input: AuditInput): unknown[] {
+  return [
+    newId(),
+    actor.tenantId,
+    actor.correlationId,
+    input.action,
+    input.resource,
+    input.resourceId,
+    input.resellerId,
+    actor.type,
+    actor.id,
+    JSON.stringify(input.changes),
+    actor.ipAddress,
+    actor.userAgent,
+  ]
+}
+
 export async function recordAudit(tx: Queryable, actor: Actor, input: AuditInput): Promise<void> {
-  await tx.query(
-    `INSERT INTO audit_events (id, tenant_id, occurred_at, correlation_id, action, resource, resource_id,
-       reseller_id, actor_type, actor_id, changes, ip_address, user_agent)
-     VALUES ($1, $2, now(), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-    [
-      newId(),
-      actor.tenantId,
-      actor.correlationId,
-      input.action,
-      input.resource,
-      input.resourceId,
-      input.resellerId,
-      actor.type,
-      actor.id,
-      JSON.stringify(input.changes),
-      actor.ipAddress,
-      actor.userAgent,
-    ],
-  )
+  await tx.query(AUDIT_INSERT, auditParams(actor, input))
 }

@@ -2,7 +2,7 @@
 // in the caller's transaction.
 import type { Queryable } from '../db/connection.ts'
 import type { Actor } from './actor.ts'
-import { diff } from './audit.ts'
+import { AUDIT_INSERT, auditParams, diff } from './audit.ts'
 import { newId } from './ids.ts'
 import { OUTBOX_CHANNEL } from './outbox.ts'
 
@@ -31,32 +31,20 @@ export async function recordResourceChange<T extends { id: string; tenantId: str
   const action = `${tracking.resource}.${verb}`
   const resellerId = tracking.resellerIdOf(subject)
   // The audit event, the outbox event and its NOTIFY in one statement: one round trip, same transaction.
+  // NOTIFY is transactional: the dispatcher hears it only if the change commits.
+  const audit = auditParams(actor, {
+    action,
+    resource: tracking.resource,
+    resourceId: subject.id,
+    resellerId,
+    changes: diff(before && view(before), after && view(after), tracking.fields),
+  })
   await tx.query(
-    `WITH audit AS (
-       INSERT INTO audit_events (id, tenant_id, occurred_at, correlation_id, action, resource, resource_id,
-         reseller_id, actor_type, actor_id, changes, ip_address, user_agent)
-       VALUES ($1, $2, now(), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-     ), outbox AS (
+    `WITH audit AS (${AUDIT_INSERT}), outbox AS (
        INSERT INTO outbox_events (id, tenant_id, event, reseller_id, resource_id, data, triggered_at)
        VALUES ($13, $14, $4, $7, $6, $15, now())
      )
      SELECT pg_notify('${OUTBOX_CHANNEL}', $4)`,
-    [
-      newId(),
-      actor.tenantId,
-      actor.correlationId,
-      action,
-      tracking.resource,
-      subject.id,
-      resellerId,
-      actor.type,
-      actor.id,
-      JSON.stringify(diff(before && view(before), after && view(after), tracking.fields)),
-      actor.ipAddress,
-      actor.userAgent,
-      newId(),
-      subject.tenantId,
-      JSON.stringify(subject),
-    ],
+    [...audit, newId(), subject.tenantId, JSON.stringify(subject)],
   )
 }

@@ -6,8 +6,8 @@ import { recordResourceChange, type Tracking } from './changes.ts'
 import { conflict, limitReached, notFound } from './errors.ts'
 import { isUuid, newId } from './ids.ts'
 import { CONTACT_FIELDS, filterConditions, type ListQuery, orderBy, searchCondition } from './list.ts'
+import { definedOnly, type Patch } from './patch.ts'
 import { assertResellerReach } from './reach.ts'
-import { definedOnly, type Patch } from './resellers.ts'
 
 export interface Address {
   addressLine1: string | null

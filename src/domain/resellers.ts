@@ -6,6 +6,7 @@ import { recordResourceChange, type Tracking } from './changes.ts'
 import { conflict, notFound } from './errors.ts'
 import { isUuid, newId } from './ids.ts'
 import { CONTACT_FIELDS, filterConditions, type ListQuery, orderBy, searchCondition } from './list.ts'
+import { definedOnly, type Patch } from './patch.ts'
 import { assertCsp, assertResellerReach, tenantOf } from './reach.ts'
 
 export interface Reseller {
@@ -19,9 +20,6 @@ export interface Reseller {
   createdAt: Date
   updatedAt: Date
 }
-
-/** A partial update: an absent or undefined field stays as it is. */
-export type Patch<T> = { [K in keyof T]?: T[K] | undefined }
 
 export interface ResellerInput {
   name: string
@@ -188,11 +186,4 @@ export async function deleteReseller(tx: Queryable, actor: Actor, id: string): P
       changes: [{ field: 'revoked', from: false, to: true }],
     })
   await recordResourceChange(tx, actor, TRACKING, 'deleted', toReseller(row), null)
-}
-
-/** Drops keys whose value is undefined, so a patch never erases a field it did not name. */
-export function definedOnly<T extends object>(patch: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as {
-    [K in keyof T]?: Exclude<T[K], undefined>
-  }
 }

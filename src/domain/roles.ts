@@ -8,8 +8,8 @@ import { recordResourceChange, type Tracking } from './changes.ts'
 import { conflict, forbidden, invalid, notFound } from './errors.ts'
 import { isUuid, newId } from './ids.ts'
 import { type FieldSpec, filterConditions, type ListQuery, orderBy, searchCondition } from './list.ts'
+import { definedOnly, type Patch } from './patch.ts'
 import { assertCsp, tenantOf } from './reach.ts'
-import { definedOnly, type Patch } from './resellers.ts'
 
 export const DEFAULT_ROLE = 'user'
 

@@ -12,8 +12,8 @@ import {
   type OrganizationRow,
   toOrganization,
 } from './organizations.ts'
+import type { Patch } from './patch.ts'
 import { assertResellerReach, tenantOf } from './reach.ts'
-import type { Patch } from './resellers.ts'
 import {
   fromJoinedRow,
   GROUPS,

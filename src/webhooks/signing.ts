@@ -4,7 +4,6 @@ import { createHmac, randomBytes } from 'node:crypto'
 import { invalid } from '../domain/errors.ts'
 
 export type SignatureScheme = 'cryptlex' | 'standard-webhooks'
-export const SIGNATURE_SCHEMES: readonly SignatureScheme[] = ['cryptlex', 'standard-webhooks']
 
 export function generateSigningSecret(scheme: SignatureScheme): string {
   return scheme === 'standard-webhooks'

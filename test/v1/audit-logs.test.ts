@@ -567,3 +567,39 @@ describe('GET /v1/AuditLogs: headers and roles', () => {
     expect(response.headers.get('x-correlation-id')).toBe(correlationId)
   })
 })
+
+describe('GET /v1/AuditLogs: dates and parameters as a .NET client sends them', () => {
+  const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10)
+  const total = async (query: string) => {
+    const response = await t.v1('GET', `/v1/AuditLogs?${query}`, { token: t.cspToken })
+    expect(response.status, response.text).toBe(200)
+    return response.body.totalCount as number
+  }
+
+  it('reads a bare date and a date-time without a zone as UTC', async () => {
+    const recent = await total('')
+    expect(recent).toBeGreaterThan(0)
+    expect(await total(`StartDate=${day(-1)}&EndDate=${day(1)}`)).toBe(recent)
+    expect(await total(`StartDate=${day(-1)}T00:00:00&EndDate=${day(1)}T00:00:00`)).toBe(recent)
+    expect(await total(`StartDate=${day(1)}&EndDate=${day(2)}`)).toBe(0)
+  })
+
+  it('starts the default window a month before EndDate, not a month before now', async () => {
+    // With EndDate 45 days ahead, the default StartDate is 15 days ahead: today's events fall outside.
+    expect(await total(`EndDate=${day(45)}`)).toBe(0)
+    expect(await total(`EndDate=${day(20)}`)).toBeGreaterThan(0)
+  })
+
+  it('ignores query parameters it does not bind, as ASP.NET does', async () => {
+    expect(await total('someClientFlag=1')).toBe(await total(''))
+    const users = await t.v1('GET', '/v1/users?includeDeleted=false&pageSize=5', { token: t.cspToken })
+    expect(users.status, users.text).toBe(200)
+    expect(users.body.paginationParameters.pageSize).toBe(5)
+  })
+
+  it('still refuses a date that is not one, naming the parameter', async () => {
+    const response = await t.v1('GET', '/v1/AuditLogs?StartDate=yesterday', { token: t.cspToken })
+    expect(response.status).toBe(400)
+    expect(response.body.errors[0].propertyName).toBe('StartDate')
+  })
+})
