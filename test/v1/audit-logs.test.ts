@@ -569,7 +569,8 @@ describe('GET /v1/AuditLogs: headers and roles', () => {
 })
 
 describe('GET /v1/AuditLogs: dates and parameters as a .NET client sends them', () => {
-  const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10)
+  const day = (offsetDays: number) =>
+    new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10)
   const total = async (query: string) => {
     const response = await t.v1('GET', `/v1/AuditLogs?${query}`, { token: t.cspToken })
     expect(response.status, response.text).toBe(200)
