@@ -43,6 +43,16 @@ export interface FieldSpec {
    * values, and the listed rows by equality with them, through an index, instead of row by row.
    */
   lookup?: (match: (column: string) => string) => string
+  /**
+   * sw and ew are served by btree indexes of lower(column) and reverse(lower(column)) (text_pattern_ops):
+   * ranges of any length. Without it they are ILIKE patterns (fine for a few thousand rows).
+   */
+  hasAffixIndexes?: boolean
+  /**
+   * cn and nc are served by a trigram index, which can look up a pattern only if it holds three letters or
+   * digits in a row; any other pattern is matched row by row (see unindexedPatterns).
+   */
+  isTrigramIndexed?: boolean
 }
 
 /**
@@ -79,6 +89,29 @@ export const operatorsOf = (kind: FieldKind): readonly Operator[] =>
   kind === 'date' ? DATE_OPERATORS : kind === 'id' ? ID_OPERATORS : TEXT_OPERATORS
 
 const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`)
+
+/** What a trigram index can look up: three letters or digits in a row (pg_trgm splits words on the rest). */
+export const isTrigramPattern = (value: string) => /[\p{L}\p{N}]{3}/u.test(value)
+
+/**
+ * The parameters (`name[cn]`, `search`…) whose pattern no index can serve: a contains-pattern on a
+ * trigram-indexed field without three letters or digits in a row, matched row by row over the whole list.
+ */
+export function unindexedPatterns(
+  specs: Record<string, FieldSpec>,
+  filters: readonly Filter[],
+  search: { value: string | null; specs: readonly FieldSpec[] },
+): string[] {
+  const names = filters
+    .filter(
+      (f) =>
+        (f.op === 'cn' || f.op === 'nc') && specs[f.field]?.isTrigramIndexed && !isTrigramPattern(f.value),
+    )
+    .map((f) => `${f.field}[${f.op}]`)
+  if (search.value && search.specs.some((spec) => spec.isTrigramIndexed) && !isTrigramPattern(search.value))
+    names.push('search')
+  return names
+}
 
 /** Builds WHERE conditions for the filters, pushing values onto params; refuses unknown fields. */
 export function filterConditions(
@@ -204,11 +237,20 @@ export function filterClauses(
         push(`(${col} IS NULL OR ${col} <> ALL(${list}))`, `${col} = ANY(${list})`)
         break
       }
+      // lower() of the escaped value leaves the escapes as they are; the pattern folds to a constant at
+      // planning, so that LIKE 'abc%' becomes an index range. A suffix is the prefix of the reversed value
+      // (reversed here, code point by code point, as reverse() does).
       case 'sw':
-        push(`${column} ILIKE ${bind(`${escapeLike(filter.value)}%`)}`)
+        if (spec.hasAffixIndexes)
+          push(`lower(${column}) LIKE lower(${bind(escapeLike(filter.value))}) || '%'`)
+        else push(`${column} ILIKE ${bind(`${escapeLike(filter.value)}%`)}`)
         break
       case 'ew':
-        push(`${column} ILIKE ${bind(`%${escapeLike(filter.value)}`)}`)
+        if (spec.hasAffixIndexes)
+          push(
+            `reverse(lower(${column})) LIKE lower(${bind(escapeLike([...filter.value].reverse().join('')))}) || '%'`,
+          )
+        else push(`${column} ILIKE ${bind(`%${escapeLike(filter.value)}`)}`)
         break
       case 'cn':
         push(`${column} ILIKE ${bind(`%${escapeLike(filter.value)}%`)}`)

@@ -274,8 +274,8 @@ describe('deep pages are read from the nearer end, in the same order', () => {
       { field: 'updatedAt', isDescending: true },
     ],
     [
-      { field: 'lastName', isDescending: false },
-      { field: 'firstName', isDescending: false },
+      { field: 'role', isDescending: false },
+      { field: 'name', isDescending: true },
     ],
   ]
   for (const sort of sorts) {

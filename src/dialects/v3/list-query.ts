@@ -3,6 +3,9 @@
 import { type TProperties, Type } from 'typebox'
 import { type FieldSpec, type Filter, type ListQuery, type Operator, operatorsOf } from '../../domain/list.ts'
 
+const TRIGRAM_RULE =
+  'Without three letters or digits in a row, refused (400) on a list of more than 100,000 users.'
+
 export function listQuerySchema(fields: Record<string, FieldSpec>, options: { hasSearch?: boolean } = {}) {
   const properties: TProperties = {
     page: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647, default: 1 })),
@@ -15,10 +18,21 @@ export function listQuerySchema(fields: Record<string, FieldSpec>, options: { ha
       }),
     ),
   }
-  if (options.hasSearch) properties.search = Type.Optional(Type.String({ maxLength: 256 }))
+  if (options.hasSearch)
+    properties.search = Type.Optional(
+      Type.String({
+        maxLength: 256,
+        description: `Name or email contains this, caseless. ${TRIGRAM_RULE}`,
+      }),
+    )
   for (const [field, spec] of Object.entries(fields)) {
     properties[field] = Type.Optional(Type.String({ description: `Same as ${field}[eq].` }))
-    for (const op of operatorsOf(spec.kind)) properties[`${field}[${op}]`] = Type.Optional(Type.String())
+    for (const op of operatorsOf(spec.kind))
+      properties[`${field}[${op}]`] = Type.Optional(
+        spec.isTrigramIndexed && (op === 'cn' || op === 'nc')
+          ? Type.String({ description: TRIGRAM_RULE })
+          : Type.String(),
+      )
   }
   return Type.Object(properties, { additionalProperties: false })
 }
