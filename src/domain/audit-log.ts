@@ -2,6 +2,7 @@
 import type { Queryable } from '../db/connection.ts'
 import type { Actor } from './actor.ts'
 import type { AuditEvent, Change } from './audit.ts'
+import { countWithRollups, exactCount, isRollupCountable, windowOf } from './audit-totals.ts'
 import { type FieldSpec, filterConditions, type ListQuery, orderBy } from './list.ts'
 import { tenantOf } from './reach.ts'
 
@@ -51,23 +52,36 @@ export async function listAuditEvents(
   actor: Actor,
   query: ListQuery,
 ): Promise<{ items: AuditEvent[]; total: number }> {
-  const params: unknown[] = [tenantOf(actor)]
-  const conditions = ['tenant_id = $1']
+  const tenantId = tenantOf(actor)
+  const params: unknown[] = [tenantId]
+  // Every condition but the dates: the same SQL holds over audit_daily_counts (same column names).
+  const dimensions = ['tenant_id = $1']
   if (actor.role === 'reseller') {
     params.push(actor.resellerId)
-    conditions.push(`reseller_id = $${params.length}`)
+    dimensions.push(`reseller_id = $${params.length}`)
   }
-  conditions.push(...filterConditions(AUDIT_FIELDS, query.filters, params))
-  const where = conditions.join(' AND ')
+  const dates = query.filters.filter((f) => f.field === 'createdAt')
+  dimensions.push(
+    ...filterConditions(
+      AUDIT_FIELDS,
+      query.filters.filter((f) => f.field !== 'createdAt'),
+      params,
+    ),
+  )
+  const where = [...dimensions, ...filterConditions(AUDIT_FIELDS, dates, params)].join(' AND ')
   const order = orderBy(AUDIT_FIELDS, query.sort, [{ field: 'createdAt', isDescending: true }], 'id')
-  const [{ rows }, count] = await Promise.all([
+  const window = windowOf(dates)
+  const [{ rows }, total] = await Promise.all([
     tx.query<AuditRow>(
       `SELECT id, occurred_at, correlation_id, action, resource, resource_id, reseller_id, actor_type, actor_id,
          changes, ip_address, user_agent
        FROM audit_events WHERE ${where} ORDER BY ${order} LIMIT ${query.limit} OFFSET ${query.offset}`,
       params,
     ),
-    tx.query<{ total: number }>(`SELECT count(*)::int AS total FROM audit_events WHERE ${where}`, params),
+    // Filters on the fields the daily counts keep: whole days from those, the rest counted exactly.
+    window && isRollupCountable(query.filters)
+      ? countWithRollups(tx, { tenantId, where, dimensions: dimensions.join(' AND '), params, window })
+      : exactCount(tx, where, params),
   ])
-  return { items: rows.map(toEvent), total: count.rows[0]?.total ?? 0 }
+  return { items: rows.map(toEvent), total }
 }
