@@ -35,14 +35,19 @@ function buildOnce(): void {
   isBuilt = true
 }
 
-export async function startService(databaseUrl: string, env: Record<string, string> = {}): Promise<Service> {
+export async function startService(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  /** Options for node itself (e.g. --cpu-prof, which NODE_OPTIONS does not take). */
+  nodeOptions: string[] = [],
+): Promise<Service> {
   buildOnce()
   const port = await freePort()
   const clientId = 'bench-csp'
   const clientSecret = randomBytes(24).toString('hex')
   // Tracked: killed when the benchmark's process exits, however it exits.
   const child = track(
-    spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
+    spawn(process.execPath, [...nodeOptions, '--enable-source-maps', 'dist/main.js'], {
       cwd: ROOT,
       env: {
         ...baseEnv(),

@@ -52,10 +52,16 @@ function normalize(value: unknown): unknown {
   return value
 }
 
+const AUDIT_COLUMNS = `id, tenant_id, occurred_at, correlation_id, action, resource, resource_id, reseller_id,
+  actor_type, actor_id, changes, ip_address, user_agent`
+const AUDIT_VALUES = '$1, $2, now(), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12'
+
 /** The audit insert, $1..$12: on its own in recordAudit, or inside a larger statement (domain/changes.ts). */
-export const AUDIT_INSERT = `INSERT INTO audit_events (id, tenant_id, occurred_at, correlation_id, action, resource,
-    resource_id, reseller_id, actor_type, actor_id, changes, ip_address, user_agent)
-  VALUES ($1, $2, now(), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
+export const AUDIT_INSERT = `INSERT INTO audit_events (${AUDIT_COLUMNS}) VALUES (${AUDIT_VALUES})`
+
+/** AUDIT_INSERT once per row of a CTE of the same statement: none when the CTE holds no row. */
+export const auditInsertFor = (cte: string) =>
+  `INSERT INTO audit_events (${AUDIT_COLUMNS}) SELECT ${AUDIT_VALUES} FROM ${cte}`
 
 /** AUDIT_INSERT's parameters; $4 is the action, $6 the resource id, $7 the reseller. */
 export function auditParams(actor: Actor, input: AuditInput): unknown[] {

@@ -2,7 +2,7 @@
 // in the caller's transaction.
 import type { Queryable } from '../db/connection.ts'
 import type { Actor } from './actor.ts'
-import { AUDIT_INSERT, auditParams, diff } from './audit.ts'
+import { AUDIT_INSERT, auditInsertFor, auditParams, diff } from './audit.ts'
 import { newId } from './ids.ts'
 import { OUTBOX_CHANNEL } from './outbox.ts'
 
@@ -18,6 +18,42 @@ export interface Tracking<T> {
   resellerIdOf: (value: T) => string | null
 }
 
+/**
+ * A change's audit event, its outbox event and the outbox's NOTIFY as the CTEs and final SELECT of one
+ * statement, with its parameters ($1..$15; a caller adds its own after them). With `from`, the events are
+ * written once per row of that CTE (a caller's insert: no row, no event) and `data` is the SQL of the outbox
+ * data, which may read that row; by default the data is the resource as JSON ($15).
+ */
+export function changeStatement<T extends { id: string; tenantId: string }>(
+  actor: Actor,
+  tracking: Tracking<T>,
+  verb: Verb,
+  before: T | null,
+  after: T | null,
+  options: { from?: string; data?: string } = {},
+): { ctes: string; notify: string; params: unknown[] } {
+  const subject = (after ?? before) as T
+  const view = tracking.view ?? ((value: T) => value as unknown as Record<string, unknown>)
+  const action = `${tracking.resource}.${verb}`
+  const resellerId = tracking.resellerIdOf(subject)
+  const audit = auditParams(actor, {
+    action,
+    resource: tracking.resource,
+    resourceId: subject.id,
+    resellerId,
+    changes: diff(before && view(before), after && view(after), tracking.fields),
+  })
+  const outboxValues = `$13, $14, $4, $7, $6, ${options.data ?? '$15'}, now()`
+  const outbox = `INSERT INTO outbox_events (id, tenant_id, event, reseller_id, resource_id, data, triggered_at)
+       ${options.from ? `SELECT ${outboxValues} FROM ${options.from}` : `VALUES (${outboxValues})`}`
+  return {
+    ctes: `audit AS (${options.from ? auditInsertFor(options.from) : AUDIT_INSERT}), outbox AS (${outbox})`,
+    // NOTIFY is transactional: the dispatcher hears it only if the change commits.
+    notify: `pg_notify('${OUTBOX_CHANNEL}', $4)`,
+    params: [...audit, newId(), subject.tenantId, JSON.stringify(subject)],
+  }
+}
+
 export async function recordResourceChange<T extends { id: string; tenantId: string }>(
   tx: Queryable,
   actor: Actor,
@@ -26,25 +62,7 @@ export async function recordResourceChange<T extends { id: string; tenantId: str
   before: T | null,
   after: T | null,
 ): Promise<void> {
-  const subject = (after ?? before) as T
-  const view = tracking.view ?? ((value: T) => value as unknown as Record<string, unknown>)
-  const action = `${tracking.resource}.${verb}`
-  const resellerId = tracking.resellerIdOf(subject)
   // The audit event, the outbox event and its NOTIFY in one statement: one round trip, same transaction.
-  // NOTIFY is transactional: the dispatcher hears it only if the change commits.
-  const audit = auditParams(actor, {
-    action,
-    resource: tracking.resource,
-    resourceId: subject.id,
-    resellerId,
-    changes: diff(before && view(before), after && view(after), tracking.fields),
-  })
-  await tx.query(
-    `WITH audit AS (${AUDIT_INSERT}), outbox AS (
-       INSERT INTO outbox_events (id, tenant_id, event, reseller_id, resource_id, data, triggered_at)
-       VALUES ($13, $14, $4, $7, $6, $15, now())
-     )
-     SELECT pg_notify('${OUTBOX_CHANNEL}', $4)`,
-    [...audit, newId(), subject.tenantId, JSON.stringify(subject)],
-  )
+  const change = changeStatement(actor, tracking, verb, before, after)
+  await tx.query(`WITH ${change.ctes} SELECT ${change.notify}`, change.params)
 }

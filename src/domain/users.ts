@@ -2,7 +2,7 @@
 import { hashPassword } from '../auth/passwords.ts'
 import type { Db, Queryable } from '../db/connection.ts'
 import type { Actor } from './actor.ts'
-import { recordResourceChange, type Tracking } from './changes.ts'
+import { changeStatement, recordResourceChange, type Tracking } from './changes.ts'
 import { invalid, limitReached, notFound } from './errors.ts'
 import { isUuid, newId } from './ids.ts'
 import {
@@ -191,11 +191,7 @@ export async function createUser(
         input.passwordHash,
       ],
     )
-    .catch((error: { code?: string; constraint?: string }) => {
-      if (error?.code === '23503' && error.constraint === 'users_role_fkey')
-        throw invalid('role', `role "${role}" is not a role of this tenant.`)
-      throw error
-    })
+    .catch(mapRoleError(role))
   const row = rows[0] as UserRow
   if (groups.length > 0) {
     await tx.query(
@@ -210,7 +206,9 @@ export async function createUser(
 
 /**
  * Creates a user with a password: the reach check first (cheap), then the argon2id hash on the thread
- * pool, before the transaction opens, so no row lock is held while hashing.
+ * pool, before any statement, so no row lock is held while hashing. A user in no organization and no group
+ * is created by one statement (createUserAtOnce); otherwise, or when that statement takes no slot, by the
+ * transaction of createUser, which also tells why a slot cannot be taken.
  */
 export async function createUserWithPassword(
   db: Db,
@@ -221,7 +219,102 @@ export async function createUserWithPassword(
   assertResellerReach(actor, resellerId)
   const { password, ...rest } = input
   const passwordHash = password === null ? null : await hashPassword(password)
-  return db.transaction((tx) => createUser(tx, actor, resellerId, { ...rest, passwordHash }))
+  const full = { ...rest, passwordHash }
+  if (full.organizationId === null && full.groupIds.length === 0) {
+    const user = await createUserAtOnce(db, actor, resellerId, full)
+    if (user) return user
+  }
+  return db.transaction((tx) => createUser(tx, actor, resellerId, full))
+}
+
+const mapRoleError = (role: string) => (error: { code?: string; constraint?: string }) => {
+  if (error?.code === '23503' && error.constraint === 'users_role_fkey')
+    throw invalid('role', `role "${role}" is not a role of this tenant.`)
+  throw error
+}
+
+/** A timestamp as JSON.stringify writes a Date: UTC, to the millisecond. */
+const JSON_TIME = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`
+
+/**
+ * createUser for a user in no organization and no group, as one statement, its own transaction: the
+ * reseller's slot, the row, the audit and outbox events and the NOTIFY. One round trip instead of five
+ * (BEGIN, slot, insert, events, COMMIT): on a small machine each costs the API and the database about
+ * 0.3 ms of CPU, a fifth of what a create costs beyond its password hash. The events are written only if
+ * the insert is (they read its row), and the event's times are the row's. Null: no slot was taken (no
+ * such reseller, or its limit): the caller's transaction then tells which.
+ */
+async function createUserAtOnce(
+  db: Db,
+  actor: Actor,
+  resellerId: string,
+  input: CreateUserInput,
+): Promise<User | null> {
+  const tenantId = assertResellerReach(actor, resellerId)
+  if (input.id !== undefined && !isUuid(input.id)) throw invalid('id', 'id must be a UUID.')
+  const role = input.role ?? DEFAULT_ROLE
+  const id = input.id ?? newId()
+  // The user as the insert below writes it; the times are the database's, patched into the event's data.
+  const draft = toUser(
+    {
+      id,
+      tenant_id: tenantId,
+      reseller_id: resellerId,
+      organization_id: null,
+      first_name: input.firstName,
+      last_name: input.lastName,
+      email: input.email,
+      role,
+      company: input.company,
+      allow_customer_portal_access: input.allowCustomerPortalAccess,
+      two_factor_enabled: false,
+      google_sso_enabled: false,
+      last_login_at: null,
+      created_at: new Date(0),
+      updated_at: new Date(0),
+    },
+    null,
+    [],
+  )
+  const change = changeStatement(actor, USER_TRACKING, 'created', null, draft, {
+    from: 'ins',
+    data: `jsonb_set(jsonb_set($15::jsonb, '{createdAt}', to_jsonb(ins.at)), '{updatedAt}', to_jsonb(ins.at))`,
+  })
+  const p = change.params.length
+  const { rows } = await db
+    .query<UserRow>(
+      `WITH slot AS (
+         UPDATE resellers SET user_count = user_count + 1
+         WHERE tenant_id = $${p + 2} AND id = $${p + 3} AND deleted_at IS NULL
+           AND (allowed_users = -1 OR user_count < allowed_users)
+         RETURNING id
+       ), ins AS (
+         INSERT INTO users (id, tenant_id, reseller_id, organization_id, first_name, last_name, email, role,
+           company, allow_customer_portal_access, two_factor_enabled, google_sso_enabled, password_hash,
+           created_at, updated_at)
+         SELECT $${p + 1}, $${p + 2}, $${p + 3}, NULL, $${p + 4}, $${p + 5}, $${p + 6}, $${p + 7}, $${p + 8},
+           $${p + 9}, false, false, $${p + 10}, now(), now()
+         FROM slot
+         RETURNING ${USER_COLUMNS.replaceAll('u.', '')},
+           to_char(created_at AT TIME ZONE 'UTC', ${JSON_TIME}) AS at
+       ), ${change.ctes}
+       SELECT ins.*, ${change.notify} FROM ins`,
+      [
+        ...change.params,
+        id,
+        tenantId,
+        resellerId,
+        input.firstName,
+        input.lastName,
+        input.email,
+        role,
+        input.company,
+        input.allowCustomerPortalAccess,
+        input.passwordHash,
+      ],
+    )
+    .catch(mapRoleError(role))
+  return rows[0] ? toUser(rows[0], null, []) : null
 }
 
 export async function getUser(tx: Queryable, actor: Actor, resellerId: string, id: string): Promise<User> {

@@ -784,4 +784,39 @@ describe('POST …/users: audit and outbox', () => {
     expect(data).not.toContain(password)
     expect(data).not.toMatch(/argon2|passwordHash|password_hash/i)
   })
+
+  // A user in no organization is created by one statement that patches the database's times into the
+  // event; one in an organization by a transaction. Either way the event carries the user as created.
+  it.each([
+    ['in no organization', false],
+    ['in an organization', true],
+  ])('the outbox event carries the user as the response shows it, times included (%s)', async (_, inOrg) => {
+    const organizationId = inOrg ? (await t.createOrganization(resellerId)).id : null
+    const user = await created(validBody({ organizationId }))
+    const { rows } = await t.db.query<{ data: Record<string, unknown> }>(
+      'SELECT data FROM outbox_events WHERE resource_id = $1',
+      [user.id],
+    )
+    const data = rows[0]?.data as Record<string, unknown>
+    expect(data.createdAt).toBe(user.createdAt)
+    expect(data.updatedAt).toBe(user.createdAt)
+    expect(data).toMatchObject({
+      id: user.id,
+      resellerId,
+      organizationId,
+      firstName: user.firstName,
+      lastName: user.lastName,
+      email: user.email,
+      role: user.role,
+      twoFactorEnabled: false,
+      googleSsoEnabled: false,
+      lastLoginAt: null,
+      groups: [],
+    })
+    const stored = await t.db.query<{ at: string }>(
+      `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at FROM users WHERE id = $1`,
+      [user.id],
+    )
+    expect(stored.rows[0]?.at).toBe(user.createdAt)
+  })
 })
