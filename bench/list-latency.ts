@@ -238,7 +238,7 @@ for (const sort of ['name', '-email', '-createdAt', 'updatedAt', 'role']) {
 }
 v3('sort=role,-createdAt', { sort: 'role,-createdAt' })
 v3('sort=role|name', { sort: 'role|name' })
-v3('sort=lastName,firstName', { sort: 'lastName,firstName' })
+v3('sort=role,name', { sort: 'role,name' })
 v3('organizationId (largest org)', { organizationId: bigOrg.id })
 v3('organizationId (largest org), last page', {
   organizationId: bigOrg.id,
@@ -266,7 +266,10 @@ v3('role[nc]=user', { 'role[nc]': 'user' })
 v3('email (eq)', { email: sample.email.toUpperCase() })
 v3('email[ne]', { 'email[ne]': sample.email })
 v3('email[sw]=james', { 'email[sw]': 'james' })
+v3('email[sw]=a', { 'email[sw]': 'a' })
 v3('email[ew]=@gmail.com', { 'email[ew]': '@gmail.com' })
+v3('email[ew]=.com (nearly all)', { 'email[ew]': '.com' })
+v3('email[ew]=.com, sort=name', { 'email[ew]': '.com', sort: 'name' })
 v3('email[cn]=garcia', { 'email[cn]': 'garcia' })
 v3('email[nc]=garcia', { 'email[nc]': 'garcia' })
 v3('email[in] (2)', { 'email[in]': others.map((o) => o.email).join(',') })
@@ -274,10 +277,14 @@ v3('email[nin] (1)', { 'email[nin]': sample.email })
 v3('name (eq)', { name: sample.name })
 v3('name[ne]', { 'name[ne]': sample.name })
 v3('name[sw]=Jam', { 'name[sw]': 'Jam' })
+v3('name[sw]=A', { 'name[sw]': 'A' })
+v3('name[sw]=A, sort=-email', { 'name[sw]': 'A', sort: '-email' })
 v3('name[ew]=Smith', { 'name[ew]': 'Smith' })
+v3('name[ew]=s', { 'name[ew]': 's' })
 v3('name[cn]=ames', { 'name[cn]': 'ames' })
 v3('name[nc]=zzz', { 'name[nc]': 'zzz' })
-v3('name[nc]=a', { 'name[nc]': 'a' })
+v3('name[cn]=mar (broad)', { 'name[cn]': 'mar' })
+v3('name[nc]=mar', { 'name[nc]': 'mar' })
 v3('name[in] (2)', { 'name[in]': others.map((o) => o.name).join(',') })
 v3('name[nin] (1)', { 'name[nin]': sample.name })
 v3('id (eq)', { id: sample.id })
@@ -297,7 +304,7 @@ v3('updatedAt (eq)', { updatedAt: sample.updated_at.toISOString() })
 v3('updatedAt[ne]', { 'updatedAt[ne]': sample.updated_at.toISOString() })
 v3('role=user & createdAt[gte]', { role: 'user', 'createdAt[gte]': midDate })
 v3('organizationId & sort=name', { organizationId: bigOrg.id, sort: 'name' })
-for (const search of ['john', 'garcia', 'gmail.com', 'Müller', 'zzz', 'al'])
+for (const search of ['john', 'garcia', 'gmail.com', 'Müller', 'zzz', 'mar'])
   v3(`search=${search}`, { search })
 v3('search=john, sort=-name', { search: 'john', sort: '-name' })
 v3('search=john, last page', { search: 'john', page: 1000 })
@@ -332,6 +339,36 @@ v1('groups=Team 01,Team 02', { groups: [`${team1},${team2}`] })
 v1('groups=Administrator, Email desc', { groups: [admins], sortPropertyName: 'Email', ascending: false })
 v1('groups=Viewer, last page', { groups: [viewers], pageNumber: 10_000 })
 v1('groups=Team 01 & search=john', { groups: [team1], search: 'john' })
+// Every page of one big group, both orders, for the tenant and for one reseller (a token's or resellerId).
+const viewerCount = (
+  await one<{ n: number }>(
+    `SELECT count(*)::int AS n FROM user_groups ug JOIN users u ON u.tenant_id = ug.tenant_id AND u.id = ug.user_id
+     WHERE ug.tenant_id = $1 AND ug.group_id = $2 AND u.deleted_at IS NULL`,
+    [tenant.id, viewers],
+  )
+).n
+v1('groups=Viewer, middle page', { groups: [viewers], pageNumber: lastPage(viewerCount, 25) >> 1 })
+v1('groups=Viewer, Email desc, middle page', {
+  groups: [viewers],
+  sortPropertyName: 'Email',
+  ascending: false,
+  pageNumber: lastPage(viewerCount, 25) >> 1,
+})
+v1('groups=Viewer, Name desc, true last page', {
+  groups: [viewers],
+  ascending: false,
+  pageNumber: lastPage(viewerCount, 25),
+})
+v1('groups=Viewer, big reseller, middle page', {
+  groups: [viewers],
+  resellerId: big.id,
+  pageNumber: lastPage(Math.round(viewerCount * (big.user_count / all)), 25) >> 1,
+})
+v1('groups=Viewer, small reseller', { groups: [viewers], resellerId: small.id })
+v1('groups=Viewer,Administrator, middle page', {
+  groups: [`${viewers},${admins}`],
+  pageNumber: lastPage(viewerCount, 25) >> 1,
+})
 v1('resellerId (small reseller)', { resellerId: small.id })
 
 // The audit log, newest first.

@@ -341,10 +341,11 @@ try {
            CASE WHEN p.flags < 60 THEN p.updated_at + (now() - p.updated_at) * p.login_u END,
            p.created_at, p.updated_at
          FROM p
-         RETURNING id, reseller_id, created_at, updated_at, first_name, last_name, email, role
+         RETURNING id, reseller_id, created_at, updated_at, first_name, last_name, name, email, role
        ), g AS (
-         INSERT INTO user_groups (tenant_id, user_id, group_id)
-         SELECT $11, u.id, sg.id
+         -- What the user_groups_copy_user trigger copies (triggers do not fire in replica mode).
+         INSERT INTO user_groups (tenant_id, user_id, group_id, reseller_id, user_name, user_lower_email)
+         SELECT $11, u.id, sg.id, u.reseller_id, u.name, lower(u.email)
          FROM u CROSS JOIN LATERAL (SELECT hashtextextended(u.id::text, 0) AS hh) x
          JOIN seed_group sg ON
            (sg.no = 0 AND abs(x.hh) % 100 < 2)

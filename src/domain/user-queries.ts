@@ -2,6 +2,7 @@
 import type { Queryable } from '../db/connection.ts'
 import type { Actor } from './actor.ts'
 import { invalid } from './errors.ts'
+import { memberCountSqlOf, memberIdsOf, type OrderedIds } from './group-members.ts'
 import { isUuid } from './ids.ts'
 import {
   type FieldSpec,
@@ -120,7 +121,8 @@ async function whereOf(
     whereByMembers = [
       ...conditions,
       ...narrowing,
-      `u.id = ANY(ARRAY(SELECT ug.user_id FROM user_groups ug WHERE ug.tenant_id = $1 AND ug.group_id = ANY(${groups})))`,
+      `u.id = ANY(ARRAY(SELECT ug.user_id FROM user_groups ug WHERE ug.tenant_id = $1 AND ug.group_id = ANY(${groups})
+         AND NOT ug.is_user_deleted))`,
     ].join(' AND ')
     narrowing.push(
       `EXISTS (SELECT 1 FROM user_groups ug WHERE ug.tenant_id = u.tenant_id AND ug.user_id = u.id
@@ -189,8 +191,8 @@ const liveCount = (resellerId: string | null) =>
  *   scope's dates (two index probes): the range, or the live count minus the rest;
  * - one filter on a field with few values (role): whichever side a sample of the newest users says is
  *   smaller (role=user: the live count minus the few users of the other roles);
- * - only groups, for the whole tenant: the memberships of the groups (an index-only count) minus those of
- *   deleted users (who keep theirs), rather than a join of every user with the memberships;
+ * - only groups: the live memberships of the groups, of the reseller if any (an index-only count: each
+ *   membership knows whether its user is deleted, see 0005), rather than a join of the users with them;
  * - anything else: count(*) of the matching rows.
  */
 function countSqlOf(w: UserWhere): string {
@@ -219,17 +221,8 @@ function countSqlOf(w: UserWhere): string {
          ORDER BY u.created_at DESC LIMIT ${SAMPLE}) u) > 0.5`,
       only,
     )
-  if (w.groupIds.length > 0 && w.narrowing.length === 1 && w.resellerId === null) {
-    const groups = `$${w.params.length}::uuid[]`
-    const members =
-      w.groupIds.length === 1
-        ? `(SELECT count(*) FROM user_groups ug WHERE ug.tenant_id = $1 AND ug.group_id = ANY(${groups}))`
-        : `(SELECT count(DISTINCT ug.user_id) FROM user_groups ug WHERE ug.tenant_id = $1 AND ug.group_id = ANY(${groups}))`
-    const deleted = `(SELECT count(*) FROM users d WHERE d.tenant_id = $1 AND d.deleted_at IS NOT NULL
-        AND EXISTS (SELECT 1 FROM user_groups ug WHERE ug.tenant_id = d.tenant_id AND ug.user_id = d.id
-          AND ug.group_id = ANY(${groups})))`
-    return `SELECT (${members} - ${deleted})::int AS total`
-  }
+  const members = memberCountSqlOf(w)
+  if (members !== null) return members
   return `SELECT count(*)::int AS total FROM users u WHERE ${w.where}`
 }
 
@@ -243,9 +236,10 @@ const FEW_MEMBERS = 20_000
 
 /**
  * One page of users and the total. The page's ids come from an index-only scan (deferred join), so a
- * deep page skips index entries rather than table rows. A page in the second half of the list is read
- * from the end, in the reversed order (the outer ORDER BY restores the order), so that no page skips more
- * than half the list; a page past the end reads nothing. The total is exact (see countSqlOf).
+ * deep page skips index entries rather than table rows: of the groups' members when the list is only its
+ * groups (see memberIdsOf), of the users otherwise. A page in the second half of the list is read from the
+ * end, in the reversed order (the outer ORDER BY restores the order), so that no page skips more than half
+ * the list; a page past the end reads nothing. The total is exact (see countSqlOf).
  */
 export async function listUsers(
   tx: Queryable,
@@ -259,12 +253,22 @@ export async function listUsers(
   const used = Math.max(0, ...[...countSql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])))
   const countParams = w.params.slice(0, used)
   const order = orderBy(USER_FIELDS, query.sort, DEFAULT_SORT, 'u.id')
-  const page = async (offset: number, limit: number, isReversed: boolean, where = w.where) => {
+  const usersWhere =
+    (where: string): OrderedIds =>
+    (isReversed) =>
+      `SELECT u.tenant_id, u.id FROM users u WHERE ${where}
+       ORDER BY ${isReversed ? orderBy(USER_FIELDS, query.sort, DEFAULT_SORT, 'u.id', true) : order}`
+  const members = memberIdsOf(w, query.sort)
+  const page = async (
+    offset: number,
+    limit: number,
+    isReversed: boolean,
+    ids: OrderedIds = members ?? usersWhere(w.where),
+  ) => {
     if (limit <= 0) return []
     const { rows } = await tx.query<JoinedRow>(
       `WITH page AS (
-        SELECT u.tenant_id, u.id FROM users u WHERE ${where}
-        ORDER BY ${isReversed ? orderBy(USER_FIELDS, query.sort, DEFAULT_SORT, 'u.id', true) : order}
+        ${ids(isReversed)}
         LIMIT ${limit} OFFSET ${offset}
       )
       SELECT ${USER_COLUMNS}, ${ORG_COLUMNS}, ${GROUPS}
@@ -285,12 +289,15 @@ export async function listUsers(
   const remaining = Math.min(query.limit, total - query.offset)
   const fromEnd = total - query.offset - remaining
   // For a whole tenant the total is the number of live members: few, and their ids are the cheaper start.
-  const where =
-    w.whereByMembers !== null && w.resellerId === null && total <= FEW_MEMBERS ? w.whereByMembers : w.where
+  const ids =
+    members ??
+    usersWhere(
+      w.whereByMembers !== null && w.resellerId === null && total <= FEW_MEMBERS ? w.whereByMembers : w.where,
+    )
   const rows =
     fromEnd < query.offset
-      ? await page(fromEnd, remaining, true, where)
-      : await page(query.offset, remaining, false, where)
+      ? await page(fromEnd, remaining, true, ids)
+      : await page(query.offset, remaining, false, ids)
   return { items: rows.map(fromJoinedRow), total }
 }
 
