@@ -112,7 +112,7 @@ const profileDir = path.join(ROOT, 'bench/results/profiles')
 const databaseUrl = admin.replace(/\/[^/]*$/, `/${database}`)
 const service = await startService(
   databaseUrl,
-  {},
+  process.argv.includes('--no-dispatcher') ? { WEBHOOK_DISPATCHER: 'false' } : {},
   withProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
 )
 try {

@@ -48,8 +48,12 @@ export function changeStatement<T extends { id: string; tenantId: string }>(
        ${options.from ? `SELECT ${outboxValues} FROM ${options.from}` : `VALUES (${outboxValues})`}`
   return {
     ctes: `audit AS (${options.from ? auditInsertFor(options.from) : AUDIT_INSERT}), outbox AS (${outbox})`,
-    // NOTIFY is transactional: the dispatcher hears it only if the change commits.
-    notify: `pg_notify('${OUTBOX_CHANNEL}', $4)`,
+    // NOTIFY is transactional: the dispatcher hears it only if the change commits. Only when an endpoint
+    // would take the event (as fan-out matches them): the others' events wait for the dispatcher's poll,
+    // which marks them in batches, so a change nobody subscribes to costs the dispatcher no round of its own.
+    notify: `(SELECT pg_notify('${OUTBOX_CHANNEL}', $4) WHERE EXISTS (SELECT 1 FROM webhook_endpoints e
+       WHERE e.tenant_id = $14 AND e.deleted_at IS NULL AND e.enabled AND $4 = ANY(e.events)
+         AND (e.reseller_id IS NULL OR e.reseller_id = $7)))`,
     params: [...audit, newId(), subject.tenantId, JSON.stringify(subject)],
   }
 }

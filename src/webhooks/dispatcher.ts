@@ -14,6 +14,8 @@ import { type SignatureScheme, sign } from './signing.ts'
 
 const FANOUT_LOCK = 72_750_002
 const FANOUT_BATCH = 500
+/** The least time between the starts of two fan-out rounds (see fanning). */
+const FANOUT_GAP_MS = 20
 const DELIVERY_BATCH = 50
 /** How long a drained endpoint worker waits for more deliveries before it lets go of the endpoint. */
 const LINGER_MS = 250
@@ -75,16 +77,24 @@ export function createDispatcher(db: Db, config: Config, log: FastifyBaseLogger)
   let timer: NodeJS.Timeout | null = null
   let unlisten: (() => Promise<void>) | null = null
 
+  /**
+   * One round of fan-out: claims the oldest unprocessed outbox events (marking them processed) and writes
+   * their deliveries, in one transaction, under a try-lock so that one process fans out at a time. The lock,
+   * the claim and the mark are one statement: with the endpoints' read and COMMIT, four round trips when no
+   * endpoint matches (a change with no subscriber costs the dispatcher little).
+   */
   async function fanOut(): Promise<number> {
     return db.transaction(async (tx) => {
-      const lock = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [
-        FANOUT_LOCK,
-      ])
-      if (!lock.rows[0]?.ok) return 0
-      const { rows } = await tx.query<OutboxRow>(
-        `SELECT id, tenant_id, event, reseller_id, data, triggered_at FROM outbox_events
-         WHERE processed_at IS NULL ORDER BY id LIMIT ${FANOUT_BATCH} FOR UPDATE SKIP LOCKED`,
+      const claimed = await tx.query<OutboxRow>(
+        `UPDATE outbox_events SET processed_at = now()
+         WHERE (SELECT pg_try_advisory_xact_lock($1))
+           AND id IN (SELECT id FROM outbox_events WHERE processed_at IS NULL ORDER BY id
+             LIMIT ${FANOUT_BATCH} FOR UPDATE SKIP LOCKED)
+         RETURNING id, tenant_id, event, reseller_id, data, triggered_at`,
+        [FANOUT_LOCK],
       )
+      // In id order (UUIDv7: the order the events were written), as deliveries are created and sent.
+      const rows = claimed.rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
       if (rows.length === 0) return 0
       const tenants = [...new Set(rows.map((r) => r.tenant_id))]
       const endpoints = (
@@ -132,9 +142,6 @@ export function createDispatcher(db: Db, config: Config, log: FastifyBaseLogger)
           columns,
         )
       }
-      await tx.query('UPDATE outbox_events SET processed_at = now() WHERE id = ANY($1::uuid[])', [
-        rows.map((r) => r.id),
-      ])
       return rows.length
     })
   }
@@ -407,11 +414,20 @@ export function createDispatcher(db: Db, config: Config, log: FastifyBaseLogger)
     arrival = signal()
     current.resolve()
   }
+  // A round that claimed less than a full batch left nothing behind: an event committed since has its own
+  // NOTIFY, which runs the next round. Rounds start at least FANOUT_GAP_MS apart: an event after a quiet
+  // spell goes at once, while under a steady stream each round takes the events of the last few
+  // milliseconds together rather than one at a time (a round costs the same four round trips either way).
+  let lastRound = 0
   const fanning = serial('fan-out', async () => {
+    const wait = lastRound + FANOUT_GAP_MS - performance.now()
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+    lastRound = performance.now()
     let total = 0
-    for (let count = await fanOut(); count > 0 && !stopping; count = await fanOut()) {
+    for (let count = FANOUT_BATCH; count >= FANOUT_BATCH && !stopping; ) {
+      count = await fanOut()
       total += count
-      announceArrival()
+      if (count > 0) announceArrival()
     }
     if (total > 0) scanning.trigger()
   })
@@ -436,7 +452,9 @@ export function createDispatcher(db: Db, config: Config, log: FastifyBaseLogger)
 
   return {
     async start() {
-      unlisten = await db.listen(OUTBOX_CHANNEL, wake)
+      // A NOTIFY is a new event: fan-out, which wakes the scan when it wrote deliveries. The timer also scans
+      // for retries come due.
+      unlisten = await db.listen(OUTBOX_CHANNEL, () => fanning.trigger())
       timer = setInterval(wake, config.webhookPollMs)
       timer.unref()
       wake()

@@ -1,0 +1,94 @@
+// When a change wakes the dispatcher: its NOTIFY goes out only if an endpoint would take the event (enabled,
+// not deleted, subscribed to it, of the tenant and of no other reseller); the other events still leave the
+// outbox, on the dispatcher's poll. Real app, real dispatcher, a real LISTEN on the outbox channel.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { OUTBOX_CHANNEL } from '../../src/domain/outbox.ts'
+import { startTestApp, type TestApp, unique } from '../support/app.ts'
+import { type Receiver, startReceiver } from './receiver.ts'
+
+const POLL_MS = 400
+
+let t: TestApp
+let receiver: Receiver
+let heard: string[] = []
+let unlisten: () => Promise<void>
+
+beforeAll(async () => {
+  t = await startTestApp(
+    { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', WEBHOOK_POLL_MS: String(POLL_MS) },
+    { dispatcher: true },
+  )
+  receiver = await startReceiver()
+  unlisten = await t.db.listen(OUTBOX_CHANNEL, (payload) => heard.push(payload))
+})
+afterAll(async () => {
+  await unlisten?.()
+  await receiver?.close()
+  await t?.close()
+})
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+async function createReseller(token: string): Promise<string> {
+  const response = await t.request('POST', '/v3/resellers', {
+    token,
+    body: { name: unique('Reseller '), email: `${unique('r')}@example.com` },
+  })
+  expect(response.status, response.text).toBe(201)
+  return response.body.id
+}
+
+async function hook(token: string, body: Record<string, unknown>): Promise<string> {
+  const response = await t.request('POST', '/v3/webhooks', {
+    token,
+    body: { name: unique('Hook '), url: receiver.url, ...body },
+  })
+  expect(response.status, response.text).toBe(201)
+  return response.body.id
+}
+
+/** The NOTIFYs heard while `act` runs, after giving the last one time to arrive. */
+async function heardDuring(act: () => Promise<unknown>): Promise<string[]> {
+  heard = []
+  await act()
+  await sleep(150)
+  return heard
+}
+
+describe('NOTIFY only for events an endpoint takes', () => {
+  it('a tenant without endpoints: no NOTIFY, and the event still leaves the outbox on the poll', async () => {
+    const { tenantId, token } = await t.createTenant(`${unique('quiet')}.example.com`)
+    expect(await heardDuring(() => createReseller(token))).toEqual([])
+    const pending = () => t.count('outbox_events', 'tenant_id = $1 AND processed_at IS NULL', [tenantId])
+    const deadline = Date.now() + 5 * POLL_MS
+    while ((await pending()) > 0 && Date.now() < deadline) await sleep(50)
+    expect(await pending()).toBe(0)
+  })
+
+  it('an endpoint subscribed to the event: NOTIFY, and the delivery arrives', async () => {
+    const { token } = await t.createTenant(`${unique('loud')}.example.com`)
+    await hook(token, { events: ['reseller.created'] })
+    const before = receiver.received.length
+    expect(await heardDuring(() => createReseller(token))).toEqual(['reseller.created'])
+    await receiver.waitFor(before + 1)
+  })
+
+  it('endpoints that would not take it: another event, disabled, deleted, another reseller’s, another tenant’s', async () => {
+    const { token } = await t.createTenant(`${unique('picky')}.example.com`)
+    const other = await t.createTenant(`${unique('other')}.example.com`)
+    await hook(other.token, { events: ['reseller.created', 'reseller.updated'] })
+    const resellerId = await createReseller(token)
+    const elsewhere = await createReseller(token)
+    await hook(token, { events: ['reseller.deleted'] })
+    await hook(token, { events: ['reseller.updated'], enabled: false })
+    await hook(token, { events: ['reseller.updated'], resellerId: elsewhere })
+    const deleted = await hook(token, { events: ['reseller.updated'] })
+    expect((await t.request('DELETE', `/v3/webhooks/${deleted}`, { token })).status).toBe(204)
+    const rename = () =>
+      t.request('PATCH', `/v3/resellers/${resellerId}`, { token, body: { name: unique('Renamed ') } })
+    expect(await heardDuring(rename)).toEqual([])
+    // The same change once an endpoint of the reseller takes it.
+    await hook(token, { events: ['reseller.updated'], resellerId })
+    expect(await heardDuring(rename)).toEqual(['reseller.updated'])
+  })
+})
