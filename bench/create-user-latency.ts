@@ -2,7 +2,7 @@
 // time, on the embedded database and on the PostgreSQL server. Usage: npm run bench:latency [-- --count N]
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
-import { percentile, type Service, startService, tokenOf } from './lib/service.ts'
+import { createReseller, percentile, type Service, startService, tokenOf } from './lib/service.ts'
 
 const count = Number(process.argv[process.argv.indexOf('--count') + 1]) || 200
 const serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -10,13 +10,7 @@ const serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0
 async function measure(service: Service, label: string): Promise<string[]> {
   const token = await tokenOf(service)
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
-  const reseller = (await (
-    await fetch(`${service.url}/v3/resellers`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ name: 'Bench', email: 'bench@example.com' }),
-    })
-  ).json()) as { id: string }
+  const reseller = await createReseller(service, token)
   const groups = (await (
     await fetch(`${service.url}/v1/users/groups`, {
       headers: { ...headers, 'x-tenant': 'bench.example.com' },

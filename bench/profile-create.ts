@@ -11,7 +11,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import pg from 'pg'
 import { Agent, request } from 'undici'
-import { ROOT, startService, tokenOf } from './lib/service.ts'
+import { createReseller, ROOT, startService, tokenOf } from './lib/service.ts'
 
 const option = (name: string, fallback: number) => {
   const index = process.argv.indexOf(`--${name}`)
@@ -117,14 +117,7 @@ const service = await startService(
 )
 try {
   const token = await tokenOf(service)
-  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
-  const reseller = (await (
-    await fetch(`${service.url}/v3/resellers`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ name: 'Profile', email: 'profile@example.com' }),
-    })
-  ).json()) as { id: string }
+  const reseller = await createReseller(service, token, 'Profile')
   const pid = service.child.pid as number
   const rows: string[] = []
   const kinds = [

@@ -85,6 +85,20 @@ export async function startService(
   }
 }
 
+/** A new reseller of the service's tenant (v3 POST /v3/resellers), for a benchmark's users. */
+export async function createReseller(
+  service: Service,
+  token: string,
+  name = 'Bench',
+): Promise<{ id: string }> {
+  const response = await fetch(`${service.url}/v3/resellers`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name, email: `${name.toLowerCase()}@example.com` }),
+  })
+  return (await response.json()) as { id: string }
+}
+
 export async function tokenOf(service: Service): Promise<string> {
   const response = await fetch(`${service.url}/oauth/token`, {
     method: 'POST',

@@ -1,26 +1,109 @@
-// Passwords: argon2id with at least OWASP's parameters, hashed on libuv's thread pool, never on the event loop.
+// Passwords: argon2id with at least OWASP's parameters, hashed on worker threads of low CPU priority, never on
+// the event loop.
+import { createRequire } from 'node:module'
 import os from 'node:os'
+import { Worker } from 'node:worker_threads'
 import { hash } from '@node-rs/argon2'
 
 // OWASP Password Storage Cheat Sheet: m=19 MiB, t=2, p=1. Algorithm 2 is Argon2id (a const enum upstream).
 export const ARGON2_OPTIONS = { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const
 
-// At most one hash per core at a time: more cannot hash faster, and libuv's four threads on two cores
-// would take the event loop's share of the CPU, so every other request would wait behind the hashing.
-const MAX_CONCURRENT = Math.max(1, os.availableParallelism())
-let running = 0
-const waiting: (() => void)[] = []
-
-async function limited<T>(task: () => Promise<T>): Promise<T> {
-  if (running >= MAX_CONCURRENT) await new Promise<void>((resolve) => waiting.push(resolve))
-  running++
+// One hashing thread per core: more cannot hash faster. Each runs at nice 10 (Linux sets the priority of the
+// calling thread alone): when the cores are all busy, the event loop and the database go first, so a GET
+// does not wait behind a password. hashSync there rather than hash() here, because hash() also does part of
+// its work (about 0.3 ms, growing with the memory cost) on the calling thread before it leaves for libuv's.
+const SIZE = Math.max(1, os.availableParallelism())
+const NICE = 10
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads')
+if (process.platform === 'linux') {
+  try { require('node:os').setPriority(0, workerData.nice) } catch {}
+}
+const { hashSync } = require(workerData.argon2)
+parentPort.on('message', ({ id, password }) => {
   try {
-    return await task()
-  } finally {
-    running--
-    waiting.shift()?.()
+    parentPort.postMessage({ id, hash: hashSync(password, workerData.options) })
+  } catch (error) {
+    parentPort.postMessage({ id, error: String(error && error.message || error) })
+  }
+})`
+
+interface Task {
+  id: number
+  password: string
+  resolve: (hash: string) => void
+  reject: (error: Error) => void
+}
+
+interface Hasher {
+  worker: Worker
+  task: Task | null
+}
+
+const queue: Task[] = []
+const hashers: Hasher[] = []
+let nextId = 0
+/** Worker threads could not be started (a restricted runtime): hash on libuv's pool instead. */
+let isWorkerless = false
+
+function startHasher(): Hasher {
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: {
+      argon2: createRequire(import.meta.url).resolve('@node-rs/argon2'),
+      options: ARGON2_OPTIONS,
+      nice: NICE,
+    },
+  })
+  // Idle hashers do not keep the process alive.
+  worker.unref()
+  const hasher: Hasher = { worker, task: null }
+  worker.on('message', (message: { id: number; hash?: string; error?: string }) => {
+    const task = hasher.task
+    hasher.task = null
+    worker.unref()
+    if (task?.id === message.id) {
+      if (message.hash !== undefined) task.resolve(message.hash)
+      else task.reject(new Error(`argon2 hashing failed: ${message.error}`))
+    }
+    dispatch()
+  })
+  const fail = (error: Error) => {
+    const index = hashers.indexOf(hasher)
+    if (index >= 0) hashers.splice(index, 1)
+    hasher.task?.reject(error)
+    hasher.task = null
+    dispatch()
+  }
+  worker.on('error', fail)
+  worker.on('exit', (code) => fail(new Error(`argon2 hashing thread exited with ${code}`)))
+  return hasher
+}
+
+function dispatch(): void {
+  while (queue.length > 0) {
+    let hasher = hashers.find((h) => h.task === null)
+    if (!hasher && hashers.length < SIZE) {
+      hasher = startHasher()
+      hashers.push(hasher)
+    }
+    if (!hasher) return
+    const task = queue.shift() as Task
+    hasher.task = task
+    hasher.worker.ref()
+    hasher.worker.postMessage({ id: task.id, password: task.password })
   }
 }
 
-export const hashPassword = (password: string): Promise<string> =>
-  limited(() => hash(password, ARGON2_OPTIONS))
+export function hashPassword(password: string): Promise<string> {
+  if (isWorkerless) return hash(password, ARGON2_OPTIONS)
+  return new Promise<string>((resolve, reject) => {
+    queue.push({ id: nextId++, password, resolve, reject })
+    try {
+      dispatch()
+    } catch {
+      isWorkerless = true
+      for (const task of queue.splice(0)) hash(task.password, ARGON2_OPTIONS).then(task.resolve, task.reject)
+    }
+  })
+}

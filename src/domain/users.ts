@@ -173,23 +173,10 @@ export async function createUser(
   // The role is checked by the users_role_fkey foreign key, in the insert itself: one round trip fewer.
   const { rows } = await tx
     .query<UserRow>(
-      `INSERT INTO users (id, tenant_id, reseller_id, organization_id, first_name, last_name, email, role,
-       company, allow_customer_portal_access, password_hash, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now(), now())
+      `INSERT INTO users (${INSERT_COLUMNS}, created_at, updated_at)
+     VALUES (${insertPlaceholders(0)}, now(), now())
      RETURNING ${USER_COLUMNS.replaceAll('u.', '')}`,
-      [
-        input.id ?? newId(),
-        tenantId,
-        resellerId,
-        organization?.id ?? null,
-        input.firstName,
-        input.lastName,
-        input.email,
-        role,
-        input.company,
-        input.allowCustomerPortalAccess,
-        input.passwordHash,
-      ],
+      insertValues(input.id ?? newId(), tenantId, resellerId, organization?.id ?? null, role, input),
     )
     .catch(mapRoleError(role))
   const row = rows[0] as UserRow
@@ -227,6 +214,33 @@ export async function createUserWithPassword(
   return db.transaction((tx) => createUser(tx, actor, resellerId, full))
 }
 
+/** The columns a create writes, and their values for a new user (the rest take their defaults). */
+const INSERT_COLUMNS = `id, tenant_id, reseller_id, organization_id, first_name, last_name, email, role, company,
+  allow_customer_portal_access, password_hash`
+const insertValues = (
+  id: string,
+  tenantId: string,
+  resellerId: string,
+  organizationId: string | null,
+  role: string,
+  input: CreateUserInput,
+): unknown[] => [
+  id,
+  tenantId,
+  resellerId,
+  organizationId,
+  input.firstName,
+  input.lastName,
+  input.email,
+  role,
+  input.company,
+  input.allowCustomerPortalAccess,
+  input.passwordHash,
+]
+/** $from+1 … $from+11: insertValues' placeholders. */
+const insertPlaceholders = (from: number) =>
+  Array.from({ length: 11 }, (_, i) => `$${from + i + 1}`).join(', ')
+
 const mapRoleError = (role: string) => (error: { code?: string; constraint?: string }) => {
   if (error?.code === '23503' && error.constraint === 'users_role_fkey')
     throw invalid('role', `role "${role}" is not a role of this tenant.`)
@@ -254,7 +268,8 @@ async function createUserAtOnce(
   if (input.id !== undefined && !isUuid(input.id)) throw invalid('id', 'id must be a UUID.')
   const role = input.role ?? DEFAULT_ROLE
   const id = input.id ?? newId()
-  // The user as the insert below writes it; the times are the database's, patched into the event's data.
+  // The user as the insert below writes it (the other columns take the defaults of 0001: false, false, null);
+  // the times are the database's, patched into the event's data.
   const draft = toUser(
     {
       id,
@@ -289,29 +304,13 @@ async function createUserAtOnce(
            AND (allowed_users = -1 OR user_count < allowed_users)
          RETURNING id
        ), ins AS (
-         INSERT INTO users (id, tenant_id, reseller_id, organization_id, first_name, last_name, email, role,
-           company, allow_customer_portal_access, two_factor_enabled, google_sso_enabled, password_hash,
-           created_at, updated_at)
-         SELECT $${p + 1}, $${p + 2}, $${p + 3}, NULL, $${p + 4}, $${p + 5}, $${p + 6}, $${p + 7}, $${p + 8},
-           $${p + 9}, false, false, $${p + 10}, now(), now()
-         FROM slot
+         INSERT INTO users (${INSERT_COLUMNS}, created_at, updated_at)
+         SELECT ${insertPlaceholders(p)}, now(), now() FROM slot
          RETURNING ${USER_COLUMNS.replaceAll('u.', '')},
            to_char(created_at AT TIME ZONE 'UTC', ${JSON_TIME}) AS at
        ), ${change.ctes}
        SELECT ins.*, ${change.notify} FROM ins`,
-      [
-        ...change.params,
-        id,
-        tenantId,
-        resellerId,
-        input.firstName,
-        input.lastName,
-        input.email,
-        role,
-        input.company,
-        input.allowCustomerPortalAccess,
-        input.passwordHash,
-      ],
+      [...change.params, ...insertValues(id, tenantId, resellerId, null, role, input)],
     )
     .catch(mapRoleError(role))
   return rows[0] ? toUser(rows[0], null, []) : null
