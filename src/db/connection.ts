@@ -1,4 +1,5 @@
 // PGlite (embedded) and a PostgreSQL server behind one small interface: query and transaction.
+import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { PGlite } from '@electric-sql/pglite'
@@ -10,8 +11,21 @@ export interface QueryResult<T> {
   rowCount: number
 }
 
+export interface QueryOptions {
+  /**
+   * A statement whose text never varies and that runs often: on a PostgreSQL server it is prepared once per
+   * connection (parsed, and planned generically once that is no worse), not parsed and planned each time.
+   * Never for SQL built from a request's filters or pages: each distinct text stays prepared on its connection.
+   */
+  isPrepared?: boolean
+}
+
 export interface Queryable {
-  query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<T>>
+  query<T = Record<string, unknown>>(
+    text: string,
+    params?: readonly unknown[],
+    options?: QueryOptions,
+  ): Promise<QueryResult<T>>
 }
 
 export interface Db extends Queryable {
@@ -24,19 +38,38 @@ export interface Db extends Queryable {
   close(): Promise<void>
 }
 
+/** node-postgres prepares a statement under a name, once per connection: the name of a text is its hash. */
+const statementNames = new Map<string, string>()
+function pgQuery(
+  text: string,
+  params: readonly unknown[] | undefined,
+  options: QueryOptions | undefined,
+): pg.QueryConfig {
+  // Without params, no values at all: the simple protocol, which takes several statements (migrations).
+  if (params === undefined) return { text }
+  const values = params as unknown[]
+  if (!options?.isPrepared) return { text, values }
+  let name = statementNames.get(text)
+  if (name === undefined) {
+    name = `s_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`
+    statementNames.set(text, name)
+  }
+  return { name, text, values }
+}
+
 // node-postgres returns int8 as a string; every count we read is cast to int in SQL, so keep the default.
 function wrapPg(pool: pg.Pool): Db {
   return {
     kind: 'postgres',
-    async query<T>(text: string, params?: readonly unknown[]) {
-      const result = await pool.query(text, params as unknown[])
+    async query<T>(text: string, params?: readonly unknown[], options?: QueryOptions) {
+      const result = await pool.query(pgQuery(text, params, options))
       return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 }
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
       const client = await pool.connect()
       const tx: Queryable = {
-        async query<R>(text: string, params?: readonly unknown[]) {
-          const result = await client.query(text, params as unknown[])
+        async query<R>(text: string, params?: readonly unknown[], options?: QueryOptions) {
+          const result = await client.query(pgQuery(text, params, options))
           return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 }
         },
       }
@@ -61,8 +94,8 @@ function wrapPg(pool: pg.Pool): Db {
       const client = await pool.connect()
       try {
         return await fn({
-          async query<R>(text: string, params?: readonly unknown[]) {
-            const result = await client.query(text, params as unknown[])
+          async query<R>(text: string, params?: readonly unknown[], options?: QueryOptions) {
+            const result = await client.query(pgQuery(text, params, options))
             return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 }
           },
         })

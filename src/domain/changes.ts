@@ -68,5 +68,5 @@ export async function recordResourceChange<T extends { id: string; tenantId: str
 ): Promise<void> {
   // The audit event, the outbox event and its NOTIFY in one statement: one round trip, same transaction.
   const change = changeStatement(actor, tracking, verb, before, after)
-  await tx.query(`WITH ${change.ctes} SELECT ${change.notify}`, change.params)
+  await tx.query(`WITH ${change.ctes} SELECT ${change.notify}`, change.params, { isPrepared: true })
 }

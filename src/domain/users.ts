@@ -161,6 +161,7 @@ export async function createUser(
        AND (allowed_users = -1 OR user_count < allowed_users)
      RETURNING id`,
     [tenantId, resellerId],
+    { isPrepared: true },
   )
   if (slot.rowCount === 0) {
     await assertResellerExists(tx, tenantId, resellerId)
@@ -177,6 +178,7 @@ export async function createUser(
      VALUES (${insertPlaceholders(0)}, now(), now())
      RETURNING ${USER_COLUMNS.replaceAll('u.', '')}`,
       insertValues(input.id ?? newId(), tenantId, resellerId, organization?.id ?? null, role, input),
+      { isPrepared: true },
     )
     .catch(mapRoleError(role))
   const row = rows[0] as UserRow
@@ -311,6 +313,7 @@ async function createUserAtOnce(
        ), ${change.ctes}
        SELECT ins.*, ${change.notify} FROM ins`,
       [...change.params, ...insertValues(id, tenantId, resellerId, null, role, input)],
+      { isPrepared: true },
     )
     .catch(mapRoleError(role))
   return rows[0] ? toUser(rows[0], null, []) : null
@@ -324,6 +327,7 @@ export async function getUser(tx: Queryable, actor: Actor, resellerId: string, i
      FROM users u LEFT JOIN organizations o ON o.id = u.organization_id
      WHERE u.tenant_id = $1 AND u.reseller_id = $2 AND u.id = $3 AND u.deleted_at IS NULL`,
     [tenantId, resellerId, id],
+    { isPrepared: true },
   )
   if (!rows[0]) throw notFound('User')
   return fromJoinedRow(rows[0])

@@ -92,6 +92,7 @@ export function createDispatcher(db: Db, config: Config, log: FastifyBaseLogger)
              LIMIT ${FANOUT_BATCH} FOR UPDATE SKIP LOCKED)
          RETURNING id, tenant_id, event, reseller_id, data, triggered_at`,
         [FANOUT_LOCK],
+        { isPrepared: true },
       )
       // In id order (UUIDv7: the order the events were written), as deliveries are created and sent.
       const rows = claimed.rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
