@@ -245,6 +245,7 @@ v3('organizationId (largest org), last page', {
   page: lastPage(bigOrg.user_count, 10),
 })
 v3('organizationId (smallest org)', { organizationId: smallOrg.id })
+v3('organizationId (smallest org), sort=-email', { organizationId: smallOrg.id, sort: '-email' })
 v3('organizationId[ne]', { 'organizationId[ne]': bigOrg.id })
 v3('organizationId[in] (3 orgs)', {
   'organizationId[in]': orgs

@@ -226,6 +226,11 @@ function countSqlOf(w: UserWhere): string {
   return `SELECT count(*)::int AS total FROM users u WHERE ${w.where}`
 }
 
+/** Up to this many matches of a sparse narrowing, a page is sorted from their ids (see listUsers). */
+const FEW_MATCHES = 5000
+/** The operators that can select few users: the others (ne, nin, nc, date ranges) leave most of them in. */
+const SPARSE_OPERATORS = new Set(['eq', 'in', 'sw', 'ew', 'cn'])
+
 /** From this offset on, the total is read before the page, to read the page from the nearer end. */
 const DEEP_OFFSET = 1000
 /**
@@ -246,6 +251,8 @@ export async function listUsers(
   actor: Actor,
   scope: UserScope,
   query: ListQuery,
+  /** Up to how many matches a sparse narrowing's page is sorted from their ids (both ways are tested). */
+  fewMatches = FEW_MATCHES,
 ): Promise<{ items: User[]; total: number }> {
   const w = await whereOf(tx, actor, scope, query.filters, query.search)
   const countSql = countSqlOf(w)
@@ -281,18 +288,36 @@ export async function listUsers(
   }
   const countTotal = async () =>
     (await tx.query<{ total: number }>(countSql, countParams)).rows[0]?.total ?? 0
-  if (query.offset < DEEP_OFFSET) {
+  // A narrowing that may leave few users far apart in the sort's order (a search, groups, a pattern, an
+  // organization, a few emails): the total first, to tell.
+  const mayBeSparse =
+    members === null &&
+    (query.search !== null ||
+      w.groupIds.length > 0 ||
+      query.filters.some((f) => {
+        const spec = USER_FIELDS[f.field]
+        // A role filter walks an index that holds the role (users_reseller_name, users_reseller_role_created).
+        return SPARSE_OPERATORS.has(f.op) && spec?.kind !== 'date' && !spec?.lookup
+      }))
+  if (query.offset < DEEP_OFFSET && !mayBeSparse) {
     const [rows, total] = await Promise.all([page(query.offset, query.limit, false), countTotal()])
     return { items: rows.map(fromJoinedRow), total }
   }
   const total = await countTotal()
   const remaining = Math.min(query.limit, total - query.offset)
   const fromEnd = total - query.offset - remaining
-  // For a whole tenant the total is the number of live members: few, and their ids are the cheaper start.
   const ids =
     members ??
     usersWhere(
-      w.whereByMembers !== null && w.resellerId === null && total <= FEW_MEMBERS ? w.whereByMembers : w.where,
+      // Few matches: their ids, found through the narrowing's own indexes, then sorted. Walking the sort's
+      // index instead passes every user between two matches: all but a million for a search in a group
+      // whose matches sit late in name order (0.7 s), against a few ms to sort a few thousand.
+      mayBeSparse && total <= fewMatches
+        ? `${w.base} AND u.id = ANY(ARRAY(SELECT u.id FROM users u WHERE ${w.where}))`
+        : // For a whole tenant the total is the number of live members: few, and their ids the cheaper start.
+          w.whereByMembers !== null && w.resellerId === null && total <= FEW_MEMBERS
+          ? w.whereByMembers
+          : w.where,
     )
   const rows =
     fromEnd < query.offset
