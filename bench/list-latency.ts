@@ -386,6 +386,10 @@ eventLogs('correlationId', { correlationId: firstEvent.correlation_id })
 eventLogs('createdAt[gte] (last week)', { 'createdAt[gte]': weekAgo })
 eventLogs('resellerId (small reseller)', { resellerId: small.id })
 eventLogs('actorId', { actorId: apiClient.id })
+// Filters that match little or nothing: the log is not walked in time order to find it.
+eventLogs('actorType=system (few)', { actorType: 'system' })
+eventLogs('resellerId[ne] (all but one reseller)', { 'resellerId[ne]': big.id })
+eventLogs('action=reseller.user.deleted (few)', { action: 'reseller.user.deleted' })
 
 const selected = shapes.filter((s) => !only || `${s.list} ${s.label}`.includes(only))
 

@@ -47,10 +47,15 @@ const toEvent = (row: AuditRow): AuditEvent => ({
   userAgent: row.user_agent,
 })
 
+/** Up to this many matching events, a filtered page is sorted from their ids (see listAuditEvents). */
+const FEW_EVENTS = 5000
+
 export async function listAuditEvents(
   tx: Queryable,
   actor: Actor,
   query: ListQuery,
+  /** Up to how many matches a filtered page is sorted from their ids (both ways are tested). */
+  fewEvents = FEW_EVENTS,
 ): Promise<{ items: AuditEvent[]; total: number }> {
   const tenantId = tenantOf(actor)
   const params: unknown[] = [tenantId]
@@ -71,17 +76,34 @@ export async function listAuditEvents(
   const where = [...dimensions, ...filterConditions(AUDIT_FIELDS, dates, params)].join(' AND ')
   const order = orderBy(AUDIT_FIELDS, query.sort, [{ field: 'createdAt', isDescending: true }], 'id')
   const window = windowOf(dates)
-  const [{ rows }, total] = await Promise.all([
-    tx.query<AuditRow>(
-      `SELECT id, occurred_at, correlation_id, action, resource, resource_id, reseller_id, actor_type, actor_id,
-         changes, ip_address, user_agent
-       FROM audit_events WHERE ${where} ORDER BY ${order} LIMIT ${query.limit} OFFSET ${query.offset}`,
-      params,
-    ),
+  const countTotal = () =>
     // Filters on the fields the daily counts keep: whole days from those, the rest counted exactly.
     window && isRollupCountable(query.filters)
       ? countWithRollups(tx, { tenantId, where, dimensions: dimensions.join(' AND '), params, window })
-      : exactCount(tx, where, params),
-  ])
-  return { items: rows.map(toEvent), total }
+      : exactCount(tx, where, params)
+  const page = async (matching: string) =>
+    (
+      await tx.query<AuditRow>(
+        `SELECT id, occurred_at, correlation_id, action, resource, resource_id, reseller_id, actor_type, actor_id,
+           changes, ip_address, user_agent
+         FROM audit_events WHERE ${matching} ORDER BY ${order} LIMIT ${query.limit} OFFSET ${query.offset}`,
+        params,
+      )
+    ).rows.map(toEvent)
+  // Unfiltered, the page walks the log in time order and finds its rows at once.
+  if (query.filters.length === 0) {
+    const [items, total] = await Promise.all([page(where), countTotal()])
+    return { items, total }
+  }
+  // Filtered, the total first (a few index entries, mostly): none past it; up to FEW_EVENTS, the page is
+  // sorted from the matches' ids, which the filters' own indexes find, rather than walking the whole log in
+  // time order for a filter that matches little or nothing (actorType=system: 0.2 s over 1.3M events).
+  const total = await countTotal()
+  if (query.offset >= total) return { items: [], total }
+  const items = await page(
+    total <= FEW_EVENTS
+      ? `tenant_id = $1 AND id = ANY(ARRAY(SELECT id FROM audit_events WHERE ${where}))`
+      : where,
+  )
+  return { items, total }
 }

@@ -2,7 +2,11 @@
 // token, the total both dialects answer is count(*) of the matching events, before the days are rolled up,
 // after, and when requests race to roll them up.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { systemActor } from '../../src/domain/actor.ts'
+import { listAuditEvents } from '../../src/domain/audit-log.ts'
 import { rollUp } from '../../src/domain/audit-totals.ts'
+import { newId } from '../../src/domain/ids.ts'
+import type { Filter, SortKey } from '../../src/domain/list.ts'
 import { type Json, type Response, startTestApp, type TestApp } from '../support/app.ts'
 
 const DAY = 86_400_000
@@ -395,5 +399,39 @@ describe('requests racing to roll the same days up', () => {
       await t.count('audit_events', 'tenant_id = $1', [racing.tenantId]),
     )
     await expectRollupsExact(racing.tenantId)
+  })
+})
+
+describe('filtered pages', () => {
+  // Every page of these fixtures' filtered lists is sorted from the matches' ids (they are few); the same
+  // pages walked in the log's order (fewEvents 0) must be the same events in the same order.
+  const queries: [string, Filter[]][] = [
+    ['action', [{ field: 'action', op: 'eq', value: 'reseller.user.updated' }]],
+    ['actorType', [{ field: 'actorType', op: 'eq', value: 'system' }]],
+    ['resellerId[ne]', [{ field: 'resellerId', op: 'ne', value: '00000000-0000-7000-8000-000000000000' }]],
+    [
+      'a week, one actor',
+      [
+        { field: 'createdAt', op: 'gte', value: at(MIDNIGHT - 7 * DAY) },
+        { field: 'actorId', op: 'eq', value: 'actor-b' },
+      ],
+    ],
+    ['nothing', [{ field: 'resourceId', op: 'eq', value: 'no-such-resource' }]],
+  ]
+  it.each(queries)('%s: the same pages sorted from ids as walked, none past the end', async (_, filters) => {
+    const actor = { ...systemActor(tenant.tenantId, newId()), type: 'client' as const, id: 'pages-test' }
+    for (const sort of [[], [{ field: 'createdAt', isDescending: false }]] as SortKey[][]) {
+      const first = await listAuditEvents(t.db, actor, { filters, sort, search: null, offset: 0, limit: 1 })
+      for (const offset of [0, 7, Math.max(0, first.total - 5), first.total, first.total + 10]) {
+        const query = { filters, sort, search: null, offset, limit: 25 }
+        const [byIds, walked] = await Promise.all([
+          listAuditEvents(t.db, actor, query),
+          listAuditEvents(t.db, actor, query, 0),
+        ])
+        expect(byIds.total).toBe(first.total)
+        expect(byIds.items.map((e) => e.id)).toEqual(walked.items.map((e) => e.id))
+        expect(byIds.items).toHaveLength(Math.max(0, Math.min(25, first.total - offset)))
+      }
+    }
   })
 })
