@@ -12,7 +12,9 @@ export const ARGON2_OPTIONS = { algorithm: 2, memoryCost: 19456, timeCost: 2, pa
 // calling thread alone): when the cores are all busy, the event loop and the database go first, so a GET
 // does not wait behind a password. hashSync there rather than hash() here, because hash() also does part of
 // its work (about 0.3 ms, growing with the memory cost) on the calling thread before it leaves for libuv's.
-const SIZE = Math.max(1, os.availableParallelism())
+// At most four, as libuv's pool had: Node 20 counts the host's cores, not a container's CPU quota, and each
+// hash holds 19 MiB while it runs.
+const SIZE = Math.max(1, Math.min(os.availableParallelism(), 4))
 const NICE = 10
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
@@ -38,6 +40,8 @@ interface Task {
 interface Hasher {
   worker: Worker
   task: Task | null
+  /** It has answered a hash: a later death is its task's failure, not a sign that threads cannot hash. */
+  hasHashed: boolean
 }
 
 const queue: Task[] = []
@@ -57,20 +61,33 @@ function startHasher(): Hasher {
   })
   // Idle hashers do not keep the process alive.
   worker.unref()
-  const hasher: Hasher = { worker, task: null }
+  const hasher: Hasher = { worker, task: null, hasHashed: false }
   worker.on('message', (message: { id: number; hash?: string; error?: string }) => {
     const task = hasher.task
     hasher.task = null
     worker.unref()
     if (task?.id === message.id) {
-      if (message.hash !== undefined) task.resolve(message.hash)
-      else task.reject(new Error(`argon2 hashing failed: ${message.error}`))
+      if (message.hash !== undefined) {
+        hasher.hasHashed = true
+        task.resolve(message.hash)
+      } else task.reject(new Error(`argon2 hashing failed: ${message.error}`))
     }
     dispatch()
   })
+  let hasFailed = false
   const fail = (error: Error) => {
+    if (hasFailed) return
+    hasFailed = true
     const index = hashers.indexOf(hasher)
     if (index >= 0) hashers.splice(index, 1)
+    // A thread that dies before its first hash (argon2 cannot load there): hash on libuv's pool from now on,
+    // its task included, rather than start one failing thread per password.
+    if (!hasher.hasHashed) {
+      if (hasher.task) queue.unshift(hasher.task)
+      hasher.task = null
+      useLibuv()
+      return
+    }
     hasher.task?.reject(error)
     hasher.task = null
     dispatch()
@@ -80,11 +97,22 @@ function startHasher(): Hasher {
   return hasher
 }
 
+/** Worker threads cannot be used: every queued password and every later one is hashed on libuv's pool. */
+function useLibuv(): void {
+  isWorkerless = true
+  for (const task of queue.splice(0)) hash(task.password, ARGON2_OPTIONS).then(task.resolve, task.reject)
+}
+
 function dispatch(): void {
-  while (queue.length > 0) {
+  while (queue.length > 0 && !isWorkerless) {
     let hasher = hashers.find((h) => h.task === null)
     if (!hasher && hashers.length < SIZE) {
-      hasher = startHasher()
+      try {
+        hasher = startHasher()
+      } catch {
+        useLibuv()
+        return
+      }
       hashers.push(hasher)
     }
     if (!hasher) return
@@ -99,11 +127,6 @@ export function hashPassword(password: string): Promise<string> {
   if (isWorkerless) return hash(password, ARGON2_OPTIONS)
   return new Promise<string>((resolve, reject) => {
     queue.push({ id: nextId++, password, resolve, reject })
-    try {
-      dispatch()
-    } catch {
-      isWorkerless = true
-      for (const task of queue.splice(0)) hash(task.password, ARGON2_OPTIONS).then(task.resolve, task.reject)
-    }
+    dispatch()
   })
 }

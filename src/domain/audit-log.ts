@@ -101,7 +101,7 @@ export async function listAuditEvents(
   const total = await countTotal()
   if (query.offset >= total) return { items: [], total }
   const items = await page(
-    total <= FEW_EVENTS
+    total <= fewEvents
       ? `tenant_id = $1 AND id = ANY(ARRAY(SELECT id FROM audit_events WHERE ${where}))`
       : where,
   )

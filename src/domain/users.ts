@@ -194,8 +194,8 @@ export async function createUser(
 }
 
 /**
- * Creates a user with a password: the reach check first (cheap), then the argon2id hash on the thread
- * pool, before any statement, so no row lock is held while hashing. A user in no organization and no group
+ * Creates a user with a password: the reach check first (cheap), then the argon2id hash on a hashing
+ * thread, before any statement, so no row lock is held while hashing. A user in no organization and no group
  * is created by one statement (createUserAtOnce); otherwise, or when that statement takes no slot, by the
  * transaction of createUser, which also tells why a slot cannot be taken.
  */
@@ -209,7 +209,10 @@ export async function createUserWithPassword(
   const { password, ...rest } = input
   const passwordHash = password === null ? null : await hashPassword(password)
   const full = { ...rest, passwordHash }
-  if (full.organizationId === null && full.groupIds.length === 0) {
+  // The one statement builds its events from the input: a string with a lone UTF-16 surrogate, which the
+  // database stores as U+FFFD but jsonb refuses, takes the transaction, whose events are the stored row.
+  const texts = [full.firstName, full.lastName, full.email, full.company, full.role]
+  if (full.organizationId === null && full.groupIds.length === 0 && !texts.some(hasLoneSurrogate)) {
     const user = await createUserAtOnce(db, actor, resellerId, full)
     if (user) return user
   }
@@ -242,6 +245,9 @@ const insertValues = (
 /** $from+1 … $from+11: insertValues' placeholders. */
 const insertPlaceholders = (from: number) =>
   Array.from({ length: 11 }, (_, i) => `$${from + i + 1}`).join(', ')
+
+const hasLoneSurrogate = (text: string | null) =>
+  text !== null && /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text)
 
 const mapRoleError = (role: string) => (error: { code?: string; constraint?: string }) => {
   if (error?.code === '23503' && error.constraint === 'users_role_fkey')

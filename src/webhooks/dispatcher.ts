@@ -453,9 +453,11 @@ export function createDispatcher(db: Db, config: Config, log: FastifyBaseLogger)
 
   return {
     async start() {
-      // A NOTIFY is a new event: fan-out, which wakes the scan when it wrote deliveries. The timer also scans
-      // for retries come due.
-      unlisten = await db.listen(OUTBOX_CHANNEL, () => fanning.trigger())
+      // A NOTIFY is a new event (fan-out, which wakes the scan when it wrote deliveries) or a delivery made
+      // due by hand (a resend, a test event: the scan). The timer also scans for retries come due.
+      unlisten = await db.listen(OUTBOX_CHANNEL, (payload) =>
+        payload === 'resend' || payload === 'test' ? scanning.trigger() : fanning.trigger(),
+      )
       timer = setInterval(wake, config.webhookPollMs)
       timer.unref()
       wake()

@@ -785,6 +785,18 @@ describe('POST …/users: audit and outbox', () => {
     expect(data).not.toMatch(/argon2|passwordHash|password_hash/i)
   })
 
+  it('takes a name with a lone UTF-16 surrogate as the database stores it (U+FFFD), events included', async () => {
+    const user = await created(validBody({ firstName: 'x\udc00y', lastName: '\ud800' }))
+    expect(user.firstName).toBe('x\ufffdy')
+    expect(user.lastName).toBe('\ufffd')
+    const { rows } = await t.db.query<{ data: Record<string, unknown> }>(
+      'SELECT data FROM outbox_events WHERE resource_id = $1',
+      [user.id],
+    )
+    expect(rows[0]?.data.firstName).toBe('x\ufffdy')
+    expect(await t.count('audit_events', 'resource_id = $1', [user.id])).toBe(1)
+  })
+
   // A user in no organization is created by one statement that patches the database's times into the
   // event; one in an organization by a transaction. Either way the event carries the user as created.
   it.each([

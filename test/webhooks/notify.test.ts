@@ -92,3 +92,44 @@ describe('NOTIFY only for events an endpoint takes', () => {
     expect(await heardDuring(rename)).toEqual(['reseller.updated'])
   })
 })
+
+describe('a delivery made due by hand goes out at once, not on the next poll', () => {
+  // A dispatcher that polls once a minute: only the NOTIFY of a resend or a test event can start the send.
+  let slow: TestApp
+  beforeAll(async () => {
+    slow = await startTestApp(
+      { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', WEBHOOK_POLL_MS: '60000' },
+      { dispatcher: true },
+    )
+  })
+  afterAll(async () => {
+    await slow?.close()
+  })
+
+  it('a resend and a test event arrive within seconds', async () => {
+    const { token } = await slow.createTenant(`${unique('manual')}.example.com`)
+    const created = await slow.request('POST', '/v3/webhooks', {
+      token,
+      body: { name: unique('Hook '), url: receiver.url, events: ['reseller.created'] },
+    })
+    expect(created.status, created.text).toBe(201)
+    const before = receiver.received.length
+    const reseller = await slow.request('POST', '/v3/resellers', {
+      token,
+      body: { name: unique('Reseller '), email: `${unique('r')}@example.com` },
+    })
+    expect(reseller.status, reseller.text).toBe(201)
+    await receiver.waitFor(before + 1, 5000)
+    // Past the endpoint worker's linger: nothing but a NOTIFY can wake the dispatcher now.
+    await sleep(600)
+    const logs = await slow.request('GET', `/v3/webhook-event-logs?webhookId=${created.body.id}`, { token })
+    expect(logs.status, logs.text).toBe(200)
+    const resent = await slow.request('POST', `/v3/webhook-event-logs/${logs.body[0].id}/resend`, { token })
+    expect(resent.status, resent.text).toBeLessThan(300)
+    await receiver.waitFor(before + 2, 5000)
+    await sleep(600)
+    const tested = await slow.request('POST', `/v3/webhooks/${created.body.id}/test`, { token })
+    expect(tested.status, tested.text).toBeLessThan(300)
+    await receiver.waitFor(before + 3, 5000)
+  })
+})
