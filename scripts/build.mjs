@@ -19,7 +19,9 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 })
-// Migrations are read at run time from beside the code that applies them.
+// Migrations are read at run time from beside the code that applies them: exactly the source's, so that a
+// migration removed from the source (never released) is not applied from an earlier build's copy.
+fs.rmSync(path.join(outdir, 'migrations'), { recursive: true, force: true })
 fs.mkdirSync(path.join(outdir, 'migrations'), { recursive: true })
 for (const file of fs.readdirSync(path.join(root, 'src/db/migrations')))
   fs.copyFileSync(path.join(root, 'src/db/migrations', file), path.join(outdir, 'migrations', file))
