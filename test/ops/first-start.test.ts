@@ -1,73 +1,29 @@
 // The newcomer's path: start the real process on a fresh DATA_DIR, run the banner's own curl lines.
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createTestDatabase, SERVER_URL } from '../support/database.ts'
+import { freePort, killChildren, ROOT, type Spawned, spawnNode, waitForOutput } from '../support/process.ts'
 
 const exec = promisify(execFile)
 // A first start creates the embedded database on disk: slow on a busy machine.
 vi.setConfig({ testTimeout: 120_000 })
-const ROOT = path.resolve(import.meta.dirname, '../..')
-const children: ChildProcess[] = []
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-    server.on('error', reject)
-  })
-}
-
-interface Started {
-  child: ChildProcess
-  output: () => string
-  exited: Promise<number | null>
-}
-
-function start(env: Record<string, string>): Started {
-  // What `npm start` runs after its prestart build.
-  const child = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  children.push(child)
-  let output = ''
-  child.stdout?.on('data', (chunk) => {
-    output += chunk.toString()
-  })
-  child.stderr?.on('data', (chunk) => {
-    output += chunk.toString()
-  })
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  return { child, output: () => output, exited }
-}
-
-async function waitFor(started: Started, text: string, ms = 90_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!started.output().includes(text)) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for "${text}"; output:\n${started.output()}`)
-    if (started.child.exitCode !== null) throw new Error(`process exited; output:\n${started.output()}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
+/** What `npm start` runs after its prestart build. */
+const start = (env: Record<string, string>): Spawned =>
+  spawnNode(['dist/main.js'], { LOG_LEVEL: 'warn', ...env })
+// A first start creates the embedded database on disk: slow on a busy machine.
+const waitFor = (started: Spawned, text: string) => waitForOutput(started, text, 90_000)
 
 beforeAll(async () => {
   // npm start's prestart step: bundle the service into dist/.
   await exec(process.execPath, ['scripts/build.mjs'], { cwd: ROOT })
 })
 
-afterAll(() => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL')
-})
+afterAll(killChildren)
 
 describe('first start on the embedded database', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reseller-api-'))

@@ -1,11 +1,9 @@
 // Nothing lost across a crash: the real service as a child process, its receiver down while events are made,
 // killed with SIGKILL, restarted with the receiver up — every event arrives, with the Webhook-Id it had.
 // On a fresh PostgreSQL database when TEST_DATABASE_URL is set, else on the embedded PGlite in a temp DATA_DIR.
-import { type ChildProcess, spawn } from 'node:child_process'
 import { createHmac, randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import http from 'node:http'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
@@ -13,21 +11,19 @@ import { Webhook } from 'standardwebhooks'
 import { afterAll, expect, it } from 'vitest'
 import type { Json } from '../support/app.ts'
 import { createTestDatabase, SERVER_URL, type TestDatabase } from '../support/database.ts'
+import { freePort, killChildren, type Spawned, spawnNode, waitForOutput } from '../support/process.ts'
 import { type Received, type Receiver, startReceiver } from './receiver.ts'
 
-const ROOT = path.resolve(import.meta.dirname, '../..')
 const CLIENT_ID = 'crash-test-csp'
 const CLIENT_SECRET = randomBytes(24).toString('hex')
 
-const children: ChildProcess[] = []
 let receiver: Receiver | null = null
 let database: TestDatabase | null = null
 let dataDir: string | null = null
 const closers: (() => Promise<void>)[] = []
 
 afterAll(async () => {
-  for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  killChildren()
   await receiver?.close()
   for (const close of closers) await close()
   await database?.drop()
@@ -55,51 +51,20 @@ async function listen(port: number, answer: (response: http.ServerResponse) => v
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-async function freePort(): Promise<number> {
-  const probe = net.createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const { port } = probe.address() as net.AddressInfo
-  await new Promise<void>((resolve) => probe.close(() => resolve()))
-  return port
-}
-
-interface Service {
-  child: ChildProcess
+interface Service extends Spawned {
   url: string
-  output: () => string
-  exited: Promise<number | null>
 }
 
 async function startService(env: Record<string, string>): Promise<Service> {
   const port = await freePort()
-  const child = spawn(process.execPath, ['--enable-source-maps', '--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const service = spawnNode(['--import', 'tsx', 'src/main.ts'], {
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    ...env,
   })
-  children.push(child)
-  let output = ''
-  child.stdout?.on('data', (chunk) => {
-    output += chunk.toString()
-  })
-  child.stderr?.on('data', (chunk) => {
-    output += chunk.toString()
-  })
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  const deadline = Date.now() + 60_000
-  while (!output.includes('Reseller API is ready')) {
-    if (child.exitCode !== null) throw new Error(`the service exited; output:\n${output}`)
-    if (Date.now() > deadline) throw new Error(`the service did not start; output:\n${output}`)
-    await sleep(100)
-  }
-  return { child, url: `http://127.0.0.1:${port}`, output: () => output, exited }
+  await waitForOutput(service, 'Reseller API is ready')
+  return { ...service, url: `http://127.0.0.1:${port}` }
 }
 
 async function kill(service: Service): Promise<void> {

@@ -2,10 +2,11 @@
 // tenant of its own, so no test's events reach another test's endpoints.
 import { createHmac } from 'node:crypto'
 import http from 'node:http'
-import net, { type AddressInfo } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Json, startTestApp, type TestApp, unique } from '../support/app.ts'
+import { freePort } from '../support/process.ts'
 import { type Received, type Receiver, startReceiver } from './receiver.ts'
 
 const RETRY_GAP_MS = 180 // the schedule's 0.2 s, less its 10 % jitter
@@ -83,15 +84,6 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await sleep(25)
   }
-}
-
-/** A port on 127.0.0.1 with nothing listening. */
-async function closedPort(): Promise<number> {
-  const probe = net.createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const { port } = probe.address() as AddressInfo
-  await new Promise<void>((resolve) => probe.close(() => resolve()))
-  return port
 }
 
 interface Tenant {
@@ -475,7 +467,7 @@ describe('retries', () => {
   it('records a timeout and a refused connection as errors, and retries them', async () => {
     const { token, tenantId } = await tenant()
     // A port with nothing listening: every attempt is refused.
-    const url = `http://127.0.0.1:${await closedPort()}/hook`
+    const url = `http://127.0.0.1:${await freePort()}/hook`
     await hook(token, { url, events: ['reseller.created'] })
     await t.createReseller({}, token)
     await settled(tenantId)
@@ -545,7 +537,7 @@ describe('retries', () => {
 describe('retries after a URL change', () => {
   it("sends a pending retry to the endpoint's new URL", async () => {
     const { token, tenantId } = await tenant()
-    const down = `http://127.0.0.1:${await closedPort()}/hook`
+    const down = `http://127.0.0.1:${await freePort()}/hook`
     const endpoint = await hook(token, { url: down, events: ['reseller.created'] })
     await t.createReseller({}, token)
     await until('a failed first attempt', async () => (await logs(token))[0]?.attempts === 1)

@@ -1,59 +1,31 @@
 // Scale-out: two webhook dispatcher processes (src/worker.ts) against one PostgreSQL database deliver 5,000
 // events to one receiver — every delivery arrives, and none arrives again once it was answered 2xx. One
 // dispatcher is stopped with SIGTERM half-way and started again: a graceful stop loses and repeats nothing.
-import { type ChildProcess, spawn } from 'node:child_process'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/db/connection.ts'
 import { migrate } from '../../src/db/migrate.ts'
 import { newId } from '../../src/domain/ids.ts'
 import { createTestDatabase, SERVER_URL, type TestDatabase } from '../support/database.ts'
+import { killChildren, type Spawned, spawnNode, waitForOutput } from '../support/process.ts'
 
-const ROOT = path.resolve(import.meta.dirname, '../..')
 const EVENTS = 5000
 const ENDPOINTS = 20 // one per tenant, 250 events each
 const FAIL_FIRST_EVERY = 20 // about one delivery in 20 is answered 503 once, then retried
 
-const children: ChildProcess[] = []
 const cleanups: (() => Promise<void>)[] = []
 afterAll(async () => {
-  for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  killChildren()
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {})
 })
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-interface Worker {
-  child: ChildProcess
-  output: () => string
-  exited: Promise<number | null>
-}
-
-async function startWorker(env: Record<string, string>): Promise<Worker> {
-  const child = spawn(process.execPath, ['--enable-source-maps', '--import', 'tsx', 'src/worker.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  children.push(child)
-  let output = ''
-  child.stdout?.on('data', (chunk) => {
-    output += chunk.toString()
-  })
-  child.stderr?.on('data', (chunk) => {
-    output += chunk.toString()
-  })
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  const deadline = Date.now() + 30_000
-  while (!output.includes('webhook dispatcher started')) {
-    if (child.exitCode !== null) throw new Error(`the worker exited; output:\n${output}`)
-    if (Date.now() > deadline) throw new Error(`the worker did not start; output:\n${output}`)
-    await sleep(50)
-  }
-  return { child, output: () => output, exited }
+async function startWorker(env: Record<string, string>): Promise<Spawned> {
+  const worker = spawnNode(['--import', 'tsx', 'src/worker.ts'], { LOG_LEVEL: 'info', ...env })
+  await waitForOutput(worker, 'webhook dispatcher started', 30_000)
+  return worker
 }
 
 describe.runIf(SERVER_URL)('two dispatchers, one PostgreSQL', () => {
