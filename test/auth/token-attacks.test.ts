@@ -12,15 +12,7 @@ import {
   SignJWT,
 } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  type Json,
-  PLATFORM,
-  type Response,
-  startTestApp,
-  TENANT,
-  type TestApp,
-  unique,
-} from '../support/app.ts'
+import { type Json, type Response, startTestApp, TENANT, type TestApp, unique } from '../support/app.ts'
 
 let t: TestApp
 let resellerId: string
@@ -313,15 +305,8 @@ beforeAll(async () => {
   const domain = `${unique('disabled')}.example.com`
   const tenant = await t.createTenant(domain)
   expect((await t.request('GET', '/v3/resellers', { token: tenant.token })).status).toBe(200)
-  const platform = await t.request('POST', '/oauth/token', {
-    body: {
-      grant_type: 'client_credentials',
-      client_id: PLATFORM.clientId,
-      client_secret: PLATFORM.clientSecret,
-    },
-  })
   const disabled = await t.request('DELETE', `/platform/tenants/${tenant.tenantId}`, {
-    token: platform.body.access_token,
+    token: await t.platformToken(),
   })
   expect(disabled.status, disabled.text).toBe(204)
   disabledTenant = { domain, token: tenant.token }

@@ -1,19 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PLATFORM, startTestApp, TENANT, type TestApp } from '../support/app.ts'
+import { startTestApp, TENANT, type TestApp } from '../support/app.ts'
 
 let t: TestApp
 let platformToken: string
 
 beforeAll(async () => {
   t = await startTestApp()
-  const response = await t.request('POST', '/oauth/token', {
-    body: {
-      grant_type: 'client_credentials',
-      client_id: PLATFORM.clientId,
-      client_secret: PLATFORM.clientSecret,
-    },
-  })
-  platformToken = response.body.access_token
+  platformToken = await t.platformToken()
 })
 afterAll(async () => {
   await t?.close()

@@ -53,6 +53,8 @@ export interface TestApp {
     scopes?: string[]
     tenantId?: string
   }): Promise<string>
+  /** A token of the platform operator (role platform, no tenant). */
+  platformToken(): Promise<string>
   /** A second tenant with its own csp token. */
   createTenant(domain: string): Promise<{ tenantId: string; token: string }>
   createReseller(body?: Record<string, unknown>, token?: string): Promise<Json>
@@ -132,6 +134,7 @@ export async function startTestApp(
     request,
     v1: (method, path, opts = {}) =>
       request(method, path, { ...opts, headers: { 'x-tenant': TENANT, ...opts.headers } }),
+    platformToken: () => issue(PLATFORM.clientId, PLATFORM.clientSecret),
     async tokenFor({ role = 'csp', resellerId, scopes = [...SCOPES], tenantId: tid = tenantId }) {
       const { client, clientSecret } = await db.transaction((tx) =>
         createClient(tx, systemActor(tid, newId()), {

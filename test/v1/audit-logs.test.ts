@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PLATFORM, startTestApp, type TestApp } from '../support/app.ts'
+import { startTestApp, type TestApp } from '../support/app.ts'
 import { expectNothingWritten, expectV1Error, UUID, userBody } from './v1-helpers.ts'
 
 interface Item {
@@ -97,18 +97,6 @@ async function eventIds(resellerId?: string): Promise<string[]> {
     [t.tenantId, resellerId ?? null],
   )
   return rows.map((row) => row.id)
-}
-
-async function platformToken(): Promise<string> {
-  const response = await t.request<{ access_token: string }>('POST', '/oauth/token', {
-    body: {
-      grant_type: 'client_credentials',
-      client_id: PLATFORM.clientId,
-      client_secret: PLATFORM.clientSecret,
-    },
-  })
-  expect(response.status, response.text).toBe(200)
-  return response.body.access_token
 }
 
 const byCorrelation = (items: Item[], correlationId: string) =>
@@ -551,7 +539,7 @@ describe('GET /v1/AuditLogs: headers and roles', () => {
   })
 
   it("refuses the platform operator's token with 403", async () => {
-    expectV1Error(await logs('', await platformToken()), 403)
+    expectV1Error(await logs('', await t.platformToken()), 403)
   })
 
   it("refuses another tenant's X-Tenant with 403", async () => {

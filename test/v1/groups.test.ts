@@ -1,6 +1,6 @@
 // GET /v1/users/groups — the tenant's groups in CloudCockpit's paged envelope, end to end.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PLATFORM, startTestApp, type TestApp } from '../support/app.ts'
+import { startTestApp, type TestApp } from '../support/app.ts'
 import { expectNothingWritten, expectV1Error, UUID, userBody } from './v1-helpers.ts'
 
 interface Page {
@@ -125,14 +125,7 @@ describe('GET /v1/users/groups', () => {
   })
 
   it("refuses the platform operator's token with 403", async () => {
-    const token = await t.request<{ access_token: string }>('POST', '/oauth/token', {
-      body: {
-        grant_type: 'client_credentials',
-        client_id: PLATFORM.clientId,
-        client_secret: PLATFORM.clientSecret,
-      },
-    })
-    expectV1Error(await list('', token.body.access_token), 403)
+    expectV1Error(await list('', await t.platformToken()), 403)
   })
 
   it('refuses a request without X-Tenant with 400 on X-Tenant', async () => {

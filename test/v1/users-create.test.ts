@@ -1,7 +1,7 @@
 // POST /v1/reseller/{resellerId}/users — CloudCockpit's "Create a Reseller User" (seed 003), end to end.
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PLATFORM, startTestApp, TENANT, type TestApp } from '../support/app.ts'
+import { startTestApp, TENANT, type TestApp } from '../support/app.ts'
 import {
   expectNothingWritten,
   expectV1Error,
@@ -340,17 +340,8 @@ describe('POST /v1/reseller/{resellerId}/users: headers and roles', () => {
   })
 
   it("refuses the platform operator's token with 403", async () => {
-    const token = await t.request<{ access_token: string }>('POST', '/oauth/token', {
-      body: {
-        grant_type: 'client_credentials',
-        client_id: PLATFORM.clientId,
-        client_secret: PLATFORM.clientSecret,
-      },
-    })
-    expect(token.status, token.text).toBe(200)
-    const response = await expectNothingWritten(t, () =>
-      create(userBody(), { token: token.body.access_token }),
-    )
+    const token = await t.platformToken()
+    const response = await expectNothingWritten(t, () => create(userBody(), { token }))
     expectV1Error(response, 403)
   })
 

@@ -1,7 +1,7 @@
 // GET /v1/users — CloudCockpit's paged user list, end to end: paging, sort, search, groups, reach, tenancy.
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PLATFORM, startTestApp, type TestApp } from '../support/app.ts'
+import { startTestApp, type TestApp } from '../support/app.ts'
 import { expectNothingWritten, expectV1Error, groupsByName, UUID } from './v1-helpers.ts'
 
 interface Item {
@@ -141,18 +141,6 @@ async function liveUserIds(): Promise<string[]> {
     [t.tenantId],
   )
   return rows.map((row) => row.id)
-}
-
-async function platformToken(): Promise<string> {
-  const response = await t.request<{ access_token: string }>('POST', '/oauth/token', {
-    body: {
-      grant_type: 'client_credentials',
-      client_id: PLATFORM.clientId,
-      client_secret: PLATFORM.clientSecret,
-    },
-  })
-  expect(response.status, response.text).toBe(200)
-  return response.body.access_token
 }
 
 describe('GET /v1/users: the paged envelope', () => {
@@ -572,7 +560,7 @@ describe('GET /v1/users: headers and roles', () => {
   })
 
   it("refuses the platform operator's token with 403", async () => {
-    expectV1Error(await list('', await platformToken()), 403)
+    expectV1Error(await list('', await t.platformToken()), 403)
   })
 
   it('echoes a sent X-Correlation-Id', async () => {

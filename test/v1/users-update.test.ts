@@ -1,7 +1,7 @@
 // PATCH and DELETE /v1/users/{email}?resellerId= — CloudCockpit's update and soft delete, end to end.
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PLATFORM, startTestApp, TENANT, type TestApp } from '../support/app.ts'
+import { startTestApp, TENANT, type TestApp } from '../support/app.ts'
 import {
   expectNothingWritten,
   expectV1Error,
@@ -159,18 +159,6 @@ async function expectUnchanged<T>(id: string, act: () => Promise<T>): Promise<T>
   const result = await expectNothingWritten(t, act)
   expect(await snapshot(id)).toEqual(before)
   return result
-}
-
-async function platformToken(): Promise<string> {
-  const response = await t.request<{ access_token: string }>('POST', '/oauth/token', {
-    body: {
-      grant_type: 'client_credentials',
-      client_id: PLATFORM.clientId,
-      client_secret: PLATFORM.clientSecret,
-    },
-  })
-  expect(response.status, response.text).toBe(200)
-  return response.body.access_token
 }
 
 describe('PATCH /v1/users/{email}: the happy path', () => {
@@ -648,7 +636,7 @@ describe('PATCH /v1/users/{email}: headers and roles', () => {
     const user = await createUser()
     const body = { ...user.body, firstName: 'Nobody' }
     expectV1Error(await expectUnchanged(user.id, () => patch(user.email, body, { token: null })), 401)
-    const platform = await platformToken()
+    const platform = await t.platformToken()
     expectV1Error(await expectUnchanged(user.id, () => patch(user.email, body, { token: platform })), 403)
   })
 
@@ -797,7 +785,7 @@ describe('DELETE /v1/users/{email}', () => {
   it('answers 401 without a token, 403 to the platform token and 400 without X-Tenant, deleting nothing', async () => {
     const user = await createUser()
     expectV1Error(await expectUnchanged(user.id, () => remove(user.email, { token: null })), 401)
-    const platform = await platformToken()
+    const platform = await t.platformToken()
     expectV1Error(await expectUnchanged(user.id, () => remove(user.email, { token: platform })), 403)
     const noTenant = await expectUnchanged(user.id, () =>
       t.request('DELETE', pathOf(user.email), { token: t.cspToken }),

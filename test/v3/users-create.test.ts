@@ -5,7 +5,7 @@ import type { Static } from 'typebox'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EventLogDto, OrganizationDto, UserDto } from '../../src/dialects/v3/schemas.ts'
 import type { Change } from '../../src/domain/audit.ts'
-import { PLATFORM, type Response, startTestApp, type TestApp, unique } from '../support/app.ts'
+import { type Response, startTestApp, type TestApp, unique } from '../support/app.ts'
 
 let t: TestApp
 let resellerId: string
@@ -667,15 +667,8 @@ describe('POST …/users: authentication and authorization', () => {
   })
 
   it('answers 403 to a platform token', async () => {
-    const issued = await t.request<{ access_token: string }>('POST', '/oauth/token', {
-      body: {
-        grant_type: 'client_credentials',
-        client_id: PLATFORM.clientId,
-        client_secret: PLATFORM.clientSecret,
-      },
-    })
-    expect(issued.status, issued.text).toBe(200)
-    await expectRefused(() => createUser(validBody(), { token: issued.body.access_token }), 403)
+    const token = await t.platformToken()
+    await expectRefused(() => createUser(validBody(), { token }), 403)
   })
 })
 
