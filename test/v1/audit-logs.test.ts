@@ -573,6 +573,29 @@ describe('GET /v1/AuditLogs: dates and parameters as a .NET client sends them', 
     expect(await total(`StartDate=${day(1)}&EndDate=${day(2)}`)).toBe(0)
   })
 
+  it('reads every zone form .NET writes: Z, +hh:mm, +hhmm, +hh, a space for the T, seven fraction digits', async () => {
+    const newest = await t.v1('GET', '/v1/AuditLogs?PageSize=1', { token: t.cspToken })
+    expect(newest.status, newest.text).toBe(200)
+    const at: string = newest.body.items[0].date
+    // The same instant on a clock an hour ahead of UTC, to the millisecond.
+    const local = new Date(Date.parse(at) + 3_600_000).toISOString().slice(0, 23)
+    const forms = [
+      at,
+      `${local}+01:00`,
+      `${local}+0100`,
+      `${local}+01`,
+      `${local.replace('T', ' ')}+01`,
+      `${local}0000+01:00`,
+    ]
+    const counts: number[] = []
+    for (const form of forms) {
+      const value = encodeURIComponent(form)
+      counts.push(await total(`StartDate=${value}&EndDate=${value}`))
+    }
+    expect(counts[0]).toBeGreaterThan(0)
+    expect(counts).toEqual(forms.map(() => counts[0]))
+  })
+
   it('starts the default window a month before EndDate, not a month before now', async () => {
     // With EndDate 45 days ahead, the default StartDate is 15 days ahead: today's events fall outside.
     expect(await total(`EndDate=${day(45)}`)).toBe(0)

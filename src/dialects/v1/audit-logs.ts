@@ -14,7 +14,8 @@ const MONTH_MS = 30 * 24 * 60 * 60 * 1000
 
 /** A date as a .NET client sends it; without a zone it is UTC, a bare date its midnight. */
 function instantOf(value: string, field: string): Date {
-  const normalized = value.replace(' ', 'T')
+  // An hour-only offset (+01), which the pattern takes as .NET writes it, is one JavaScript does not read.
+  const normalized = value.replace(' ', 'T').replace(/(T[\d:.]+[+-]\d{2})$/, '$1:00')
   const hasZone = /(Z|[+-]\d{2}(:?\d{2})?)$/.test(normalized) && normalized.includes('T')
   const date = new Date(hasZone ? normalized : `${normalized}${normalized.includes('T') ? '' : 'T00:00:00'}Z`)
   if (Number.isNaN(date.getTime())) throw invalid(field, `${field} is not a valid date.`)
