@@ -6,7 +6,7 @@ import type { Filter } from './list.ts'
  * The list fields audit_daily_counts keeps (under the same column names as audit_events): a filter on these,
  * whatever its operator, holds for a day's count exactly when it holds for each event the count counts.
  */
-export const ROLLED_UP_FIELDS: ReadonlySet<string> = new Set([
+const ROLLED_UP_FIELDS: ReadonlySet<string> = new Set([
   'resellerId',
   'action',
   'actorId',

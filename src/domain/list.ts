@@ -91,7 +91,7 @@ export const operatorsOf = (kind: FieldKind): readonly Operator[] =>
 const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`)
 
 /** What a trigram index can look up: three letters or digits in a row (pg_trgm splits words on the rest). */
-export const isTrigramPattern = (value: string) => /[\p{L}\p{N}]{3}/u.test(value)
+const isTrigramPattern = (value: string) => /[\p{L}\p{N}]{3}/u.test(value)
 
 /**
  * The parameters (`name[cn]`, `search`…) whose pattern no index can serve: a contains-pattern on a

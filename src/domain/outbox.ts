@@ -15,5 +15,9 @@ export const WEBHOOK_EVENTS = [
 ] as const
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number]
 
-/** Channel the dispatcher LISTENs on; notified when an outbox row commits. */
+/**
+ * Channel the dispatcher LISTENs on. The payload is the event's name when an outbox row commits (fan-out
+ * follows), or DELIVERY_DUE when a delivery was made due by hand (a resend, a test event: the scan follows).
+ */
 export const OUTBOX_CHANNEL = 'outbox_events'
+export const DELIVERY_DUE = 'delivery-due'

@@ -4,7 +4,7 @@ import type { Actor } from '../domain/actor.ts'
 import { conflict, notFound } from '../domain/errors.ts'
 import { isUuid, newId } from '../domain/ids.ts'
 import { type FieldSpec, filterConditions, type ListQuery, orderBy } from '../domain/list.ts'
-import { OUTBOX_CHANNEL } from '../domain/outbox.ts'
+import { DELIVERY_DUE, OUTBOX_CHANNEL } from '../domain/outbox.ts'
 import { tenantOf } from '../domain/reach.ts'
 import { getEndpoint } from './endpoints.ts'
 import { renderBody } from './payload.ts'
@@ -135,7 +135,7 @@ export async function resendDelivery(tx: Queryable, actor: Actor, id: string): P
      WHERE id = $1 RETURNING ${COLUMNS}`,
     [id, endpoint.url],
   )
-  await tx.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', 'resend')`)
+  await tx.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', '${DELIVERY_DUE}')`)
   return toDelivery(rows[0] as DeliveryRow)
 }
 
@@ -151,6 +151,6 @@ export async function sendTestEvent(tx: Queryable, actor: Actor, webhookId: stri
      VALUES ($1, $2, $3, $4, $1, 'webhook.test', $5, $6, 'pending', now(), now(), now()) RETURNING ${COLUMNS}`,
     [id, endpoint.tenantId, endpoint.id, endpoint.resellerId, endpoint.url, body],
   )
-  await tx.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', 'test')`)
+  await tx.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', '${DELIVERY_DUE}')`)
   return toDelivery(rows[0] as DeliveryRow)
 }

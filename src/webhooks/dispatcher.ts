@@ -7,7 +7,7 @@ import type { Db, Queryable } from '../db/connection.ts'
 import { systemActor } from '../domain/actor.ts'
 import { recordAudit } from '../domain/audit.ts'
 import { newId } from '../domain/ids.ts'
-import { OUTBOX_CHANNEL } from '../domain/outbox.ts'
+import { DELIVERY_DUE, OUTBOX_CHANNEL } from '../domain/outbox.ts'
 import { presentEventData, renderBody } from './payload.ts'
 import { type AttemptResult, createSender, type Sender } from './sender.ts'
 import { type SignatureScheme, sign } from './signing.ts'
@@ -456,7 +456,7 @@ export function createDispatcher(db: Db, config: Config, log: FastifyBaseLogger)
       // A NOTIFY is a new event (fan-out, which wakes the scan when it wrote deliveries) or a delivery made
       // due by hand (a resend, a test event: the scan). The timer also scans for retries come due.
       unlisten = await db.listen(OUTBOX_CHANNEL, (payload) =>
-        payload === 'resend' || payload === 'test' ? scanning.trigger() : fanning.trigger(),
+        payload === DELIVERY_DUE ? scanning.trigger() : fanning.trigger(),
       )
       timer = setInterval(wake, config.webhookPollMs)
       timer.unref()

@@ -1,5 +1,6 @@
 // v1 (CloudCockpit) request and response shapes: each defined once, here. Names are limited to 255 characters.
 import { type Static, Type } from 'typebox'
+import { MAX_SCANNED_USERS } from '../../domain/user-queries.ts'
 
 // A name must hold something besides white space.
 const Name = Type.String({ minLength: 1, maxLength: 255, pattern: '\\S' })
@@ -109,8 +110,7 @@ export const UserListQuery = Type.Object(
     search: Type.Optional(
       Type.String({
         maxLength: 256,
-        description:
-          'Name or email contains this, caseless. Without three letters or digits in a row, refused (400) on a list of more than 100,000 users.',
+        description: `Name or email contains this, caseless. Without three letters or digits in a row, refused (400) when the list's reseller (or, for the whole tenant, the tenant) has more than ${MAX_SCANNED_USERS.toLocaleString('en-US')} users.`,
       }),
     ),
     sortPropertyName: Type.Optional(

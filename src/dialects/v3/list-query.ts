@@ -2,11 +2,16 @@
 // The query-string schema is generated from the same field table the domain filters with.
 import { type TProperties, Type } from 'typebox'
 import { type FieldSpec, type Filter, type ListQuery, type Operator, operatorsOf } from '../../domain/list.ts'
+import { MAX_SCANNED_USERS } from '../../domain/user-queries.ts'
 
-const TRIGRAM_RULE =
-  'Without three letters or digits in a row, refused (400) on a list of more than 100,000 users.'
+/** The rule of unindexedPatterns, for the parameters it applies to (v3 lists are one reseller's). */
+const TRIGRAM_RULE = `Without three letters or digits in a row, refused (400) on a reseller of more than ${MAX_SCANNED_USERS.toLocaleString('en-US')} users.`
 
-export function listQuerySchema(fields: Record<string, FieldSpec>, options: { hasSearch?: boolean } = {}) {
+export function listQuerySchema(
+  fields: Record<string, FieldSpec>,
+  /** search: what the list's search looks in, for its description ('name or email'); none: no search. */
+  options: { search?: string } = {},
+) {
   const properties: TProperties = {
     page: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647, default: 1 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
@@ -18,11 +23,12 @@ export function listQuerySchema(fields: Record<string, FieldSpec>, options: { ha
       }),
     ),
   }
-  if (options.hasSearch)
+  const isTrigramIndexed = Object.values(fields).some((spec) => spec.isTrigramIndexed)
+  if (options.search)
     properties.search = Type.Optional(
       Type.String({
         maxLength: 256,
-        description: `Name or email contains this, caseless. ${TRIGRAM_RULE}`,
+        description: `The ${options.search} contains this, caseless.${isTrigramIndexed ? ` ${TRIGRAM_RULE}` : ''}`,
       }),
     )
   for (const [field, spec] of Object.entries(fields)) {

@@ -70,7 +70,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app
         tags,
         summary: "List a reseller's organizations",
         params: ResellerParams,
-        querystring: listQuerySchema(ORGANIZATION_FIELDS, { hasSearch: true }),
+        querystring: listQuerySchema(ORGANIZATION_FIELDS, { search: 'name or email' }),
         response: withErrors({ 200: { ...Type.Array(OrganizationDto), headers: TOTAL_HEADERS } }),
       },
     },

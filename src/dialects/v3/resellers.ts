@@ -51,7 +51,7 @@ export const resellerRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
       schema: {
         tags,
         summary: 'List resellers',
-        querystring: listQuerySchema(RESELLER_FIELDS, { hasSearch: true }),
+        querystring: listQuerySchema(RESELLER_FIELDS, { search: 'name or email' }),
         response: withErrors({ 200: { ...Type.Array(ResellerDto), headers: TOTAL_HEADERS } }),
       },
     },

@@ -18,7 +18,7 @@ export const roleRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }
       schema: {
         tags,
         summary: 'List roles (the built-ins reseller-admin, organization-admin and user, and custom roles)',
-        querystring: listQuerySchema(ROLE_FIELDS, { hasSearch: true }),
+        querystring: listQuerySchema(ROLE_FIELDS, { search: 'name' }),
         response: withErrors({ 200: { ...Type.Array(RoleDto), headers: TOTAL_HEADERS } }),
       },
     },

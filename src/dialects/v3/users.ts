@@ -20,7 +20,7 @@ import {
 } from './schemas.ts'
 
 const tags = ['v3 users']
-const UserListQuery = listQuerySchema(USER_FIELDS, { hasSearch: true })
+const UserListQuery = listQuerySchema(USER_FIELDS, { search: 'name or email' })
 const CSV_COLUMNS = [
   'id',
   'createdAt',
