@@ -1,4 +1,4 @@
-// Writes openapi.json from the routes' own schemas. CI fails when the committed file drifts (test/ops/openapi.test.ts).
+// Writes openapi.json from the routes' own schemas. CI fails when the committed file drifts (test/ops/operations.test.ts).
 import fs from 'node:fs'
 import { buildOpenapiDocument } from './openapi-document.ts'
 
