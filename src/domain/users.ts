@@ -209,10 +209,7 @@ export async function createUserWithPassword(
   const { password, ...rest } = input
   const passwordHash = password === null ? null : await hashPassword(password)
   const full = { ...rest, passwordHash }
-  // The one statement builds its events from the input: a string with a lone UTF-16 surrogate, which the
-  // database stores as U+FFFD but jsonb refuses, takes the transaction, whose events are the stored row.
-  const texts = [full.firstName, full.lastName, full.email, full.company, full.role]
-  if (full.organizationId === null && full.groupIds.length === 0 && !texts.some(hasLoneSurrogate)) {
+  if (full.organizationId === null && full.groupIds.length === 0) {
     const user = await createUserAtOnce(db, actor, resellerId, full)
     if (user) return user
   }
@@ -246,9 +243,6 @@ const insertValues = (
 const insertPlaceholders = (from: number) =>
   Array.from({ length: 11 }, (_, i) => `$${from + i + 1}`).join(', ')
 
-const hasLoneSurrogate = (text: string | null) =>
-  text !== null && /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text)
-
 const mapRoleError = (role: string) => (error: { code?: string; constraint?: string }) => {
   if (error?.code === '23503' && error.constraint === 'users_role_fkey')
     throw invalid('role', `role "${role}" is not a role of this tenant.`)
@@ -270,8 +264,19 @@ async function createUserAtOnce(
   db: Db,
   actor: Actor,
   resellerId: string,
-  input: CreateUserInput,
+  request: CreateUserInput,
 ): Promise<User | null> {
+  // The strings as the database will store them (UTF-8 has no lone UTF-16 surrogate: U+FFFD), since the
+  // events below are built from them, not from the stored row; jsonb would refuse a lone surrogate.
+  const wellFormed = (text: string) => text.toWellFormed()
+  const input: CreateUserInput = {
+    ...request,
+    firstName: wellFormed(request.firstName),
+    lastName: wellFormed(request.lastName),
+    email: wellFormed(request.email),
+    role: request.role === null ? null : wellFormed(request.role),
+    company: request.company === null ? null : wellFormed(request.company),
+  }
   const tenantId = assertResellerReach(actor, resellerId)
   if (input.id !== undefined && !isUuid(input.id)) throw invalid('id', 'id must be a UUID.')
   const role = input.role ?? DEFAULT_ROLE
