@@ -483,6 +483,15 @@ describe('POST …/users: rules beyond shape', () => {
     expect(response.body.message).toContain('role')
   })
 
+  // A user in an organization is created by the transaction, not the one statement: the same refusal.
+  it('refuses an unknown role with 400 for a user in an organization too, taking no slot', async () => {
+    const response = await expectRefused(
+      () => createUser(validBody({ role: 'superuser', organizationId: organization.id })),
+      400,
+    )
+    expect(response.body.message).toContain('role')
+  })
+
   it('accepts a custom role of the tenant, and refuses one that only another tenant has with 400', async () => {
     const addRole = (tenantId: string, name: string) =>
       t.db.query(

@@ -100,6 +100,27 @@ describe('registration', () => {
     expect(refused.body.message).toContain('token')
   })
 
+  it('holds a new token given by PATCH to the same 16 characters: 15 refused, changing nothing', async () => {
+    const created = await register({})
+    expect(created.status, created.text).toBe(201)
+    const secret = () =>
+      t.db.query<{ secret: string }>('SELECT secret FROM webhook_endpoints WHERE id = $1', [created.body.id])
+    const before = (await secret()).rows[0]?.secret
+    const refused = await t.request('PATCH', `/v3/webhooks/${created.body.id}`, {
+      token: t.cspToken,
+      body: { token: 'b'.repeat(15) },
+    })
+    expect(refused.status, refused.text).toBe(400)
+    expect(refused.body.message).toContain('token')
+    expect((await secret()).rows[0]?.secret).toBe(before)
+    const accepted = await t.request('PATCH', `/v3/webhooks/${created.body.id}`, {
+      token: t.cspToken,
+      body: { token: 'b'.repeat(16) },
+    })
+    expect(accepted.status, accepted.text).toBe(200)
+    expect((await secret()).rows[0]?.secret).toBe('b'.repeat(16))
+  })
+
   it('generates a whsec_ secret for standard-webhooks and checks a given one', async () => {
     const created = await register({ signatureScheme: 'standard-webhooks' })
     expect(created.status, created.text).toBe(201)
