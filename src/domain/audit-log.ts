@@ -3,7 +3,14 @@ import type { Queryable } from '../db/connection.ts'
 import type { Actor } from './actor.ts'
 import type { AuditEvent, Change } from './audit.ts'
 import { countWithRollups, exactCount, isRollupCountable, windowOf } from './audit-totals.ts'
-import { type FieldSpec, filterConditions, type ListQuery, orderBy } from './list.ts'
+import {
+  amongMatches,
+  FEW_MATCHES,
+  type FieldSpec,
+  filterConditions,
+  type ListQuery,
+  orderBy,
+} from './list.ts'
 import { tenantOf } from './reach.ts'
 
 export const AUDIT_FIELDS: Record<string, FieldSpec> = {
@@ -47,15 +54,12 @@ const toEvent = (row: AuditRow): AuditEvent => ({
   userAgent: row.user_agent,
 })
 
-/** Up to this many matching events, a filtered page is sorted from their ids (see listAuditEvents). */
-const FEW_EVENTS = 5000
-
 export async function listAuditEvents(
   tx: Queryable,
   actor: Actor,
   query: ListQuery,
   /** Up to how many matches a filtered page is sorted from their ids (both ways are tested). */
-  fewEvents = FEW_EVENTS,
+  fewEvents = FEW_MATCHES,
 ): Promise<{ items: AuditEvent[]; total: number }> {
   const tenantId = tenantOf(actor)
   const params: unknown[] = [tenantId]
@@ -86,7 +90,7 @@ export async function listAuditEvents(
       await tx.query<AuditRow>(
         `SELECT id, occurred_at, correlation_id, action, resource, resource_id, reseller_id, actor_type, actor_id,
            changes, ip_address, user_agent
-         FROM audit_events WHERE ${matching} ORDER BY ${order} LIMIT ${query.limit} OFFSET ${query.offset}`,
+         FROM audit_events e WHERE ${matching} ORDER BY ${order} LIMIT ${query.limit} OFFSET ${query.offset}`,
         params,
       )
     ).rows.map(toEvent)
@@ -95,15 +99,13 @@ export async function listAuditEvents(
     const [items, total] = await Promise.all([page(where), countTotal()])
     return { items, total }
   }
-  // Filtered, the total first (a few index entries, mostly): none past it; up to FEW_EVENTS, the page is
-  // sorted from the matches' ids, which the filters' own indexes find, rather than walking the whole log in
-  // time order for a filter that matches little or nothing (actorType=system: 0.2 s over 1.3M events).
+  // Filtered, the total first (a few index entries, mostly): none past it; up to FEW_MATCHES, the page is
+  // sorted from the matches' ids rather than walking the whole log in time order for a filter that matches
+  // little or nothing (resellerId[ne] with a reseller token: 0.57 s over 1.3M events).
   const total = await countTotal()
   if (query.offset >= total) return { items: [], total }
   const items = await page(
-    total <= fewEvents
-      ? `tenant_id = $1 AND id = ANY(ARRAY(SELECT id FROM audit_events WHERE ${where}))`
-      : where,
+    total <= fewEvents ? `e.tenant_id = $1 AND ${amongMatches('audit_events', 'e', where)}` : where,
   )
   return { items, total }
 }

@@ -5,6 +5,8 @@ import { invalid } from './errors.ts'
 import { memberCountSqlOf, memberIdsOf, type OrderedIds } from './group-members.ts'
 import { isUuid } from './ids.ts'
 import {
+  amongMatches,
+  FEW_MATCHES,
   type FieldSpec,
   type Filter,
   type FilterClause,
@@ -226,8 +228,6 @@ function countSqlOf(w: UserWhere): string {
   return `SELECT count(*)::int AS total FROM users u WHERE ${w.where}`
 }
 
-/** Up to this many matches of a sparse narrowing, a page is sorted from their ids (see listUsers). */
-const FEW_MATCHES = 5000
 /** The operators that can select few users: the others (ne, nin, nc, date ranges) leave most of them in. */
 const SPARSE_OPERATORS = new Set(['eq', 'in', 'sw', 'ew', 'cn'])
 
@@ -309,11 +309,10 @@ export async function listUsers(
   const ids =
     members ??
     usersWhere(
-      // Few matches: their ids, found through the narrowing's own indexes, then sorted. Walking the sort's
-      // index instead passes every user between two matches: all but a million for a search in a group
-      // whose matches sit late in name order (0.7 s), against a few ms to sort a few thousand.
+      // Few matches (see FEW_MATCHES): a search in a group whose matches sit late in name order walked all
+      // but a million users (0.7 s).
       mayBeSparse && total <= fewMatches
-        ? `${w.base} AND u.id = ANY(ARRAY(SELECT u.id FROM users u WHERE ${w.where}))`
+        ? `${w.base} AND ${amongMatches('users', 'u', w.where)}`
         : // For a whole tenant the total is the number of live members: few, and their ids the cheaper start.
           w.whereByMembers !== null && w.resellerId === null && total <= FEW_MEMBERS
           ? w.whereByMembers
