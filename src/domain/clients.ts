@@ -167,15 +167,37 @@ export async function deleteClient(tx: Queryable, actor: Actor, id: string): Pro
   )
   if (!rows[0]) throw notFound('Client')
   const client = toClient(rows[0])
-  await recordAudit(tx, actor, {
-    action: 'client.deleted',
-    resource: 'client',
-    resourceId: client.id,
-    resellerId: client.resellerId,
-    changes: [{ field: 'revoked', from: false, to: true }],
-  })
+  await auditRevoked(tx, actor, client.id, client.resellerId)
   return client
 }
+
+/**
+ * Revokes every live client of a reseller being deleted: their secrets get no token, their tokens are
+ * refused. Answers their ids, for the caller to forget in its principal cache.
+ */
+export async function revokeResellerClients(
+  tx: Queryable,
+  actor: Actor,
+  tenantId: string,
+  resellerId: string,
+): Promise<string[]> {
+  const { rows } = await tx.query<{ id: string }>(
+    `UPDATE api_clients SET revoked_at = now(), updated_at = now()
+     WHERE tenant_id = $1 AND reseller_id = $2 AND revoked_at IS NULL RETURNING id`,
+    [tenantId, resellerId],
+  )
+  for (const { id } of rows) await auditRevoked(tx, actor, id, resellerId)
+  return rows.map((row) => row.id)
+}
+
+const auditRevoked = (tx: Queryable, actor: Actor, clientId: string, resellerId: string | null) =>
+  recordAudit(tx, actor, {
+    action: 'client.deleted',
+    resource: 'client',
+    resourceId: clientId,
+    resellerId,
+    changes: [{ field: 'revoked', from: false, to: true }],
+  })
 
 export interface ClientCredentialsRow {
   id: string

@@ -1,8 +1,9 @@
 // Resellers: the accounts that sell to organizations and own users.
 import type { Queryable } from '../db/connection.ts'
 import type { Actor } from './actor.ts'
-import { diff, recordAudit } from './audit.ts'
+import { diff } from './audit.ts'
 import { recordResourceChange, type Tracking } from './changes.ts'
+import { revokeResellerClients } from './clients.ts'
 import { conflict, notFound } from './errors.ts'
 import { isUuid, newId } from './ids.ts'
 import { CONTACT_FIELDS, filterConditions, type ListQuery, orderBy, searchCondition } from './list.ts'
@@ -158,7 +159,8 @@ export async function updateReseller(
   return reseller
 }
 
-export async function deleteReseller(tx: Queryable, actor: Actor, id: string): Promise<void> {
+/** Deletes an empty reseller; answers the ids of its API clients, revoked with it. */
+export async function deleteReseller(tx: Queryable, actor: Actor, id: string): Promise<string[]> {
   const tenantId = assertCsp(actor)
   if (!isUuid(id)) throw notFound('Reseller')
   const { rows } = await tx.query<ResellerRow & { user_count: number; organization_count: number }>(
@@ -171,19 +173,8 @@ export async function deleteReseller(tx: Queryable, actor: Actor, id: string): P
   if (row.user_count > 0 || row.organization_count > 0)
     throw conflict('RESOURCE_IN_USE', 'The reseller still has users or organizations; delete them first.')
   await tx.query('UPDATE resellers SET deleted_at = now(), updated_at = now() WHERE id = $1', [id])
-  // A deleted reseller's API clients die with it: their secrets get no token, their tokens are refused.
-  const revoked = await tx.query<{ id: string }>(
-    `UPDATE api_clients SET revoked_at = now(), updated_at = now()
-     WHERE tenant_id = $1 AND reseller_id = $2 AND revoked_at IS NULL RETURNING id`,
-    [tenantId, id],
-  )
-  for (const client of revoked.rows)
-    await recordAudit(tx, actor, {
-      action: 'client.deleted',
-      resource: 'client',
-      resourceId: client.id,
-      resellerId: id,
-      changes: [{ field: 'revoked', from: false, to: true }],
-    })
+  // A deleted reseller's API clients die with it.
+  const revoked = await revokeResellerClients(tx, actor, tenantId, id)
   await recordResourceChange(tx, actor, TRACKING, 'deleted', toReseller(row), null)
+  return revoked
 }

@@ -117,9 +117,9 @@ export const resellerRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
       },
     },
     async (request, reply) => {
-      await db.transaction((tx) => deleteReseller(tx, actorOf(request), request.params.id))
+      const revoked = await db.transaction((tx) => deleteReseller(tx, actorOf(request), request.params.id))
       // Its clients were revoked with it: forget them in this process at once.
-      principals.forgetAll()
+      for (const clientId of revoked) principals.forget(clientId)
       return reply.code(204).send(null)
     },
   )
