@@ -2,10 +2,12 @@
 import { timingSafeEqual } from 'node:crypto'
 import formbody from '@fastify/formbody'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import type { TokenService } from '../auth/tokens.ts'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/connection.ts'
+import type { Principal } from '../domain/actor.ts'
 import { recordAudit } from '../domain/audit.ts'
 import { findActiveClient, secretMatches } from '../domain/clients.ts'
 import { actorOf } from '../plugins/request-context.ts'
@@ -128,6 +130,37 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{
     },
   )
 
+  /**
+   * Issues a token for the principal, names it the request's principal (the audit's actor) and records the
+   * issuance (the token's id, never the token; a client's scope too); answers RFC 6749's body.
+   */
+  async function grant(request: FastifyRequest, principal: Omit<Principal, 'scopes'>, scope: string[]) {
+    const issued = await tokens.issue({
+      sub: principal.id,
+      tid: principal.tenantId,
+      role: principal.role,
+      rid: principal.resellerId,
+      scope,
+    })
+    request.principal = { ...principal, scopes: new Set(scope) }
+    await recordAudit(db, actorOf(request), {
+      action: 'client.token.issued',
+      resource: 'client',
+      resourceId: principal.id,
+      resellerId: principal.resellerId,
+      changes: [
+        { field: 'tokenId', from: null, to: issued.jti },
+        ...(principal.type === 'client' ? [{ field: 'scope', from: null, to: scope.join(' ') }] : []),
+      ],
+    })
+    return {
+      access_token: issued.token,
+      token_type: 'Bearer' as const,
+      expires_in: issued.expiresIn,
+      scope: scope.join(' '),
+    }
+  }
+
   app.post(
     '/oauth/token',
     {
@@ -156,72 +189,26 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{
       const platform = config.platform
       if (platform && clientId === platform.clientId) {
         if (!safeEqual(clientSecret, platform.clientSecret)) throw failed()
-        const scope = narrowScopes(body.scope, [])
-        const issued = await tokens.issue({
-          sub: platform.clientId,
-          tid: null,
-          role: 'platform',
-          rid: null,
-          scope,
-        })
-        request.principal = {
-          type: 'platform',
-          id: platform.clientId,
-          role: 'platform',
-          tenantId: null,
-          resellerId: null,
-          scopes: new Set(),
-        }
-        await recordAudit(db, actorOf(request), {
-          action: 'client.token.issued',
-          resource: 'client',
-          resourceId: platform.clientId,
-          resellerId: null,
-          changes: [{ field: 'tokenId', from: null, to: issued.jti }],
-        })
-        return {
-          access_token: issued.token,
-          token_type: 'Bearer' as const,
-          expires_in: issued.expiresIn,
-          scope: '',
-        }
+        return grant(
+          request,
+          { type: 'platform', id: platform.clientId, role: 'platform', tenantId: null, resellerId: null },
+          narrowScopes(body.scope, []),
+        )
       }
 
       const client = await findActiveClient(db, clientId)
       if (!client || !secretMatches(clientSecret, client.secret_hash)) throw failed()
-      const scope = narrowScopes(body.scope, client.scopes)
-      const issued = await tokens.issue({
-        sub: client.id,
-        tid: client.tenant_id,
-        role: client.role,
-        rid: client.reseller_id,
-        scope,
-      })
-      request.principal = {
-        type: 'client',
-        id: client.id,
-        role: client.role,
-        tenantId: client.tenant_id,
-        resellerId: client.reseller_id,
-        scopes: new Set(scope),
-      }
-      // Issuing a token is a change the audit log records (never the token itself).
-      await recordAudit(db, actorOf(request), {
-        action: 'client.token.issued',
-        resource: 'client',
-        resourceId: client.id,
-        resellerId: client.reseller_id,
-        changes: [
-          { field: 'tokenId', from: null, to: issued.jti },
-          { field: 'scope', from: null, to: scope.join(' ') },
-        ],
-      })
-      return {
-        access_token: issued.token,
-        token_type: 'Bearer' as const,
-        expires_in: issued.expiresIn,
-        scope: scope.join(' '),
-      }
+      return grant(
+        request,
+        {
+          type: 'client',
+          id: client.id,
+          role: client.role,
+          tenantId: client.tenant_id,
+          resellerId: client.reseller_id,
+        },
+        narrowScopes(body.scope, client.scopes),
+      )
     },
   )
 }
