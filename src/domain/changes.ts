@@ -4,7 +4,7 @@ import type { Queryable } from '../db/connection.ts'
 import type { Actor } from './actor.ts'
 import { AUDIT_INSERT, auditInsertFor, auditParams, diff } from './audit.ts'
 import { newId } from './ids.ts'
-import { OUTBOX_CHANNEL } from './outbox.ts'
+import { endpointTakes, OUTBOX_CHANNEL } from './outbox.ts'
 
 export type TrackedResource = 'reseller' | 'reseller.organization' | 'reseller.user' | 'role'
 export type Verb = 'created' | 'updated' | 'deleted'
@@ -52,8 +52,7 @@ export function changeStatement<T extends { id: string; tenantId: string }>(
     // would take the event (as fan-out matches them): the others' events wait for the dispatcher's poll,
     // which marks them in batches, so a change nobody subscribes to costs the dispatcher no round of its own.
     notify: `(SELECT pg_notify('${OUTBOX_CHANNEL}', $4) WHERE EXISTS (SELECT 1 FROM webhook_endpoints e
-       WHERE e.tenant_id = $14 AND e.deleted_at IS NULL AND e.enabled AND $4 = ANY(e.events)
-         AND (e.reseller_id IS NULL OR e.reseller_id = $7)))`,
+       WHERE ${endpointTakes('e', { tenantId: '$14', name: '$4', resellerId: '$7' })}))`,
     params: [...audit, newId(), subject.tenantId, JSON.stringify(subject)],
   }
 }

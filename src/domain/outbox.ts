@@ -21,3 +21,12 @@ export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number]
  */
 export const OUTBOX_CHANNEL = 'outbox_events'
 export const DELIVERY_DUE = 'delivery-due'
+
+/**
+ * Whether endpoint `e` takes an event of a tenant, with a name, of a reseller (or none): enabled, not deleted,
+ * subscribed to the event, of the tenant and bound to no other reseller. SQL over the given expressions, so
+ * that fan-out and a change's NOTIFY decide it alike.
+ */
+export const endpointTakes = (e: string, event: { tenantId: string; name: string; resellerId: string }) =>
+  `${e}.tenant_id = ${event.tenantId} AND ${e}.deleted_at IS NULL AND ${e}.enabled AND ${event.name} = ANY(${e}.events)
+   AND (${e}.reseller_id IS NULL OR ${e}.reseller_id = ${event.resellerId})`

@@ -7,7 +7,7 @@ import type { Db, Queryable } from '../db/connection.ts'
 import { systemActor } from '../domain/actor.ts'
 import { recordAudit } from '../domain/audit.ts'
 import { newId } from '../domain/ids.ts'
-import { DELIVERY_DUE, OUTBOX_CHANNEL } from '../domain/outbox.ts'
+import { DELIVERY_DUE, endpointTakes, OUTBOX_CHANNEL } from '../domain/outbox.ts'
 import { presentEventData, renderBody } from './payload.ts'
 import { type AttemptResult, createSender, type Sender } from './sender.ts'
 import { type SignatureScheme, sign } from './signing.ts'
@@ -97,23 +97,28 @@ export function createDispatcher(db: Db, config: Config, log: FastifyBaseLogger)
       // In id order (UUIDv7: the order the events were written), as deliveries are created and sent.
       const rows = claimed.rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
       if (rows.length === 0) return 0
-      const tenants = [...new Set(rows.map((r) => r.tenant_id))]
-      const endpoints = (
-        await tx.query<EndpointRow>(
-          `SELECT id, tenant_id, reseller_id, url, secret, signature_scheme, enabled, events, status,
-             consecutive_failures, failing_since, deleted_at
-           FROM webhook_endpoints WHERE tenant_id = ANY($1::uuid[]) AND deleted_at IS NULL AND enabled`,
-          [tenants],
+      // Each event's endpoints, as a change's NOTIFY decides them (endpointTakes).
+      const pairs = (
+        await tx.query<EndpointRow & { outbox_id: string }>(
+          `SELECT o.id AS outbox_id, e.id, e.tenant_id, e.reseller_id, e.url, e.secret, e.signature_scheme,
+             e.enabled, e.events, e.status, e.consecutive_failures, e.failing_since, e.deleted_at
+           FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[]) AS o (id, tenant_id, event, reseller_id)
+           JOIN webhook_endpoints e
+             ON ${endpointTakes('e', { tenantId: 'o.tenant_id', name: 'o.event', resellerId: 'o.reseller_id' })}`,
+          [
+            rows.map((r) => r.id),
+            rows.map((r) => r.tenant_id),
+            rows.map((r) => r.event),
+            rows.map((r) => r.reseller_id),
+          ],
         )
       ).rows
+      const endpointsOf = new Map<string, EndpointRow[]>()
+      for (const pair of pairs)
+        endpointsOf.set(pair.outbox_id, [...(endpointsOf.get(pair.outbox_id) ?? []), pair])
       const columns: unknown[][] = [[], [], [], [], [], [], [], [], []]
       for (const row of rows) {
-        const matching = endpoints.filter(
-          (e) =>
-            e.tenant_id === row.tenant_id &&
-            e.events.includes(row.event) &&
-            (e.reseller_id === null || e.reseller_id === row.reseller_id),
-        )
+        const matching = endpointsOf.get(row.id) ?? []
         if (matching.length === 0) continue
         const snapshot = typeof row.data === 'string' ? JSON.parse(row.data) : row.data
         const body = renderBody(row.event, presentEventData(row.event, snapshot), new Date(row.triggered_at))
