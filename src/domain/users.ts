@@ -155,14 +155,7 @@ export async function createUser(
 
   // Take a slot of the reseller's allowedUsers under its row lock (then the organization's, always in
   // that order): concurrent creates racing for the last slot cannot both win.
-  const slot = await tx.query(
-    `UPDATE resellers SET user_count = user_count + 1
-     WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL
-       AND (allowed_users = -1 OR user_count < allowed_users)
-     RETURNING id`,
-    [tenantId, resellerId],
-    { isPrepared: true },
-  )
+  const slot = await tx.query(takeResellerSlot('$1', '$2'), [tenantId, resellerId], { isPrepared: true })
   if (slot.rowCount === 0) {
     await assertResellerExists(tx, tenantId, resellerId)
     throw limitReached('The reseller has reached its allowed number of users.', 'USER_LIMIT_REACHED')
@@ -215,6 +208,16 @@ export async function createUserWithPassword(
   }
   return db.transaction((tx) => createUser(tx, actor, resellerId, full))
 }
+
+/**
+ * One of a reseller's allowedUsers, taken under its row lock (no row: no such live reseller, or none left):
+ * concurrent creates racing for the last slot cannot both win. SQL over the tenant's and reseller's params.
+ */
+const takeResellerSlot = (tenant: string, reseller: string) =>
+  `UPDATE resellers SET user_count = user_count + 1
+   WHERE tenant_id = ${tenant} AND id = ${reseller} AND deleted_at IS NULL
+     AND (allowed_users = -1 OR user_count < allowed_users)
+   RETURNING id`
 
 /** The columns a create writes, and their values for a new user (the rest take their defaults). */
 const INSERT_COLUMNS = `id, tenant_id, reseller_id, organization_id, first_name, last_name, email, role, company,
@@ -311,12 +314,7 @@ async function createUserAtOnce(
   const p = change.params.length
   const { rows } = await db
     .query<UserRow>(
-      `WITH slot AS (
-         UPDATE resellers SET user_count = user_count + 1
-         WHERE tenant_id = $${p + 2} AND id = $${p + 3} AND deleted_at IS NULL
-           AND (allowed_users = -1 OR user_count < allowed_users)
-         RETURNING id
-       ), ins AS (
+      `WITH slot AS (${takeResellerSlot(`$${p + 2}`, `$${p + 3}`)}), ins AS (
          INSERT INTO users (${INSERT_COLUMNS}, created_at, updated_at)
          SELECT ${insertPlaceholders(p)}, now(), now() FROM slot
          RETURNING ${USER_COLUMNS.replaceAll('u.', '')},
