@@ -11,7 +11,7 @@
 // node of a plan that passes a million rows doubles its time on this machine (--node-timing turns it on).
 // Without --plans, only the scan, join and sort lines of the statements that take 10 ms or more are printed.
 import pg from 'pg'
-import type { Queryable } from '../src/db/connection.ts'
+import { type QueryArgs, type Queryable, statementOf } from '../src/db/connection.ts'
 import { parseListQuery } from '../src/dialects/v3/list-query.ts'
 import type { Actor } from '../src/domain/actor.ts'
 import { AUDIT_FIELDS, listAuditEvents } from '../src/domain/audit-log.ts'
@@ -406,14 +406,15 @@ if (!flag('no-explain')) {
     const statements: { text: string; params: unknown[] }[] = []
     // One connection: statements the list sends at once (page and count) run one after the other.
     let previous: Promise<unknown> = Promise.resolve()
-    const recorder: Queryable = {
-      query<T>(text: string, params: readonly unknown[] = []) {
+    const recorder = {
+      query<T>(...args: QueryArgs) {
+        const { text, params = [] } = statementOf(args)
         statements.push({ text, params: [...params] })
         const result = previous.then(() => client.query(text, [...params]))
         previous = result.catch(() => {})
         return result.then((r) => ({ rows: r.rows as T[], rowCount: r.rowCount ?? 0 }))
       },
-    }
+    } as Queryable
     await shape.run(recorder)
     const results: Explained[] = []
     for (const { text, params } of statements) {

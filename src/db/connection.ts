@@ -5,6 +5,7 @@ import path from 'node:path'
 import type { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
 import type { DatabaseTarget } from '../config.ts'
+import { Sql } from './sql.ts'
 
 export interface QueryResult<T> {
   rows: T[]
@@ -21,11 +22,32 @@ export interface QueryOptions {
 }
 
 export interface Queryable {
+  /** A statement written with the sql`…` template (db/sql.ts), or as text with its positional params. */
+  query<T = Record<string, unknown>>(statement: Sql, options?: QueryOptions): Promise<QueryResult<T>>
   query<T = Record<string, unknown>>(
     text: string,
     params?: readonly unknown[],
     options?: QueryOptions,
   ): Promise<QueryResult<T>>
+}
+
+export type QueryArgs = [
+  statement: Sql | string,
+  params?: readonly unknown[] | QueryOptions,
+  options?: QueryOptions,
+]
+
+/** A query's arguments, whichever form they take, as text, params and options. */
+export function statementOf([statement, second, third]: QueryArgs): {
+  text: string
+  params: readonly unknown[] | undefined
+  options: QueryOptions | undefined
+} {
+  if (statement instanceof Sql) {
+    const { text, params } = statement.compile()
+    return { text, params, options: second as QueryOptions | undefined }
+  }
+  return { text: statement, params: second as readonly unknown[] | undefined, options: third }
 }
 
 export interface Db extends Queryable {
@@ -40,11 +62,8 @@ export interface Db extends Queryable {
 
 /** node-postgres prepares a statement under a name, once per connection: the name of a text is its hash. */
 const statementNames = new Map<string, string>()
-function pgQuery(
-  text: string,
-  params: readonly unknown[] | undefined,
-  options: QueryOptions | undefined,
-): pg.QueryConfig {
+function pgQuery(args: QueryArgs): pg.QueryConfig {
+  const { text, params, options } = statementOf(args)
   // Without params, no values at all: the simple protocol, which takes several statements (migrations).
   if (params === undefined) return { text }
   const values = params as unknown[]
@@ -58,21 +77,23 @@ function pgQuery(
 }
 
 // node-postgres returns int8 as a string; every count we read is cast to int in SQL, so keep the default.
+/** A Queryable over one pg client or pool. */
+function pgQueryable(target: pg.Pool | pg.PoolClient): Queryable {
+  return {
+    async query<T>(...args: QueryArgs) {
+      const result = await target.query(pgQuery(args))
+      return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 }
+    },
+  } as Queryable
+}
+
 function wrapPg(pool: pg.Pool): Db {
   return {
     kind: 'postgres',
-    async query<T>(text: string, params?: readonly unknown[], options?: QueryOptions) {
-      const result = await pool.query(pgQuery(text, params, options))
-      return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 }
-    },
+    ...pgQueryable(pool),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
       const client = await pool.connect()
-      const tx: Queryable = {
-        async query<R>(text: string, params?: readonly unknown[], options?: QueryOptions) {
-          const result = await client.query(pgQuery(text, params, options))
-          return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 }
-        },
-      }
+      const tx = pgQueryable(client)
       try {
         await client.query('BEGIN')
         const value = await fn(tx)
@@ -93,12 +114,7 @@ function wrapPg(pool: pg.Pool): Db {
     async withConnection(fn) {
       const client = await pool.connect()
       try {
-        return await fn({
-          async query<R>(text: string, params?: readonly unknown[], options?: QueryOptions) {
-            const result = await client.query(pgQuery(text, params, options))
-            return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 }
-          },
-        })
+        return await fn(pgQueryable(client))
       } finally {
         client.release()
       }
@@ -125,22 +141,23 @@ function wrapPg(pool: pg.Pool): Db {
   }
 }
 
+/** A Queryable over PGlite or one of its transactions (PGlite prepares nothing by name: options unused). */
+function pgliteQueryable(target: Pick<PGlite, 'query'>): Queryable {
+  return {
+    async query<T>(...args: QueryArgs) {
+      const { text, params } = statementOf(args)
+      const result = await target.query<T>(text, params as unknown[])
+      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length }
+    },
+  } as Queryable
+}
+
 function wrapPglite(db: PGlite): Db {
   return {
     kind: 'pglite',
-    async query<T>(text: string, params?: readonly unknown[]) {
-      const result = await db.query<T>(text, params as unknown[])
-      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length }
-    },
+    ...pgliteQueryable(db),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
-      return db.transaction(async (inner) =>
-        fn({
-          async query<R>(text: string, params?: readonly unknown[]) {
-            const result = await inner.query<R>(text, params as unknown[])
-            return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length }
-          },
-        }),
-      )
+      return db.transaction(async (inner) => fn(pgliteQueryable(inner)))
     },
     async withConnection(fn) {
       return fn(this)
