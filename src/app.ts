@@ -4,13 +4,13 @@ import Fastify, { type FastifyServerOptions, LogController } from 'fastify'
 import type { AppDeps } from './app-deps.ts'
 import { v1 } from './dialects/v1/index.ts'
 import { v3 } from './dialects/v3/index.ts'
+import { correlationIdOf, requestContext } from './http/request-context.ts'
+import { createValidatorCompiler } from './http/validation.ts'
 import { healthRoutes } from './ops/health.ts'
 import { metricsPlugin } from './ops/metrics.ts'
 import { oauthRoutes } from './ops/oauth.ts'
 import { openapiPlugin } from './ops/openapi.ts'
 import { platformRoutes } from './platform/routes.ts'
-import { correlationIdOf, requestContext } from './plugins/request-context.ts'
-import { createValidatorCompiler } from './plugins/validation.ts'
 
 /** Every path where a secret could appear in a log line. */
 export const REDACT_PATHS = [

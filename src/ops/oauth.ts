@@ -10,7 +10,7 @@ import type { Db } from '../db/connection.ts'
 import type { Principal } from '../domain/actor.ts'
 import { recordAudit } from '../domain/audit.ts'
 import { findActiveClient, secretMatches } from '../domain/clients.ts'
-import { actorOf } from '../plugins/request-context.ts'
+import { actorOf } from '../http/request-context.ts'
 
 const TokenResponse = Type.Object({
   access_token: Type.String(),

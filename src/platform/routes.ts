@@ -10,7 +10,7 @@ import { systemActor } from '../domain/actor.ts'
 import { createClient } from '../domain/clients.ts'
 import { forbidden, notFound } from '../domain/errors.ts'
 import { createTenant, getTenant, listTenants, type Tenant, updateTenant } from '../domain/tenants.ts'
-import { actorOf } from '../plugins/request-context.ts'
+import { actorOf } from '../http/request-context.ts'
 
 const DOMAIN_PATTERN =
   '^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$'

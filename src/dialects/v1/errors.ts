@@ -1,7 +1,7 @@
 // v1 errors: CloudCockpit's {statusCode, type, description, correlationId, errors[]}.
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ErrorKind } from '../../domain/errors.ts'
-import { classify } from '../errors.ts'
+import { classify } from '../../http/errors.ts'
 import type { ErrorBody } from './schemas.ts'
 
 const STATUS: Record<ErrorKind, number> = {

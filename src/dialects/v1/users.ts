@@ -6,7 +6,7 @@ import { isUuid } from '../../domain/ids.ts'
 import { deleteUser, findUserByEmail, updateUser } from '../../domain/user-changes.ts'
 import { listUsers } from '../../domain/user-queries.ts'
 import { createUserWithPassword, type User } from '../../domain/users.ts'
-import { actorOf } from '../../plugins/request-context.ts'
+import { actorOf } from '../../http/request-context.ts'
 import { ROLES, withErrors } from './common.ts'
 import { pageOf } from './paging.ts'
 import {

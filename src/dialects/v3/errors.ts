@@ -1,7 +1,7 @@
 // v3 errors: Cryptlex's {message, code}, one status per domain error kind.
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ErrorKind } from '../../domain/errors.ts'
-import { classify } from '../errors.ts'
+import { classify } from '../../http/errors.ts'
 import type { ErrorBody } from './schemas.ts'
 
 export const V3_STATUS: Record<ErrorKind, number> = {

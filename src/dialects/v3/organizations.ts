@@ -10,7 +10,7 @@ import {
   ORGANIZATION_FIELDS,
   updateOrganization,
 } from '../../domain/organizations.ts'
-import { actorOf } from '../../plugins/request-context.ts'
+import { actorOf } from '../../http/request-context.ts'
 import { setTotal, TOTAL_HEADERS, withErrors } from './common.ts'
 import { listQuerySchema, parseListQuery } from './list-query.ts'
 import { presentOrganization } from './present.ts'

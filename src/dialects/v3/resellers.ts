@@ -9,7 +9,7 @@ import {
   RESELLER_FIELDS,
   updateReseller,
 } from '../../domain/resellers.ts'
-import { actorOf } from '../../plugins/request-context.ts'
+import { actorOf } from '../../http/request-context.ts'
 import { setTotal, TOTAL_HEADERS, withErrors } from './common.ts'
 import { listQuerySchema, parseListQuery } from './list-query.ts'
 import { presentReseller } from './present.ts'

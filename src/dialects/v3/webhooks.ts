@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { AppDeps } from '../../app-deps.ts'
 import type { ListQuery } from '../../domain/list.ts'
-import { actorOf } from '../../plugins/request-context.ts'
+import { actorOf } from '../../http/request-context.ts'
 import {
   DELIVERY_FIELDS,
   getDelivery,

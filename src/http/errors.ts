@@ -2,7 +2,7 @@
 // a validation failure, a safe client error, or an internal error.
 import type { FastifyError, FastifyRequest } from 'fastify'
 import { type DomainError, fromDatabaseError, isDomainError } from '../domain/errors.ts'
-import { type ValidationIssue, validationIssues } from '../plugins/validation.ts'
+import { type ValidationIssue, validationIssues } from './validation.ts'
 
 export type Classified =
   | { type: 'domain'; error: DomainError }
