@@ -10,7 +10,7 @@ import { healthRoutes } from './ops/health.ts'
 import { metricsPlugin } from './ops/metrics.ts'
 import { oauthRoutes } from './ops/oauth.ts'
 import { openapiPlugin } from './ops/openapi.ts'
-import { platformRoutes } from './platform/routes.ts'
+import { platform } from './platform/index.ts'
 
 /** Every path where a secret could appear in a log line. */
 export const REDACT_PATHS = [
@@ -54,7 +54,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyServerO
   await app.register(oauthRoutes, { db: deps.db, tokens: deps.tokens, config: deps.config })
   await app.register(v3, { ...deps, prefix: '/v3' })
   await app.register(v1, { ...deps, prefix: '/v1' })
-  await app.register(platformRoutes, { ...deps, prefix: '/platform' })
+  await app.register(platform, { ...deps, prefix: '/platform' })
   return app
 }
 

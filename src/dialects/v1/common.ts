@@ -1,19 +1,7 @@
-import type { TSchema } from 'typebox'
+import { errorResponses } from '../../http/dialect.ts'
 import { ErrorBody } from './schemas.ts'
 
-const ERROR_RESPONSES = {
-  400: ErrorBody,
-  401: ErrorBody,
-  403: ErrorBody,
-  404: ErrorBody,
-  409: ErrorBody,
-  500: ErrorBody,
-}
-
-/** A response schema for every status, so the serializer can never emit a field the contract lacks. */
-export const withErrors = <T extends Record<number, TSchema>>(responses: T) => ({
-  ...ERROR_RESPONSES,
-  ...responses,
-})
+/** Every v1 route documents these error statuses with CloudCockpit's error model. */
+export const withErrors = errorResponses(ErrorBody, [400, 401, 403, 404, 409, 500])
 
 export const ROLES: { roles: ('csp' | 'reseller')[] } = { roles: ['csp', 'reseller'] }

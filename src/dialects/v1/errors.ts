@@ -1,5 +1,5 @@
 // v1 errors: CloudCockpit's {statusCode, type, description, correlationId, errors[]}.
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyRequest } from 'fastify'
 import type { ErrorKind } from '../../domain/errors.ts'
 import { classify } from '../../http/errors.ts'
 import type { ErrorBody } from './schemas.ts'
@@ -31,7 +31,7 @@ function v1PropertyName(field: string): string {
   return field
 }
 
-export function renderV1Error(error: unknown, request: FastifyRequest): ErrorBody {
+function v1ErrorBody(error: unknown, request: FastifyRequest): ErrorBody {
   const c = classify(error, request)
   const body = (statusCode: number, description: string, errors: ErrorBody['errors'] = []): ErrorBody => ({
     statusCode,
@@ -61,8 +61,7 @@ export function renderV1Error(error: unknown, request: FastifyRequest): ErrorBod
   }
 }
 
-export async function v1ErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply) {
-  const body = renderV1Error(error, request)
-  if (body.statusCode === 401) reply.header('WWW-Authenticate', 'Bearer realm="reseller-api"')
-  return reply.code(body.statusCode).send(body)
+export function renderV1Error(error: unknown, request: FastifyRequest): { status: number; body: ErrorBody } {
+  const body = v1ErrorBody(error, request)
+  return { status: body.statusCode, body }
 }

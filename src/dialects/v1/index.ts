@@ -1,11 +1,12 @@
 // The v1 (CloudCockpit) dialect: role checks, X-Tenant matched to the token's tenant, CloudCockpit errors.
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyInstance } from 'fastify'
 import type { AppDeps } from '../../app-deps.ts'
-import type { PrincipalRole } from '../../domain/actor.ts'
-import { DomainError, forbidden, notFound } from '../../domain/errors.ts'
+import type { Principal, PrincipalRole } from '../../domain/actor.ts'
+import { DomainError, forbidden } from '../../domain/errors.ts'
 import { findTenantDomain } from '../../domain/tenants.ts'
+import { createDialect } from '../../http/dialect.ts'
 import { auditLogRoutes } from './audit-logs.ts'
-import { v1ErrorHandler } from './errors.ts'
+import { renderV1Error } from './errors.ts'
 import { groupRoutes } from './groups.ts'
 import { userRoutes } from './users.ts'
 
@@ -18,32 +19,20 @@ declare module 'fastify' {
 
 const DOMAIN_CACHE_MS = 30_000
 
-export const v1: FastifyPluginAsyncTypebox<AppDeps> = async (app, options) => {
-  // Only the deps travel on: the prefix option must not be applied twice.
-  const deps: AppDeps = {
-    config: options.config,
-    db: options.db,
-    tokens: options.tokens,
-    principals: options.principals,
-  }
-  const domains = new Map<string, { domain: string | null; until: number }>()
-  async function domainOf(tenantId: string): Promise<string | null> {
-    const cached = domains.get(tenantId)
-    if (cached && cached.until > Date.now()) return cached.domain
-    const domain = await findTenantDomain(deps.db, tenantId)
-    domains.set(tenantId, { domain, until: Date.now() + DOMAIN_CACHE_MS })
-    return domain
-  }
+function requireRole(principal: Principal, { roles }: { roles?: PrincipalRole[] }): void {
+  if (roles && !roles.includes(principal.role))
+    throw forbidden(`Available to the roles: ${roles.join(', ')}.`)
+}
 
-  // The roles a route enforces are also what its OpenAPI operation documents.
-  app.addHook('onRoute', (route) => {
-    const roles = route.config?.roles
-    if (!roles || !route.schema) return
-    const schema = route.schema as Record<string, unknown>
-    schema.security = [{ bearer: [] }]
-    schema['x-required-roles'] = roles
-  })
-  // .NET binds query names case-insensitively: `PageNumber` and `pageNumber` are the same parameter.
+/** The roles a route enforces are also what its OpenAPI operation documents. */
+function documentRoles(schema: Record<string, unknown>, { roles }: { roles?: PrincipalRole[] }): void {
+  if (!roles) return
+  schema.security = [{ bearer: [] }]
+  schema['x-required-roles'] = roles
+}
+
+/** .NET binds query names case-insensitively: `PageNumber` and `pageNumber` are the same parameter. */
+function bindQueryNamesCaseInsensitively(app: FastifyInstance): void {
   app.addHook('preValidation', async (request) => {
     const schema = request.routeOptions.schema?.querystring as
       | { properties?: Record<string, unknown> }
@@ -60,17 +49,18 @@ export const v1: FastifyPluginAsyncTypebox<AppDeps> = async (app, options) => {
       }
     }
   })
-  app.setErrorHandler(v1ErrorHandler)
-  app.setNotFoundHandler(async (request) => {
-    throw notFound(`Route ${request.method} ${request.url.split('?')[0]}`)
-  })
-  app.addHook('onRequest', async (request) => {
-    request.principal = await deps.principals.resolve(request.headers.authorization)
-    const roles = request.routeOptions.config.roles
-    if (roles && !roles.includes(request.principal.role))
-      throw forbidden(`Available to the roles: ${roles.join(', ')}.`)
-  })
-  // After schema validation (which reports a missing X-Tenant as a 400): the header must name the token's tenant.
+}
+
+/** After schema validation (which reports a missing X-Tenant as a 400): the header must name the token's tenant. */
+function requireTenantHeaderMatch(app: FastifyInstance, { db }: AppDeps): void {
+  const domains = new Map<string, { domain: string | null; until: number }>()
+  async function domainOf(tenantId: string): Promise<string | null> {
+    const cached = domains.get(tenantId)
+    if (cached && cached.until > Date.now()) return cached.domain
+    const domain = await findTenantDomain(db, tenantId)
+    domains.set(tenantId, { domain, until: Date.now() + DOMAIN_CACHE_MS })
+    return domain
+  }
   app.addHook('preHandler', async (request) => {
     const header = request.headers['x-tenant']
     const tenantId = request.principal?.tenantId
@@ -84,7 +74,15 @@ export const v1: FastifyPluginAsyncTypebox<AppDeps> = async (app, options) => {
         'X-Tenant',
       )
   })
-  await app.register(userRoutes, deps)
-  await app.register(groupRoutes, deps)
-  await app.register(auditLogRoutes, deps)
 }
+
+export const v1 = createDialect({
+  renderError: renderV1Error,
+  authorize: requireRole,
+  documentAccess: documentRoles,
+  addHooks(app, deps) {
+    bindQueryNamesCaseInsensitively(app)
+    requireTenantHeaderMatch(app, deps)
+  },
+  routes: [userRoutes, groupRoutes, auditLogRoutes],
+})

@@ -1,5 +1,5 @@
 // v3 errors: Cryptlex's {message, code}, one status per domain error kind.
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyRequest } from 'fastify'
 import type { ErrorKind } from '../../domain/errors.ts'
 import { classify } from '../../http/errors.ts'
 import type { ErrorBody } from './schemas.ts'
@@ -31,10 +31,4 @@ export function renderV3Error(error: unknown, request: FastifyRequest): { status
     case 'internal':
       return { status: 500, body: { message: 'An unexpected error occurred.', code: 'INTERNAL_ERROR' } }
   }
-}
-
-export async function v3ErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply) {
-  const { status, body } = renderV3Error(error, request)
-  if (status === 401) reply.header('WWW-Authenticate', 'Bearer realm="reseller-api"')
-  return reply.code(status).send(body)
 }

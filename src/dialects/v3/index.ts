@@ -1,10 +1,10 @@
-// The v3 (Cryptlex) dialect: one encapsulated plugin with its own auth hook, scope checks and error body.
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { AppDeps } from '../../app-deps.ts'
+// The v3 (Cryptlex) dialect: scope checks and the {message, code} error body.
 import type { Scope } from '../../auth/scopes.ts'
-import { forbidden, notFound } from '../../domain/errors.ts'
+import type { Principal } from '../../domain/actor.ts'
+import { forbidden } from '../../domain/errors.ts'
+import { createDialect } from '../../http/dialect.ts'
 import { clientRoutes } from './clients.ts'
-import { v3ErrorHandler } from './errors.ts'
+import { renderV3Error } from './errors.ts'
 import { eventLogRoutes } from './event-logs.ts'
 import { organizationRoutes } from './organizations.ts'
 import { resellerRoutes } from './resellers.ts'
@@ -19,38 +19,29 @@ declare module 'fastify' {
   }
 }
 
-export const v3: FastifyPluginAsyncTypebox<AppDeps> = async (app, options) => {
-  // Only the deps travel on: the prefix option must not be applied twice.
-  const deps: AppDeps = {
-    config: options.config,
-    db: options.db,
-    tokens: options.tokens,
-    principals: options.principals,
-  }
-  // The scope a route enforces is also what its OpenAPI operation documents.
-  app.addHook('onRoute', (route) => {
-    const scope = route.config?.scope
-    if (!scope || !route.schema) return
-    const schema = route.schema as Record<string, unknown>
-    schema.security = [{ bearer: [] }]
-    schema['x-required-scope'] = scope
-    schema.description = `${schema.description ? `${schema.description} ` : ''}Requires the scope \`${scope}\`.`
-  })
-  app.setErrorHandler(v3ErrorHandler)
-  app.setNotFoundHandler(async (request) => {
-    throw notFound(`Route ${request.method} ${request.url.split('?')[0]}`)
-  })
-  app.addHook('onRequest', async (request) => {
-    request.principal = await deps.principals.resolve(request.headers.authorization)
-    const scope = request.routeOptions.config.scope
-    if (scope && !request.principal.scopes.has(scope))
-      throw forbidden(`The token lacks the scope "${scope}".`)
-  })
-  await app.register(resellerRoutes, deps)
-  await app.register(organizationRoutes, deps)
-  await app.register(userRoutes, deps)
-  await app.register(clientRoutes, deps)
-  await app.register(eventLogRoutes, deps)
-  await app.register(roleRoutes, deps)
-  await app.register(webhookRoutes, deps)
+function requireScope(principal: Principal, { scope }: { scope?: Scope }): void {
+  if (scope && !principal.scopes.has(scope)) throw forbidden(`The token lacks the scope "${scope}".`)
 }
+
+/** The scope a route enforces is also what its OpenAPI operation documents. */
+function documentScope(schema: Record<string, unknown>, { scope }: { scope?: Scope }): void {
+  if (!scope) return
+  schema.security = [{ bearer: [] }]
+  schema['x-required-scope'] = scope
+  schema.description = `${schema.description ? `${schema.description} ` : ''}Requires the scope \`${scope}\`.`
+}
+
+export const v3 = createDialect({
+  renderError: renderV3Error,
+  authorize: requireScope,
+  documentAccess: documentScope,
+  routes: [
+    resellerRoutes,
+    organizationRoutes,
+    userRoutes,
+    clientRoutes,
+    eventLogRoutes,
+    roleRoutes,
+    webhookRoutes,
+  ],
+})

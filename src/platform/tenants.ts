@@ -1,16 +1,14 @@
-// The platform operator's API: tenants. Reached only with a `platform` token (PLATFORM_CLIENT_ID),
-// which in turn reaches no tenant's data. Errors use the {message, code} body.
+// The platform operator's tenants: create (with a first csp client), list, get, rename, disable.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { AppDeps } from '../app-deps.ts'
 import { SCOPES } from '../auth/scopes.ts'
-import { setTotal, TOTAL_HEADERS, withErrors } from '../dialects/v3/common.ts'
-import { v3ErrorHandler } from '../dialects/v3/errors.ts'
+import { setTotal, TOTAL_HEADERS } from '../dialects/v3/common.ts'
 import { systemActor } from '../domain/actor.ts'
 import { createClient } from '../domain/clients.ts'
-import { forbidden, notFound } from '../domain/errors.ts'
 import { createTenant, getTenant, listTenants, type Tenant, updateTenant } from '../domain/tenants.ts'
 import { actorOf } from '../http/request-context.ts'
+import { withErrors } from './errors.ts'
 
 const DOMAIN_PATTERN =
   '^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$'
@@ -77,16 +75,8 @@ const present = (t: Tenant) => ({
 
 const tags = ['platform']
 
-export const platformRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, options) => {
+export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, options) => {
   const { db, principals } = options
-  app.setErrorHandler(v3ErrorHandler)
-  app.setNotFoundHandler(async (request) => {
-    throw notFound(`Route ${request.method} ${request.url.split('?')[0]}`)
-  })
-  app.addHook('onRequest', async (request) => {
-    request.principal = await principals.resolve(request.headers.authorization)
-    if (request.principal.role !== 'platform') throw forbidden('Only the platform operator manages tenants.')
-  })
 
   app.post(
     '/tenants',

@@ -1,0 +1,62 @@
+// One encapsulated Fastify plugin per API (v3, v1, platform): its own error body, access rule and routes, so
+// that no API ever renders another's errors.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify'
+import type { TSchema } from 'typebox'
+import type { AppDeps } from '../app-deps.ts'
+import type { Principal } from '../domain/actor.ts'
+import { notFound } from '../domain/errors.ts'
+
+export interface RenderedError {
+  status: number
+  body: unknown
+}
+
+export interface DialectParts {
+  /** Any thrown value → the API's status and error body. */
+  renderError(error: unknown, request: FastifyRequest): RenderedError
+  /** Throws when the authenticated principal may not call the route. */
+  authorize(principal: Principal, route: FastifyContextConfig): void
+  /** Writes what `authorize` enforces into the route's OpenAPI operation. */
+  documentAccess?(schema: Record<string, unknown>, route: FastifyContextConfig): void
+  /** Hooks of this API alone, added before its routes. */
+  addHooks?(app: FastifyInstance, deps: AppDeps): void
+  routes: FastifyPluginAsyncTypebox<AppDeps>[]
+}
+
+export function createDialect(parts: DialectParts): FastifyPluginAsyncTypebox<AppDeps> {
+  return async (app, options) => {
+    // Only the deps travel on: the prefix option must not be applied twice.
+    const deps: AppDeps = {
+      config: options.config,
+      db: options.db,
+      tokens: options.tokens,
+      principals: options.principals,
+    }
+    const { documentAccess } = parts
+    if (documentAccess)
+      app.addHook('onRoute', (route) => {
+        if (route.schema) documentAccess(route.schema as Record<string, unknown>, route.config ?? {})
+      })
+    app.setErrorHandler(async (error, request, reply) => {
+      const { status, body } = parts.renderError(error, request)
+      if (status === 401) reply.header('WWW-Authenticate', 'Bearer realm="reseller-api"')
+      return reply.code(status).send(body)
+    })
+    app.setNotFoundHandler(async (request) => {
+      throw notFound(`Route ${request.method} ${request.url.split('?')[0]}`)
+    })
+    app.addHook('onRequest', async (request) => {
+      request.principal = await deps.principals.resolve(request.headers.authorization)
+      parts.authorize(request.principal, request.routeOptions.config)
+    })
+    parts.addHooks?.(app, deps)
+    for (const routes of parts.routes) await app.register(routes, deps)
+  }
+}
+
+/** A response schema for every status, so the serializer can never emit a field the contract lacks. */
+export function errorResponses<B extends TSchema, S extends number>(body: B, statuses: readonly S[]) {
+  const errors = Object.fromEntries(statuses.map((status) => [status, body])) as Record<S, B>
+  return <T extends Record<number, TSchema>>(responses: T) => ({ ...errors, ...responses })
+}
