@@ -30,7 +30,8 @@ export const REDACT_PATHS = [
   'config.platform.clientSecret',
 ]
 
-export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+/** The logger options of the API (Fastify) and of the worker (pino): the level and every secret redacted. */
+export function loggerOptions(level: string) {
   return { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }
 }
 

@@ -155,16 +155,3 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
   }
 }
-
-/** For process entry points: the config, or a message naming the bad variable and exit code 78 (EX_CONFIG). */
-export function loadConfigOrExit(env: Env = process.env): Config {
-  try {
-    return loadConfig(env)
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`Configuration error: ${error.message}\n`)
-      process.exit(78)
-    }
-    throw error
-  }
-}

@@ -1,8 +1,9 @@
 // Process entry: config → db → migrate → bootstrap → http → signals.
 import { buildApp } from './app.ts'
 import { type BootstrapResult, bootstrap } from './bootstrap.ts'
-import { type Config, loadConfigOrExit } from './config.ts'
+import type { Config } from './config.ts'
 import { openDatabase } from './db/connection.ts'
+import { loadConfigOrExit, runProcess, stopGracefullyOnSignals } from './lifecycle.ts'
 import { prepareServices } from './services.ts'
 import { createDispatcher } from './webhooks/dispatcher.ts'
 
@@ -43,24 +44,12 @@ async function main(): Promise<void> {
   await dispatcher?.start()
   process.stdout.write(banner(config, config.publicUrl || address, result))
 
-  let stopping = false
-  const stop = async (signal: string) => {
-    if (stopping) return
-    stopping = true
-    app.log.info({ signal }, 'shutting down')
-    const timer = setTimeout(() => process.exit(1), config.webhookTimeoutMs + 10_000).unref()
-    // Stop taking requests, then let in-flight webhook attempts finish (or release them).
+  // Stop taking requests, then let in-flight webhook attempts finish (or release them).
+  stopGracefullyOnSignals(config, app.log, 'shutting down', async () => {
     await app.close()
     await dispatcher?.stop()
     await db.close()
-    clearTimeout(timer)
-    process.exit(0)
-  }
-  process.on('SIGTERM', () => void stop('SIGTERM'))
-  process.on('SIGINT', () => void stop('SIGINT'))
+  })
 }
 
-main().catch((error) => {
-  process.stderr.write(`Failed to start: ${error instanceof Error ? error.stack : String(error)}\n`)
-  process.exit(1)
-})
+runProcess(main)
