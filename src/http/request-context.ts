@@ -20,16 +20,22 @@ export function correlationIdOf(request: { headers: Record<string, string | stri
   return typeof value === 'string' && isUuid(value) ? value.toLowerCase() : newId()
 }
 
-export function actorOf(request: FastifyRequest): Actor {
-  const principal = request.principal
-  if (!principal) throw unauthorized()
+/** What every audit event records of the request, beside who made it. */
+export type RequestFacts = Omit<Actor, keyof Principal>
+
+export function requestFactsOf(request: FastifyRequest): RequestFacts {
   const userAgent = request.headers['user-agent']
   return {
-    ...principal,
     correlationId: request.id,
     ipAddress: request.ip ?? null,
     userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 512) : null,
   }
+}
+
+export function actorOf(request: FastifyRequest): Actor {
+  const principal = request.principal
+  if (!principal) throw unauthorized()
+  return { ...principal, ...requestFactsOf(request) }
 }
 
 export const requestContext = fp(async (app: FastifyInstance) => {
