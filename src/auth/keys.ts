@@ -3,6 +3,7 @@
 import type { webcrypto } from 'node:crypto'
 import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose'
 import type { Db } from '../db/connection.ts'
+import { sql } from '../db/sql.ts'
 
 type CryptoKey = webcrypto.CryptoKey
 
@@ -34,17 +35,16 @@ async function generateKeyRow(): Promise<KeyRow> {
 export async function loadSigningKeys(db: Db): Promise<SigningKeys> {
   const select = () =>
     db.query<KeyRow>(
-      'SELECT kid, private_jwk, public_jwk FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at, kid',
+      sql`SELECT kid, private_jwk, public_jwk FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at, kid`,
     )
   let { rows } = await select()
   if (rows.length === 0) {
     const row = await generateKeyRow()
     // Two processes starting at once may both insert; both then sign with the oldest key.
-    await db.query('INSERT INTO signing_keys (kid, private_jwk, public_jwk) VALUES ($1, $2, $3)', [
-      row.kid,
-      JSON.stringify(row.private_jwk),
-      JSON.stringify(row.public_jwk),
-    ])
+    await db.query(
+      sql`INSERT INTO signing_keys (kid, private_jwk, public_jwk)
+          VALUES (${row.kid}, ${JSON.stringify(row.private_jwk)}, ${JSON.stringify(row.public_jwk)})`,
+    )
     rows = (await select()).rows
   }
   const first = rows[0] as KeyRow
