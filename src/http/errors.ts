@@ -1,8 +1,18 @@
 // What both dialects' error handlers share: classifying any thrown value into a domain error,
 // a validation failure, a safe client error, or an internal error.
 import type { FastifyError, FastifyRequest } from 'fastify'
-import { type DomainError, fromDatabaseError, isDomainError } from '../domain/errors.ts'
+import { type DomainError, type ErrorKind, fromDatabaseError, isDomainError } from '../domain/errors.ts'
 import { type ValidationIssue, validationIssues } from './validation.ts'
+
+/** The status each kind of domain error answers with, unless an API's contract says otherwise. */
+export const STATUS_OF_KIND: Readonly<Record<ErrorKind, number>> = {
+  Invalid: 400,
+  Unauthorized: 401,
+  Forbidden: 403,
+  NotFound: 404,
+  Conflict: 409,
+  LimitReached: 422,
+}
 
 export type Classified =
   | { type: 'domain'; error: DomainError }

@@ -1,17 +1,11 @@
 // v1 errors: CloudCockpit's {statusCode, type, description, correlationId, errors[]}.
 import type { FastifyRequest } from 'fastify'
 import type { ErrorKind } from '../../domain/errors.ts'
-import { classify } from '../../http/errors.ts'
+import { classify, STATUS_OF_KIND } from '../../http/errors.ts'
 import type { ErrorBody } from './schemas.ts'
 
-const STATUS: Record<ErrorKind, number> = {
-  Invalid: 400,
-  Unauthorized: 401,
-  Forbidden: 403,
-  NotFound: 404,
-  Conflict: 409,
-  LimitReached: 409,
-}
+// CloudCockpit has no 422: a reached limit is a conflict there.
+const STATUS: Record<ErrorKind, number> = { ...STATUS_OF_KIND, LimitReached: 409 }
 
 const TYPES: Record<number, string> = {
   400: 'BadRequest',

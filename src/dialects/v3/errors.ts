@@ -1,23 +1,13 @@
-// v3 errors: Cryptlex's {message, code}, one status per domain error kind.
+// v3 errors: Cryptlex's {message, code}, each domain error kind with its usual status.
 import type { FastifyRequest } from 'fastify'
-import type { ErrorKind } from '../../domain/errors.ts'
-import { classify } from '../../http/errors.ts'
+import { classify, STATUS_OF_KIND } from '../../http/errors.ts'
 import type { ErrorBody } from './schemas.ts'
-
-export const V3_STATUS: Record<ErrorKind, number> = {
-  Invalid: 400,
-  Unauthorized: 401,
-  Forbidden: 403,
-  NotFound: 404,
-  Conflict: 409,
-  LimitReached: 422,
-}
 
 export function renderV3Error(error: unknown, request: FastifyRequest): { status: number; body: ErrorBody } {
   const c = classify(error, request)
   switch (c.type) {
     case 'domain':
-      return { status: V3_STATUS[c.error.kind], body: { message: c.error.message, code: c.error.code } }
+      return { status: STATUS_OF_KIND[c.error.kind], body: { message: c.error.message, code: c.error.code } }
     case 'validation':
       return {
         status: 400,
