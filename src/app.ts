@@ -1,39 +1,17 @@
 // buildApp(deps): the Fastify instance, used by main, tests and benchmarks. listen() is the caller's.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyServerOptions, LogController } from 'fastify'
-import type { AppDeps } from './app-deps.ts'
 import { v1 } from './dialects/v1/index.ts'
 import { v3 } from './dialects/v3/index.ts'
 import { correlationIdOf, requestContext } from './http/request-context.ts'
 import { createValidatorCompiler } from './http/validation.ts'
+import { loggerOptions } from './logging.ts'
 import { healthRoutes } from './ops/health.ts'
 import { metricsPlugin } from './ops/metrics.ts'
 import { oauthRoutes } from './ops/oauth.ts'
 import { openapiPlugin } from './ops/openapi.ts'
 import { platform } from './platform/index.ts'
-
-/** Every path where a secret could appear in a log line. */
-export const REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'headers.authorization',
-  '*.password',
-  '*.passwordHash',
-  '*.password_hash',
-  '*.clientSecret',
-  '*.client_secret',
-  '*.secret_hash',
-  '*.token',
-  '*.access_token',
-  '*.private_jwk',
-  'config.bootstrap.clientSecret',
-  'config.platform.clientSecret',
-]
-
-/** The logger options of the API (Fastify) and of the worker (pino): the level and every secret redacted. */
-export function loggerOptions(level: string) {
-  return { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }
-}
+import type { AppDeps } from './services.ts'
 
 export async function buildApp(deps: AppDeps, options: { logger?: FastifyServerOptions['logger'] } = {}) {
   const app = Fastify({

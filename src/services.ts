@@ -1,11 +1,18 @@
-// Opens the database, applies migrations and bootstrap, and builds what buildApp needs.
-import type { AppDeps } from './app-deps.ts'
+// What the HTTP layer needs from the process (AppDeps), and prepareServices that builds it once for main, a
+// test or a script: migrations applied, signing keys loaded, the token service and the principal resolver.
 import { loadSigningKeys } from './auth/keys.ts'
-import { createPrincipalResolver } from './auth/principals.ts'
-import { createTokenService } from './auth/tokens.ts'
+import { createPrincipalResolver, type PrincipalResolver } from './auth/principals.ts'
+import { createTokenService, type TokenService } from './auth/tokens.ts'
 import type { Config } from './config.ts'
 import type { Db } from './db/connection.ts'
 import { migrate } from './db/migrate.ts'
+
+export interface AppDeps {
+  config: Config
+  db: Db
+  tokens: TokenService
+  principals: PrincipalResolver
+}
 
 export async function prepareServices(config: Config, db: Db): Promise<AppDeps> {
   await migrate(db)

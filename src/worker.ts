@@ -1,9 +1,9 @@
 // A webhook dispatcher on its own (npm run worker): for scale-out, any number beside the API processes.
 import pino from 'pino'
-import { loggerOptions } from './app.ts'
 import { openDatabase } from './db/connection.ts'
 import { migrate } from './db/migrate.ts'
 import { loadConfigOrExit, runProcess, stopGracefullyOnSignals } from './lifecycle.ts'
+import { loggerOptions } from './logging.ts'
 import { createDispatcher } from './webhooks/dispatcher.ts'
 
 async function main(): Promise<void> {

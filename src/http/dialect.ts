@@ -3,9 +3,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify'
 import type { TSchema } from 'typebox'
-import type { AppDeps } from '../app-deps.ts'
 import type { Principal } from '../domain/actor.ts'
 import { notFound } from '../domain/errors.ts'
+import type { AppDeps } from '../services.ts'
 
 export interface RenderedError {
   status: number

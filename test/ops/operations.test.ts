@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildOpenapiDocument } from '../../scripts/openapi-document.ts'
-import { loggerOptions } from '../../src/app.ts'
+import { loggerOptions } from '../../src/logging.ts'
 import { startTestApp, type TestApp } from '../support/app.ts'
 
 const logLines: string[] = []

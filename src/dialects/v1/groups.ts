@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { AppDeps } from '../../app-deps.ts'
 import { listGroups } from '../../domain/groups.ts'
 import { actorOf } from '../../http/request-context.ts'
+import type { AppDeps } from '../../services.ts'
 import { ROLES, withErrors } from './common.ts'
 import { pageOf } from './paging.ts'
 import { Group, PageQuery, paged, TenantHeaders } from './schemas.ts'

@@ -1,10 +1,10 @@
 // The v1 (CloudCockpit) dialect: role checks, X-Tenant matched to the token's tenant, CloudCockpit errors.
 import type { FastifyInstance } from 'fastify'
-import type { AppDeps } from '../../app-deps.ts'
 import type { Principal, PrincipalRole } from '../../domain/actor.ts'
 import { DomainError, forbidden } from '../../domain/errors.ts'
 import { findTenantDomain } from '../../domain/tenants.ts'
 import { createDialect } from '../../http/dialect.ts'
+import type { AppDeps } from '../../services.ts'
 import { auditLogRoutes } from './audit-logs.ts'
 import { renderV1Error } from './errors.ts'
 import { groupRoutes } from './groups.ts'

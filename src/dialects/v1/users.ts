@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import type { AppDeps } from '../../app-deps.ts'
 import { invalid } from '../../domain/errors.ts'
 import { isUuid } from '../../domain/ids.ts'
 import { deleteUser, findUserByEmail, updateUser } from '../../domain/user-changes.ts'
 import { listUsers } from '../../domain/user-queries.ts'
 import { createUserWithPassword, type User } from '../../domain/users.ts'
 import { actorOf } from '../../http/request-context.ts'
+import type { AppDeps } from '../../services.ts'
 import { ROLES, withErrors } from './common.ts'
 import { pageOf } from './paging.ts'
 import {

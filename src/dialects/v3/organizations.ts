@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import type { AppDeps } from '../../app-deps.ts'
 import { invalid } from '../../domain/errors.ts'
 import {
   createOrganization,
@@ -11,6 +10,7 @@ import {
   updateOrganization,
 } from '../../domain/organizations.ts'
 import { actorOf } from '../../http/request-context.ts'
+import type { AppDeps } from '../../services.ts'
 import { setTotal, TOTAL_HEADERS, withErrors } from './common.ts'
 import { listQuerySchema, parseListQuery } from './list-query.ts'
 import { presentOrganization } from './present.ts'

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import type { AppDeps } from '../../app-deps.ts'
 import {
   createReseller,
   deleteReseller,
@@ -10,6 +9,7 @@ import {
   updateReseller,
 } from '../../domain/resellers.ts'
 import { actorOf } from '../../http/request-context.ts'
+import type { AppDeps } from '../../services.ts'
 import { setTotal, TOTAL_HEADERS, withErrors } from './common.ts'
 import { listQuerySchema, parseListQuery } from './list-query.ts'
 import { presentReseller } from './present.ts'

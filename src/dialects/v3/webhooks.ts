@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import type { AppDeps } from '../../app-deps.ts'
 import type { ListQuery } from '../../domain/list.ts'
 import { actorOf } from '../../http/request-context.ts'
+import type { AppDeps } from '../../services.ts'
 import {
   DELIVERY_FIELDS,
   getDelivery,
