@@ -9,8 +9,8 @@ import { eventLogRoutes } from './event-logs.ts'
 import { organizationRoutes } from './organizations.ts'
 import { resellerRoutes } from './resellers.ts'
 import { roleRoutes } from './roles.ts'
-import { userRoutes } from './users.ts'
-import { webhookRoutes } from './webhooks.ts'
+import { userItemRoutes, userRoutes } from './users.ts'
+import { webhookDeliveryRoutes, webhookRoutes } from './webhooks.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -39,9 +39,11 @@ export const v3 = createDialect({
     resellerRoutes,
     organizationRoutes,
     userRoutes,
+    userItemRoutes,
     clientRoutes,
     eventLogRoutes,
     roleRoutes,
     webhookRoutes,
+    webhookDeliveryRoutes,
   ],
 })

@@ -42,6 +42,7 @@ function csvOf(user: User): string {
   return csvRow(CSV_COLUMNS.map((column) => dto[column]))
 }
 
+/** The users of a reseller: create, list, export. */
 export const userRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }) => {
   app.post(
     '/resellers/:resellerId/users',
@@ -143,7 +144,10 @@ export const userRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }
       )
     },
   )
+}
 
+/** One user's routes: get, update, delete, set the password. */
+export const userItemRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }) => {
   app.get(
     '/resellers/:resellerId/users/:id',
     {

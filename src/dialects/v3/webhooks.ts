@@ -32,6 +32,7 @@ const PageQuery = Type.Object(
   { additionalProperties: false },
 )
 
+/** Webhook endpoints: register, list, the event catalogue, get, update, delete. */
 export const webhookRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db, config }) => {
   const allowPrivate = config.webhookAllowPrivateNetworks
 
@@ -173,7 +174,10 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { d
       return reply.code(204).send(null)
     },
   )
+}
 
+/** What endpoints were sent: a test event, the delivery log, a resend. */
+export const webhookDeliveryRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }) => {
   app.post(
     '/webhooks/:id/test',
     {
