@@ -2,11 +2,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { SCOPES } from '../auth/scopes.ts'
-import { setTotal, TOTAL_HEADERS } from '../dialects/v3/common.ts'
 import { systemActor } from '../domain/actor.ts'
 import { createClient } from '../domain/clients.ts'
 import { createTenant, getTenant, listTenants, type Tenant, updateTenant } from '../domain/tenants.ts'
 import { actorOf } from '../http/request-context.ts'
+import { setTotal, TOTAL_HEADERS } from '../http/total-count.ts'
 import type { AppDeps } from '../services.ts'
 import { withErrors } from './errors.ts'
 

@@ -10,8 +10,9 @@ import {
   updateOrganization,
 } from '../../domain/organizations.ts'
 import { actorOf } from '../../http/request-context.ts'
+import { setTotal, TOTAL_HEADERS } from '../../http/total-count.ts'
 import type { AppDeps } from '../../services.ts'
-import { setTotal, TOTAL_HEADERS, withErrors } from './common.ts'
+import { withErrors } from './common.ts'
 import { listQuerySchema, parseListQuery } from './list-query.ts'
 import { presentOrganization } from './present.ts'
 import {

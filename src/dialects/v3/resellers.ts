@@ -9,8 +9,9 @@ import {
   updateReseller,
 } from '../../domain/resellers.ts'
 import { actorOf } from '../../http/request-context.ts'
+import { setTotal, TOTAL_HEADERS } from '../../http/total-count.ts'
 import type { AppDeps } from '../../services.ts'
-import { setTotal, TOTAL_HEADERS, withErrors } from './common.ts'
+import { withErrors } from './common.ts'
 import { listQuerySchema, parseListQuery } from './list-query.ts'
 import { presentReseller } from './present.ts'
 import { IdParams, ResellerCreate, ResellerDto, ResellerUpdate } from './schemas.ts'

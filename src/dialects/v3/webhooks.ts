@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { ListQuery } from '../../domain/list.ts'
 import { actorOf } from '../../http/request-context.ts'
+import { setTotal, TOTAL_HEADERS } from '../../http/total-count.ts'
 import type { AppDeps } from '../../services.ts'
 import {
   DELIVERY_FIELDS,
@@ -18,7 +19,7 @@ import {
   listEndpoints,
   updateEndpoint,
 } from '../../webhooks/endpoints.ts'
-import { setTotal, TOTAL_HEADERS, withErrors } from './common.ts'
+import { withErrors } from './common.ts'
 import { listQuerySchema, parseListQuery } from './list-query.ts'
 import { presentDelivery, presentWebhook } from './present.ts'
 import { IdParams, WebhookCreate, WebhookDto, WebhookEventLogDto, WebhookUpdate } from './schemas.ts'
