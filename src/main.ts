@@ -3,9 +3,9 @@ import { buildApp } from './app.ts'
 import { type BootstrapResult, bootstrap } from './bootstrap.ts'
 import type { Config } from './config.ts'
 import { openDatabase } from './db/connection.ts'
+import { createDispatcher } from './delivery/dispatcher.ts'
 import { loadConfigOrExit, runProcess, stopGracefullyOnSignals } from './lifecycle.ts'
 import { prepareServices } from './services.ts'
-import { createDispatcher } from './webhooks/dispatcher.ts'
 
 function banner(config: Config, address: string, result: BootstrapResult): string {
   const lines = [

@@ -2,9 +2,9 @@
 import pino from 'pino'
 import { openDatabase } from './db/connection.ts'
 import { migrate } from './db/migrate.ts'
+import { createDispatcher } from './delivery/dispatcher.ts'
 import { loadConfigOrExit, runProcess, stopGracefullyOnSignals } from './lifecycle.ts'
 import { loggerOptions } from './logging.ts'
-import { createDispatcher } from './webhooks/dispatcher.ts'
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit()

@@ -4,7 +4,7 @@ import type { Queryable } from '../db/connection.ts'
 import type { Actor } from './actor.ts'
 import { AUDIT_INSERT, auditInsertFor, auditParams, diff } from './audit.ts'
 import { newId } from './ids.ts'
-import { endpointTakes, OUTBOX_CHANNEL } from './outbox.ts'
+import { endpointTakes, OUTBOX_CHANNEL } from './webhooks/events.ts'
 
 export type TrackedResource = 'reseller' | 'reseller.organization' | 'reseller.user' | 'role'
 export type Verb = 'created' | 'updated' | 'deleted'

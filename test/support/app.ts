@@ -12,7 +12,7 @@ import { newId } from '../../src/domain/ids.ts'
 import { createTenant } from '../../src/domain/tenants.ts'
 import type { AppDeps } from '../../src/services.ts'
 import { prepareServices } from '../../src/services.ts'
-import { createDispatcher, type Dispatcher } from '../../src/webhooks/dispatcher.ts'
+import { createDispatcher, type Dispatcher } from '../../src/delivery/dispatcher.ts'
 import { createTestDatabase } from './database.ts'
 
 export const TENANT = 'portal.example.com'

@@ -2,7 +2,7 @@
 // SSRF refusals — at registration (no request ever leaves for the refused address) and again at connection.
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createDispatcher } from '../../src/webhooks/dispatcher.ts'
+import { createDispatcher } from '../../src/delivery/dispatcher.ts'
 import { type Json, startTestApp, type TestApp, unique } from '../support/app.ts'
 import { type Receiver, startReceiver } from './receiver.ts'
 

@@ -2,7 +2,7 @@
 // not deleted, subscribed to it, of the tenant and of no other reseller); the other events still leave the
 // outbox, on the dispatcher's poll. Real app, real dispatcher, a real LISTEN on the outbox channel.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { OUTBOX_CHANNEL } from '../../src/domain/outbox.ts'
+import { OUTBOX_CHANNEL } from '../../src/domain/webhooks/events.ts'
 import { startTestApp, type TestApp, unique } from '../support/app.ts'
 import { type Receiver, startReceiver } from './receiver.ts'
 

@@ -3,9 +3,9 @@ import { Type } from 'typebox'
 import { createClient, deleteClient, listClients } from '../../domain/clients.ts'
 import { actorOf } from '../../http/request-context.ts'
 import { setTotal, TOTAL_HEADERS } from '../../http/total-count.ts'
+import { presentClient } from '../../representations/cryptlex.ts'
 import type { AppDeps } from '../../services.ts'
 import { withErrors } from './common.ts'
-import { presentClient } from './present.ts'
 import { ClientCreate, ClientCreatedDto, ClientDto, IdParams } from './schemas.ts'
 
 const tags = ['v3 API clients']

@@ -3,10 +3,10 @@ import { Type } from 'typebox'
 import { AUDIT_FIELDS, listAuditEvents } from '../../domain/audit-log.ts'
 import { actorOf } from '../../http/request-context.ts'
 import { setTotal, TOTAL_HEADERS } from '../../http/total-count.ts'
+import { presentEventLog } from '../../representations/cryptlex.ts'
 import type { AppDeps } from '../../services.ts'
 import { withErrors } from './common.ts'
 import { listQuerySchema, parseListQuery } from './list-query.ts'
-import { presentEventLog } from './present.ts'
 import { EventLogDto } from './schemas.ts'
 
 export const eventLogRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }) => {

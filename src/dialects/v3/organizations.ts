@@ -11,10 +11,10 @@ import {
 } from '../../domain/organizations.ts'
 import { actorOf } from '../../http/request-context.ts'
 import { setTotal, TOTAL_HEADERS } from '../../http/total-count.ts'
+import { presentOrganization } from '../../representations/cryptlex.ts'
 import type { AppDeps } from '../../services.ts'
 import { withErrors } from './common.ts'
 import { listQuerySchema, parseListQuery } from './list-query.ts'
-import { presentOrganization } from './present.ts'
 import {
   OrganizationCreate,
   OrganizationDto,

@@ -10,10 +10,10 @@ import {
 } from '../../domain/resellers.ts'
 import { actorOf } from '../../http/request-context.ts'
 import { setTotal, TOTAL_HEADERS } from '../../http/total-count.ts'
+import { presentReseller } from '../../representations/cryptlex.ts'
 import type { AppDeps } from '../../services.ts'
 import { withErrors } from './common.ts'
 import { listQuerySchema, parseListQuery } from './list-query.ts'
-import { presentReseller } from './present.ts'
 import { IdParams, ResellerCreate, ResellerDto, ResellerUpdate } from './schemas.ts'
 
 const tags = ['v3 resellers']

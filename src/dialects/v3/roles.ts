@@ -3,10 +3,10 @@ import { Type } from 'typebox'
 import { createRole, getRole, listRoles, ROLE_FIELDS, updateRole } from '../../domain/roles.ts'
 import { actorOf } from '../../http/request-context.ts'
 import { setTotal, TOTAL_HEADERS } from '../../http/total-count.ts'
+import { presentRole } from '../../representations/cryptlex.ts'
 import type { AppDeps } from '../../services.ts'
 import { withErrors } from './common.ts'
 import { listQuerySchema, parseListQuery } from './list-query.ts'
-import { presentRole } from './present.ts'
 import { IdParams, RoleCreate, RoleDto, RoleUpdate } from './schemas.ts'
 
 const tags = ['v3 roles']

@@ -6,11 +6,11 @@ import { exportUsers, listUsers, USER_FIELDS } from '../../domain/user-queries.t
 import { createUserWithPassword, getUser, type User } from '../../domain/users.ts'
 import { actorOf } from '../../http/request-context.ts'
 import { setTotal, TOTAL_HEADERS } from '../../http/total-count.ts'
+import { presentUser } from '../../representations/cryptlex.ts'
 import type { AppDeps } from '../../services.ts'
 import { withErrors } from './common.ts'
 import { csvRow } from './csv.ts'
 import { listQuerySchema, parseListQuery } from './list-query.ts'
-import { presentUser } from './present.ts'
 import {
   PasswordChange,
   ResellerItemParams,

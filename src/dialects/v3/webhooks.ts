@@ -1,16 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { ListQuery } from '../../domain/list.ts'
-import { actorOf } from '../../http/request-context.ts'
-import { setTotal, TOTAL_HEADERS } from '../../http/total-count.ts'
-import type { AppDeps } from '../../services.ts'
 import {
   DELIVERY_FIELDS,
   getDelivery,
   listDeliveries,
   resendDelivery,
   sendTestEvent,
-} from '../../webhooks/deliveries.ts'
+} from '../../domain/webhooks/deliveries.ts'
 import {
   createEndpoint,
   deleteEndpoint,
@@ -18,10 +15,13 @@ import {
   getEndpoint,
   listEndpoints,
   updateEndpoint,
-} from '../../webhooks/endpoints.ts'
+} from '../../domain/webhooks/endpoints.ts'
+import { actorOf } from '../../http/request-context.ts'
+import { setTotal, TOTAL_HEADERS } from '../../http/total-count.ts'
+import { presentDelivery, presentWebhook } from '../../representations/cryptlex.ts'
+import type { AppDeps } from '../../services.ts'
 import { withErrors } from './common.ts'
 import { listQuerySchema, parseListQuery } from './list-query.ts'
-import { presentDelivery, presentWebhook } from './present.ts'
 import { IdParams, WebhookCreate, WebhookDto, WebhookEventLogDto, WebhookUpdate } from './schemas.ts'
 
 const tags = ['v3 webhooks']

@@ -1,13 +1,13 @@
 // The delivery log (Cryptlex's webhook event log): list, get, resend, and a signed test event.
-import type { Queryable } from '../db/connection.ts'
-import type { Actor } from '../domain/actor.ts'
-import { conflict, notFound } from '../domain/errors.ts'
-import { isUuid, newId } from '../domain/ids.ts'
-import { type FieldSpec, filterConditions, type ListQuery, orderBy } from '../domain/list.ts'
-import { DELIVERY_DUE, OUTBOX_CHANNEL } from '../domain/outbox.ts'
-import { tenantOf } from '../domain/reach.ts'
+import type { Queryable } from '../../db/connection.ts'
+import { renderBody } from '../../representations/webhook-body.ts'
+import type { Actor } from '../actor.ts'
+import { conflict, notFound } from '../errors.ts'
+import { isUuid, newId } from '../ids.ts'
+import { type FieldSpec, filterConditions, type ListQuery, orderBy } from '../list.ts'
+import { tenantOf } from '../reach.ts'
 import { getEndpoint } from './endpoints.ts'
-import { renderBody } from './payload.ts'
+import { DELIVERY_DUE, OUTBOX_CHANNEL } from './events.ts'
 
 export type DeliveryStatus = 'pending' | 'queued' | 'succeeded' | 'retrying' | 'failed' | 'cancelled'
 

@@ -1,15 +1,7 @@
-// Domain results → v3 (Cryptlex) response shapes. Pure functions; webhooks reuse them for `data`.
+// Domain results → Cryptlex's (v3) shapes: what the v3 API answers and what a webhook's `data` carries.
 
 import type { Static } from 'typebox'
-import type { AuditEvent } from '../../domain/audit.ts'
-import type { ApiClient } from '../../domain/clients.ts'
-import type { Organization } from '../../domain/organizations.ts'
-import type { Reseller } from '../../domain/resellers.ts'
-import type { Role } from '../../domain/roles.ts'
-import type { User } from '../../domain/users.ts'
-import type { Delivery } from '../../webhooks/deliveries.ts'
-import type { WebhookEndpoint } from '../../webhooks/endpoints.ts'
-import { maskSecret } from '../../webhooks/signing.ts'
+import { maskSecret } from '../delivery/signing.ts'
 import type {
   ClientDto,
   EventLogDto,
@@ -19,7 +11,15 @@ import type {
   UserDto,
   WebhookDto,
   WebhookEventLogDto,
-} from './schemas.ts'
+} from '../dialects/v3/schemas.ts'
+import type { AuditEvent } from '../domain/audit.ts'
+import type { ApiClient } from '../domain/clients.ts'
+import type { Organization } from '../domain/organizations.ts'
+import type { Reseller } from '../domain/resellers.ts'
+import type { Role } from '../domain/roles.ts'
+import type { User } from '../domain/users.ts'
+import type { Delivery } from '../domain/webhooks/deliveries.ts'
+import type { WebhookEndpoint } from '../domain/webhooks/endpoints.ts'
 
 export const presentReseller = (r: Reseller): Static<typeof ResellerDto> => ({
   id: r.id,
@@ -129,3 +129,21 @@ export const presentDelivery = (d: Delivery): Static<typeof WebhookEventLogDto> 
   responseStatusCode: d.responseStatusCode,
   errorMessage: d.errorMessage,
 })
+
+const DATE_FIELDS = new Set(['createdAt', 'updatedAt', 'lastLoginAt', 'disabledAt'])
+
+/** Revives the Date fields of a JSON snapshot of a domain entity. */
+function revive<T>(snapshot: unknown): T {
+  return JSON.parse(JSON.stringify(snapshot), (key, value) =>
+    DATE_FIELDS.has(key) && typeof value === 'string' ? new Date(value) : value,
+  ) as T
+}
+
+/** A webhook's `data`: the outbox's domain snapshot (taken at commit) as the v3 API shows that resource. */
+export function presentEventData(event: string, snapshot: unknown): unknown {
+  if (event.startsWith('reseller.user.')) return presentUser(revive<User>(snapshot))
+  if (event.startsWith('reseller.organization.')) return presentOrganization(revive<Organization>(snapshot))
+  if (event.startsWith('reseller.')) return presentReseller(revive<Reseller>(snapshot))
+  if (event.startsWith('role.')) return presentRole(revive<Role>(snapshot))
+  return snapshot
+}
