@@ -1,6 +1,7 @@
 // Webhook endpoints: registration rules (SSRF-safe URL, known events, a signing secret shown once), reach
 // (a reseller token manages only endpoints bound to its reseller) and audit.
 import type { Db, Queryable } from '../../db/connection.ts'
+import { sql } from '../../db/sql.ts'
 import { assertSecretFits, generateSigningSecret, type SignatureScheme } from '../../delivery/signing.ts'
 import { assertPublicUrl } from '../../delivery/ssrf.ts'
 import type { Actor } from '../actor.ts'
@@ -275,11 +276,7 @@ async function changeEndpoint(
 export async function deleteEndpoint(tx: Queryable, actor: Actor, id: string): Promise<void> {
   const before = await getEndpoint(tx, actor, id, true)
   await tx.query('UPDATE webhook_endpoints SET deleted_at = now(), updated_at = now() WHERE id = $1', [id])
-  await tx.query(
-    `UPDATE webhook_deliveries SET status = 'cancelled', next_attempt_at = NULL, updated_at = now()
-     WHERE webhook_id = $1 AND status IN ('pending', 'retrying', 'queued')`,
-    [id],
-  )
+  await cancelUndelivered(tx, id)
   await recordAudit(tx, actor, {
     action: 'webhook.deleted',
     resource: 'webhook',
@@ -287,6 +284,14 @@ export async function deleteEndpoint(tx: Queryable, actor: Actor, id: string): P
     resellerId: before.resellerId,
     changes: diff(auditView(before), null, AUDITED),
   })
+}
+
+/** Cancels an endpoint's undelivered deliveries (it was deleted or suspended); they stay in the log, to be resent. */
+export async function cancelUndelivered(tx: Queryable, endpointId: string): Promise<void> {
+  await tx.query(
+    sql`UPDATE webhook_deliveries SET status = 'cancelled', next_attempt_at = NULL, updated_at = now()
+     WHERE webhook_id = ${endpointId} AND status IN ('pending', 'retrying', 'queued')`,
+  )
 }
 
 /** Event names grouped by resource, for GET /v3/webhooks/events. */
