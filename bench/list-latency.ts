@@ -14,9 +14,9 @@ import pg from 'pg'
 import { type QueryArgs, type Queryable, statementOf } from '../src/db/connection.ts'
 import { parseListQuery } from '../src/dialects/v3/list-query.ts'
 import type { Actor } from '../src/domain/actor.ts'
-import { AUDIT_FIELDS, listAuditEvents } from '../src/domain/audit-log.ts'
-import type { Filter, ListQuery } from '../src/domain/list.ts'
-import { listUsers, USER_FIELDS } from '../src/domain/user-queries.ts'
+import { AUDIT_FIELDS, listAuditEvents } from '../src/domain/audit/list.ts'
+import { listUsers, USER_FIELDS } from '../src/domain/users/list.ts'
+import type { Filter, ListQuery } from '../src/query/language.ts'
 import { percentile, startService, tokenOf } from './lib/service.ts'
 
 function option(name: string): string | undefined {

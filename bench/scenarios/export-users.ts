@@ -2,7 +2,7 @@
 // of them when it has fewer): rows/s and the service's peak RSS, against exportUsers called directly
 // (the same batched SQL and mapping, no CSV, no HTTP). Up to RUNS exports, one at a time, bounded in time.
 import { parseListQuery } from '../../src/dialects/v3/list-query.ts'
-import { exportUsers, USER_FIELDS } from '../../src/domain/user-queries.ts'
+import { exportUsers, USER_FIELDS } from '../../src/domain/users/list.ts'
 import type { Scenario } from '../lib/context.ts'
 import { summarize } from '../lib/measure.ts'
 import { fmt, ratioOf } from '../lib/report.ts'

@@ -3,7 +3,7 @@
 // listUsers called directly (the same SQL, a pool of the service's size, the same concurrency): the
 // database's share. Target: p99 < 50 ms. Two connections: one per core, so latency is not queueing.
 import { parseListQuery } from '../../src/dialects/v3/list-query.ts'
-import { listUsers, USER_FIELDS } from '../../src/domain/user-queries.ts'
+import { listUsers, USER_FIELDS } from '../../src/domain/users/list.ts'
 import type { Scenario } from '../lib/context.ts'
 import { TENANT_DOMAIN } from '../lib/fixtures.ts'
 import { closedLoop, type Measured } from '../lib/measure.ts'

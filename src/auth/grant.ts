@@ -4,7 +4,7 @@ import { timingSafeEqual } from 'node:crypto'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/connection.ts'
 import type { Actor, Principal } from '../domain/actor.ts'
-import { recordAudit } from '../domain/audit.ts'
+import { recordAudit } from '../domain/audit/record.ts'
 import { findActiveClient, secretMatches } from '../domain/clients.ts'
 import type { TokenService } from './tokens.ts'
 

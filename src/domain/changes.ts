@@ -2,7 +2,7 @@
 // in the caller's transaction.
 import type { Queryable } from '../db/connection.ts'
 import type { Actor } from './actor.ts'
-import { AUDIT_INSERT, auditInsertFor, auditParams, diff } from './audit.ts'
+import { AUDIT_INSERT, auditInsertFor, auditParams, diff } from './audit/record.ts'
 import { newId } from './ids.ts'
 import { endpointTakes, OUTBOX_CHANNEL } from './webhooks/events.ts'
 

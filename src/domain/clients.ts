@@ -2,8 +2,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { isScope, SCOPES } from '../auth/scopes.ts'
 import type { Queryable } from '../db/connection.ts'
+import { sql } from '../db/sql.ts'
+import { CREATION_ORDER, listPage } from '../query/page.ts'
 import type { Actor } from './actor.ts'
-import { recordAudit } from './audit.ts'
+import { recordAudit } from './audit/record.ts'
 import { forbidden, invalid, notFound } from './errors.ts'
 import { isUuid, newId } from './ids.ts'
 import { assertResellerExists } from './organizations.ts'
@@ -140,18 +142,18 @@ export async function listClients(
   actor: Actor,
   page: PageRequest,
 ): Promise<{ items: ApiClient[]; total: number }> {
-  const tenantId = tenantOf(actor)
-  const own = actor.role === 'reseller' ? actor.resellerId : null
-  const where = `tenant_id = $1 AND revoked_at IS NULL${own ? ' AND reseller_id = $2' : ''}`
-  const params = own ? [tenantId, own] : [tenantId]
-  const [{ rows }, count] = await Promise.all([
-    tx.query<ClientRow>(
-      `SELECT ${COLUMNS} FROM api_clients WHERE ${where} ORDER BY created_at, id LIMIT ${page.limit} OFFSET ${page.offset}`,
-      params,
-    ),
-    tx.query<{ total: number }>(`SELECT count(*)::int AS total FROM api_clients WHERE ${where}`, params),
-  ])
-  return { items: rows.map(toClient), total: count.rows[0]?.total ?? 0 }
+  const own = actor.role === 'reseller' ? sql` AND reseller_id = ${actor.resellerId}` : sql.empty
+  const { rows, total } = await listPage<ClientRow>(
+    tx,
+    {
+      from: 'api_clients',
+      columns: COLUMNS,
+      scope: sql`tenant_id = ${tenantOf(actor)} AND revoked_at IS NULL${own}`,
+      ...CREATION_ORDER,
+    },
+    page,
+  )
+  return { items: rows.map(toClient), total }
 }
 
 /** Revokes a client: its secret stops working at once, its tokens within the principal cache's lifetime. */

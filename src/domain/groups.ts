@@ -1,5 +1,7 @@
 // Groups (v1): named permission groups of a tenant; three built-ins exist in every tenant.
 import type { Queryable } from '../db/connection.ts'
+import { sql } from '../db/sql.ts'
+import { listPage } from '../query/page.ts'
 import type { Actor } from './actor.ts'
 import { newId } from './ids.ts'
 import { type PageRequest, tenantOf } from './reach.ts'
@@ -26,13 +28,16 @@ export async function listGroups(
   actor: Actor,
   page: PageRequest,
 ): Promise<{ items: Group[]; total: number }> {
-  const tenantId = tenantOf(actor)
-  const [{ rows }, count] = await Promise.all([
-    tx.query<Group>(
-      `SELECT id, name FROM groups WHERE tenant_id = $1 ORDER BY name, id LIMIT ${page.limit} OFFSET ${page.offset}`,
-      [tenantId],
-    ),
-    tx.query<{ total: number }>('SELECT count(*)::int AS total FROM groups WHERE tenant_id = $1', [tenantId]),
-  ])
-  return { items: rows, total: count.rows[0]?.total ?? 0 }
+  const { rows, total } = await listPage<Group>(
+    tx,
+    {
+      from: 'groups',
+      columns: 'id, name',
+      scope: sql`tenant_id = ${tenantOf(actor)}`,
+      fields: { name: { column: 'name', kind: 'text' } },
+      defaultSort: [{ field: 'name', isDescending: false }],
+    },
+    page,
+  )
+  return { items: rows, total }
 }

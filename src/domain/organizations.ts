@@ -1,11 +1,13 @@
 // Organizations: a reseller's customers, which users may belong to.
 import type { Queryable } from '../db/connection.ts'
+import { sql } from '../db/sql.ts'
+import { CONTACT_FIELDS, type ListQuery } from '../query/language.ts'
+import { BY_CREATION, listPage } from '../query/page.ts'
 import type { Actor } from './actor.ts'
-import { diff } from './audit.ts'
+import { diff } from './audit/record.ts'
 import { recordResourceChange, type Tracking } from './changes.ts'
 import { conflict, limitReached, notFound } from './errors.ts'
 import { isUuid, newId } from './ids.ts'
-import { CONTACT_FIELDS, filterConditions, type ListQuery, orderBy, searchCondition } from './list.ts'
 import { definedOnly, type Patch } from './patch.ts'
 import { assertResellerReach } from './reach.ts'
 
@@ -200,21 +202,19 @@ export async function listOrganizations(
 ): Promise<{ items: Organization[]; total: number }> {
   const tenantId = assertResellerReach(actor, resellerId)
   await assertResellerExists(tx, tenantId, resellerId)
-  const params: unknown[] = [tenantId, resellerId]
-  const conditions = ['tenant_id = $1', 'reseller_id = $2', 'deleted_at IS NULL']
-  conditions.push(...filterConditions(ORGANIZATION_FIELDS, query.filters, params))
-  conditions.push(...searchCondition(['name', 'email'], query.search, params))
-  const where = conditions.join(' AND ')
-  const order = orderBy(ORGANIZATION_FIELDS, query.sort, [{ field: 'createdAt', isDescending: false }], 'id')
-  const [{ rows }, count] = await Promise.all([
-    tx.query<OrganizationRow>(
-      `SELECT ${COLUMNS} FROM organizations WHERE ${where} ORDER BY ${order}
-       LIMIT ${query.limit} OFFSET ${query.offset}`,
-      params,
-    ),
-    tx.query<{ total: number }>(`SELECT count(*)::int AS total FROM organizations WHERE ${where}`, params),
-  ])
-  return { items: rows.map(toOrganization), total: count.rows[0]?.total ?? 0 }
+  const { rows, total } = await listPage<OrganizationRow>(
+    tx,
+    {
+      from: 'organizations',
+      columns: COLUMNS,
+      scope: sql`tenant_id = ${tenantId} AND reseller_id = ${resellerId} AND deleted_at IS NULL`,
+      fields: ORGANIZATION_FIELDS,
+      defaultSort: BY_CREATION,
+      searchColumns: ['name', 'email'],
+    },
+    query,
+  )
+  return { items: rows.map(toOrganization), total }
 }
 
 export async function updateOrganization(

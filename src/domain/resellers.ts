@@ -1,12 +1,14 @@
 // Resellers: the accounts that sell to organizations and own users.
 import type { Queryable } from '../db/connection.ts'
+import { sql } from '../db/sql.ts'
+import { CONTACT_FIELDS, type ListQuery } from '../query/language.ts'
+import { BY_CREATION, listPage } from '../query/page.ts'
 import type { Actor } from './actor.ts'
-import { diff } from './audit.ts'
+import { diff } from './audit/record.ts'
 import { recordResourceChange, type Tracking } from './changes.ts'
 import { revokeResellerClients } from './clients.ts'
 import { conflict, notFound } from './errors.ts'
 import { isUuid, newId } from './ids.ts'
-import { CONTACT_FIELDS, filterConditions, type ListQuery, orderBy, searchCondition } from './list.ts'
 import { definedOnly, type Patch } from './patch.ts'
 import { assertCsp, assertResellerReach, tenantOf } from './reach.ts'
 
@@ -103,25 +105,21 @@ export async function listResellers(
   actor: Actor,
   query: ListQuery,
 ): Promise<{ items: Reseller[]; total: number }> {
-  const params: unknown[] = [tenantOf(actor)]
-  const conditions = ['tenant_id = $1', 'deleted_at IS NULL']
   // A reseller token sees exactly its own reseller.
-  if (actor.role === 'reseller') {
-    params.push(actor.resellerId)
-    conditions.push(`id = $${params.length}`)
-  }
-  conditions.push(...filterConditions(RESELLER_FIELDS, query.filters, params))
-  conditions.push(...searchCondition(['name', 'email'], query.search, params))
-  const where = conditions.join(' AND ')
-  const order = orderBy(RESELLER_FIELDS, query.sort, [{ field: 'createdAt', isDescending: false }], 'id')
-  const [{ rows }, count] = await Promise.all([
-    tx.query<ResellerRow>(
-      `SELECT ${COLUMNS} FROM resellers WHERE ${where} ORDER BY ${order} LIMIT ${query.limit} OFFSET ${query.offset}`,
-      params,
-    ),
-    tx.query<{ total: number }>(`SELECT count(*)::int AS total FROM resellers WHERE ${where}`, params),
-  ])
-  return { items: rows.map(toReseller), total: count.rows[0]?.total ?? 0 }
+  const own = actor.role === 'reseller' ? sql` AND id = ${actor.resellerId}` : sql.empty
+  const { rows, total } = await listPage<ResellerRow>(
+    tx,
+    {
+      from: 'resellers',
+      columns: COLUMNS,
+      scope: sql`tenant_id = ${tenantOf(actor)} AND deleted_at IS NULL${own}`,
+      fields: RESELLER_FIELDS,
+      defaultSort: BY_CREATION,
+      searchColumns: ['name', 'email'],
+    },
+    query,
+  )
+  return { items: rows.map(toReseller), total }
 }
 
 export async function updateReseller(

@@ -2,12 +2,14 @@
 // read-only; custom roles may be added and changed, but a role in use keeps its name.
 import { isScope } from '../auth/scopes.ts'
 import type { Queryable } from '../db/connection.ts'
+import { sql } from '../db/sql.ts'
+import type { FieldSpec, ListQuery } from '../query/language.ts'
+import { BY_CREATION, listPage } from '../query/page.ts'
 import type { Actor } from './actor.ts'
-import { diff } from './audit.ts'
+import { diff } from './audit/record.ts'
 import { recordResourceChange, type Tracking } from './changes.ts'
 import { conflict, forbidden, invalid, notFound } from './errors.ts'
 import { isUuid, newId } from './ids.ts'
-import { type FieldSpec, filterConditions, type ListQuery, orderBy, searchCondition } from './list.ts'
 import { definedOnly, type Patch } from './patch.ts'
 import { assertCsp, tenantOf } from './reach.ts'
 
@@ -135,22 +137,19 @@ export async function listRoles(
   actor: Actor,
   query: ListQuery,
 ): Promise<{ items: Role[]; total: number }> {
-  const params: unknown[] = [tenantOf(actor)]
-  const conditions = [
-    'tenant_id = $1',
-    ...filterConditions(ROLE_FIELDS, query.filters, params),
-    ...searchCondition(['name'], query.search, params),
-  ]
-  const where = conditions.join(' AND ')
-  const order = orderBy(ROLE_FIELDS, query.sort, [{ field: 'createdAt', isDescending: false }], 'id')
-  const [{ rows }, count] = await Promise.all([
-    tx.query<RoleRow>(
-      `SELECT ${COLUMNS} FROM roles WHERE ${where} ORDER BY ${order} LIMIT ${query.limit} OFFSET ${query.offset}`,
-      params,
-    ),
-    tx.query<{ total: number }>(`SELECT count(*)::int AS total FROM roles WHERE ${where}`, params),
-  ])
-  return { items: rows.map(toRole), total: count.rows[0]?.total ?? 0 }
+  const { rows, total } = await listPage<RoleRow>(
+    tx,
+    {
+      from: 'roles',
+      columns: COLUMNS,
+      scope: sql`tenant_id = ${tenantOf(actor)}`,
+      fields: ROLE_FIELDS,
+      defaultSort: BY_CREATION,
+      searchColumns: ['name'],
+    },
+    query,
+  )
+  return { items: rows.map(toRole), total }
 }
 
 export async function updateRole(

@@ -1,7 +1,9 @@
 // Tenants: one platform or portal each, named by its domain. Created by the platform operator or at bootstrap.
 import type { Queryable } from '../db/connection.ts'
+import { sql } from '../db/sql.ts'
+import { CREATION_ORDER, listPage } from '../query/page.ts'
 import type { Actor } from './actor.ts'
-import { recordAudit } from './audit.ts'
+import { recordAudit } from './audit/record.ts'
 import { forbidden, notFound } from './errors.ts'
 import { seedBuiltinGroups } from './groups.ts'
 import { isUuid, newId } from './ids.ts'
@@ -108,13 +110,12 @@ export async function listTenants(
   page: PageRequest,
 ): Promise<{ items: Tenant[]; total: number }> {
   assertOperator(actor)
-  const [{ rows }, count] = await Promise.all([
-    tx.query<TenantRow>(
-      `SELECT ${COLUMNS} FROM tenants ORDER BY created_at, id LIMIT ${page.limit} OFFSET ${page.offset}`,
-    ),
-    tx.query<{ total: number }>('SELECT count(*)::int AS total FROM tenants'),
-  ])
-  return { items: rows.map(toTenant), total: count.rows[0]?.total ?? 0 }
+  const { rows, total } = await listPage<TenantRow>(
+    tx,
+    { from: 'tenants', columns: COLUMNS, scope: sql`true`, ...CREATION_ORDER },
+    page,
+  )
+  return { items: rows.map(toTenant), total }
 }
 
 /**

@@ -12,12 +12,12 @@ import type {
   WebhookDto,
   WebhookEventLogDto,
 } from '../dialects/v3/schemas.ts'
-import type { AuditEvent } from '../domain/audit.ts'
+import type { AuditEvent } from '../domain/audit/record.ts'
 import type { ApiClient } from '../domain/clients.ts'
 import type { Organization } from '../domain/organizations.ts'
 import type { Reseller } from '../domain/resellers.ts'
 import type { Role } from '../domain/roles.ts'
-import type { User } from '../domain/users.ts'
+import type { User } from '../domain/users/create.ts'
 import type { Delivery } from '../domain/webhooks/deliveries.ts'
 import type { WebhookEndpoint } from '../domain/webhooks/endpoints.ts'
 

@@ -3,10 +3,10 @@
 // after, and when requests race to roll them up.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { systemActor } from '../../src/domain/actor.ts'
-import { listAuditEvents } from '../../src/domain/audit-log.ts'
-import { rollUp } from '../../src/domain/audit-totals.ts'
+import { listAuditEvents } from '../../src/domain/audit/list.ts'
+import { rollUp } from '../../src/domain/audit/totals.ts'
 import { newId } from '../../src/domain/ids.ts'
-import type { Filter, SortKey } from '../../src/domain/list.ts'
+import type { Filter, SortKey } from '../../src/query/language.ts'
 import { type Json, type Response, startTestApp, type TestApp } from '../support/app.ts'
 
 const DAY = 86_400_000

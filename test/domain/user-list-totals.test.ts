@@ -4,10 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Actor, systemActor } from '../../src/domain/actor.ts'
 import { newId } from '../../src/domain/ids.ts'
-import type { Filter, ListQuery, SortKey } from '../../src/domain/list.ts'
-import { orderBy } from '../../src/domain/list.ts'
-import { deleteUser } from '../../src/domain/user-changes.ts'
-import { listUsers, USER_FIELDS } from '../../src/domain/user-queries.ts'
+import { deleteUser } from '../../src/domain/users/changes.ts'
+import { listUsers, USER_FIELDS } from '../../src/domain/users/list.ts'
+import type { Filter, ListQuery, SortKey } from '../../src/query/language.ts'
+import { orderBy } from '../../src/query/order.ts'
 import { startTestApp, type TestApp } from '../support/app.ts'
 
 const USERS = 2600

@@ -10,7 +10,7 @@ import {
   createUserWithPassword,
   getUser,
   type User,
-} from '../../src/domain/users.ts'
+} from '../../src/domain/users/create.ts'
 import { startTestApp, type TestApp, unique } from '../support/app.ts'
 
 let t: TestApp

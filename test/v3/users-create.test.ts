@@ -4,7 +4,7 @@ import { verify } from '@node-rs/argon2'
 import type { Static } from 'typebox'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EventLogDto, OrganizationDto, UserDto } from '../../src/dialects/v3/schemas.ts'
-import type { Change } from '../../src/domain/audit.ts'
+import type { Change } from '../../src/domain/audit/record.ts'
 import { type Response, startTestApp, type TestApp, unique } from '../support/app.ts'
 
 let t: TestApp

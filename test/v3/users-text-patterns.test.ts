@@ -3,7 +3,7 @@
 // serve, which a list of more than MAX_SCANNED_USERS users refuses; in both dialects.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { UserDto } from '../../src/dialects/v3/schemas.ts'
-import { MAX_SCANNED_USERS } from '../../src/domain/user-queries.ts'
+import { MAX_SCANNED_USERS } from '../../src/domain/users/list.ts'
 import { startTestApp, type TestApp } from '../support/app.ts'
 import { expectV1Error } from '../v1/v1-helpers.ts'
 

@@ -1,6 +1,6 @@
 // v1 (CloudCockpit) request and response shapes: each defined once, here. Names are limited to 255 characters.
 import { type Static, Type } from 'typebox'
-import { MAX_SCANNED_USERS } from '../../domain/user-queries.ts'
+import { MAX_SCANNED_USERS } from '../../domain/users/list.ts'
 
 // A name must hold something besides white space.
 const Name = Type.String({ minLength: 1, maxLength: 255, pattern: '\\S' })

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { AUDIT_FIELDS, listAuditEvents } from '../../domain/audit-log.ts'
+import { AUDIT_FIELDS, listAuditEvents } from '../../domain/audit/list.ts'
 import { actorOf } from '../../http/request-context.ts'
 import { setTotal, TOTAL_HEADERS } from '../../http/total-count.ts'
 import { presentEventLog } from '../../representations/cryptlex.ts'

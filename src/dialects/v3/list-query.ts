@@ -1,8 +1,14 @@
 // The v3 list language: page, limit, sort, search and `field[op]=value` filters (a bare `field=value` is eq).
 // The query-string schema is generated from the same field table the domain filters with.
 import { type TProperties, Type } from 'typebox'
-import { type FieldSpec, type Filter, type ListQuery, type Operator, operatorsOf } from '../../domain/list.ts'
-import { MAX_SCANNED_USERS } from '../../domain/user-queries.ts'
+import { MAX_SCANNED_USERS } from '../../domain/users/list.ts'
+import {
+  type FieldSpec,
+  type Filter,
+  type ListQuery,
+  type Operator,
+  operatorsOf,
+} from '../../query/language.ts'
 
 /** The rule of unindexedPatterns, for the parameters it applies to (v3 lists are one reseller's). */
 const TRIGRAM_RULE = `Without three letters or digits in a row, refused (400) on a reseller of more than ${MAX_SCANNED_USERS.toLocaleString('en-US')} users.`

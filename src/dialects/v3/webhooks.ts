@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import type { ListQuery } from '../../domain/list.ts'
 import {
   DELIVERY_FIELDS,
   getDelivery,
@@ -18,6 +17,7 @@ import {
 } from '../../domain/webhooks/endpoints.ts'
 import { actorOf } from '../../http/request-context.ts'
 import { setTotal, TOTAL_HEADERS } from '../../http/total-count.ts'
+import type { ListQuery } from '../../query/language.ts'
 import { presentDelivery, presentWebhook } from '../../representations/cryptlex.ts'
 import type { AppDeps } from '../../services.ts'
 import { withErrors } from './common.ts'

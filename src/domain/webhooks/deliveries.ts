@@ -1,10 +1,12 @@
 // The delivery log (Cryptlex's webhook event log): list, get, resend, and a signed test event.
 import type { Queryable } from '../../db/connection.ts'
+import { type Sql, sql } from '../../db/sql.ts'
+import type { FieldSpec, ListQuery } from '../../query/language.ts'
+import { listPage } from '../../query/page.ts'
 import { renderBody } from '../../representations/webhook-body.ts'
 import type { Actor } from '../actor.ts'
 import { conflict, notFound } from '../errors.ts'
 import { isUuid, newId } from '../ids.ts'
-import { type FieldSpec, filterConditions, type ListQuery, orderBy } from '../list.ts'
 import { tenantOf } from '../reach.ts'
 import { getEndpoint } from './endpoints.ts'
 import { DELIVERY_DUE, OUTBOX_CHANNEL } from './events.ts'
@@ -75,49 +77,42 @@ const toDelivery = (row: DeliveryRow): Delivery => ({
 })
 
 /** Deliveries of endpoints the actor may reach (a reseller token: those bound to its reseller). */
-function reachCondition(actor: Actor, params: unknown[]): string {
-  params.push(tenantOf(actor))
-  const tenant = `d.tenant_id = $${params.length}`
+function reachCondition(actor: Actor): Sql {
+  const tenant = sql`d.tenant_id = ${tenantOf(actor)}`
   if (actor.role !== 'reseller') return tenant
-  params.push(actor.resellerId)
-  return `${tenant} AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = d.webhook_id AND e.reseller_id = $${params.length})`
+  return sql`${tenant} AND EXISTS (SELECT 1 FROM webhook_endpoints e
+    WHERE e.id = d.webhook_id AND e.reseller_id = ${actor.resellerId})`
 }
+
+const DELIVERY_LIST_FIELDS = Object.fromEntries(
+  Object.entries(DELIVERY_FIELDS).map(([k, v]) => [k, { ...v, column: `d.${v.column}` }]),
+)
 
 export async function listDeliveries(
   tx: Queryable,
   actor: Actor,
   query: ListQuery,
 ): Promise<{ items: Delivery[]; total: number }> {
-  const params: unknown[] = []
-  const fields = Object.fromEntries(
-    Object.entries(DELIVERY_FIELDS).map(([k, v]) => [k, { ...v, column: `d.${v.column}` }]),
+  const { rows, total } = await listPage<DeliveryRow>(
+    tx,
+    {
+      from: 'webhook_deliveries d',
+      columns: COLUMNS,
+      scope: reachCondition(actor),
+      fields: DELIVERY_LIST_FIELDS,
+      defaultSort: [{ field: 'createdAt', isDescending: true }],
+      idColumn: 'd.id',
+    },
+    query,
   )
-  const where = [reachCondition(actor, params), ...filterConditions(fields, query.filters, params)].join(
-    ' AND ',
-  )
-  const order = orderBy(fields, query.sort, [{ field: 'createdAt', isDescending: true }], 'd.id')
-  const [{ rows }, count] = await Promise.all([
-    tx.query<DeliveryRow>(
-      `SELECT ${COLUMNS} FROM webhook_deliveries d WHERE ${where} ORDER BY ${order}
-       LIMIT ${query.limit} OFFSET ${query.offset}`,
-      params,
-    ),
-    tx.query<{ total: number }>(
-      `SELECT count(*)::int AS total FROM webhook_deliveries d WHERE ${where}`,
-      params,
-    ),
-  ])
-  return { items: rows.map(toDelivery), total: count.rows[0]?.total ?? 0 }
+  return { items: rows.map(toDelivery), total }
 }
 
 export async function getDelivery(tx: Queryable, actor: Actor, id: string, lock = false): Promise<Delivery> {
   if (!isUuid(id)) throw notFound('Webhook event log')
-  const params: unknown[] = []
-  const where = reachCondition(actor, params)
-  params.push(id)
   const { rows } = await tx.query<DeliveryRow>(
-    `SELECT ${COLUMNS} FROM webhook_deliveries d WHERE ${where} AND d.id = $${params.length}${lock ? ' FOR UPDATE' : ''}`,
-    params,
+    sql`SELECT ${sql.raw(COLUMNS)} FROM webhook_deliveries d
+     WHERE ${reachCondition(actor)} AND d.id = ${id}${sql.raw(lock ? ' FOR UPDATE' : '')}`,
   )
   if (!rows[0]) throw notFound('Webhook event log')
   return toDelivery(rows[0])

@@ -4,8 +4,9 @@ import type { Db, Queryable } from '../../db/connection.ts'
 import { sql } from '../../db/sql.ts'
 import { assertSecretFits, generateSigningSecret, type SignatureScheme } from '../../delivery/signing.ts'
 import { assertPublicUrl } from '../../delivery/ssrf.ts'
+import { CREATION_ORDER, listPage } from '../../query/page.ts'
 import type { Actor } from '../actor.ts'
-import { diff, recordAudit } from '../audit.ts'
+import { diff, recordAudit } from '../audit/record.ts'
 import { forbidden, invalid, notFound } from '../errors.ts'
 import { isUuid, newId } from '../ids.ts'
 import { assertResellerExists } from '../organizations.ts'
@@ -175,20 +176,18 @@ export async function listEndpoints(
   actor: Actor,
   page: PageRequest,
 ): Promise<{ items: WebhookEndpoint[]; total: number }> {
-  const params = [tenantOf(actor), actor.role === 'reseller' ? actor.resellerId : null]
-  const where = 'tenant_id = $1 AND deleted_at IS NULL AND ($2::uuid IS NULL OR reseller_id = $2::uuid)'
-  const [{ rows }, count] = await Promise.all([
-    tx.query<EndpointRow>(
-      `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE ${where}
-       ORDER BY created_at, id LIMIT ${page.limit} OFFSET ${page.offset}`,
-      params,
-    ),
-    tx.query<{ total: number }>(
-      `SELECT count(*)::int AS total FROM webhook_endpoints WHERE ${where}`,
-      params,
-    ),
-  ])
-  return { items: rows.map(toEndpoint), total: count.rows[0]?.total ?? 0 }
+  const own = actor.role === 'reseller' ? sql` AND reseller_id = ${actor.resellerId}` : sql.empty
+  const { rows, total } = await listPage<EndpointRow>(
+    tx,
+    {
+      from: 'webhook_endpoints',
+      columns: ENDPOINT_COLUMNS,
+      scope: sql`tenant_id = ${tenantOf(actor)} AND deleted_at IS NULL${own}`,
+      ...CREATION_ORDER,
+    },
+    page,
+  )
+  return { items: rows.map(toEndpoint), total }
 }
 
 /**

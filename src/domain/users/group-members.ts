@@ -1,7 +1,8 @@
 // User lists narrowed to groups only (v1 `groups`), read from the memberships alone: each membership carries
 // its user's sort keys, reseller and liveness (migration 0005), so one group's live members in name or email
 // order are one index range, and their number is an index-only count.
-import { type FieldSpec, orderBy, type SortKey } from './list.ts'
+import type { FieldSpec, SortKey } from '../../query/language.ts'
+import { orderBy } from '../../query/order.ts'
 
 /** What a user list's WHERE (whereOf in user-queries.ts) says about its groups. */
 export interface GroupNarrowing {

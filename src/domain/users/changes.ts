@@ -1,19 +1,19 @@
 // Changing users: update (moving between organizations within limits), soft delete, password change.
-import { hashPassword } from '../auth/passwords.ts'
-import type { Db, Queryable } from '../db/connection.ts'
-import type { Actor } from './actor.ts'
-import { diff, recordAudit } from './audit.ts'
-import { recordResourceChange } from './changes.ts'
-import { invalid, limitReached, notFound } from './errors.ts'
-import { isUuid } from './ids.ts'
+import { hashPassword } from '../../auth/passwords.ts'
+import type { Db, Queryable } from '../../db/connection.ts'
+import type { Actor } from '../actor.ts'
+import { diff, recordAudit } from '../audit/record.ts'
+import { recordResourceChange } from '../changes.ts'
+import { invalid, limitReached, notFound } from '../errors.ts'
+import { isUuid } from '../ids.ts'
 import {
   ORGANIZATION_COLUMNS,
   type Organization,
   type OrganizationRow,
   toOrganization,
-} from './organizations.ts'
-import type { Patch } from './patch.ts'
-import { assertResellerReach, tenantOf } from './reach.ts'
+} from '../organizations.ts'
+import type { Patch } from '../patch.ts'
+import { assertResellerReach, tenantOf } from '../reach.ts'
 import {
   fromJoinedRow,
   GROUPS,
@@ -25,7 +25,7 @@ import {
   USER_TRACKING,
   type User,
   userView,
-} from './users.ts'
+} from './create.ts'
 
 export interface UpdateUserInput {
   firstName: string

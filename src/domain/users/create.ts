@@ -1,19 +1,19 @@
 // Users: people under a reseller, optionally in one of its organizations. The seed operation lives here.
-import { hashPassword } from '../auth/passwords.ts'
-import type { Db, Queryable } from '../db/connection.ts'
-import type { Actor } from './actor.ts'
-import { changeStatement, recordResourceChange, type Tracking } from './changes.ts'
-import { invalid, limitReached, notFound } from './errors.ts'
-import { isUuid, newId } from './ids.ts'
+import { hashPassword } from '../../auth/passwords.ts'
+import type { Db, Queryable } from '../../db/connection.ts'
+import type { Actor } from '../actor.ts'
+import { changeStatement, recordResourceChange, type Tracking } from '../changes.ts'
+import { invalid, limitReached, notFound } from '../errors.ts'
+import { isUuid, newId } from '../ids.ts'
 import {
   assertResellerExists,
   ORGANIZATION_COLUMNS,
   type Organization,
   type OrganizationRow,
   toOrganization,
-} from './organizations.ts'
-import { assertResellerReach } from './reach.ts'
-import { DEFAULT_ROLE } from './roles.ts'
+} from '../organizations.ts'
+import { assertResellerReach } from '../reach.ts'
+import { DEFAULT_ROLE } from '../roles.ts'
 
 export interface UserGroup {
   id: string

@@ -1,7 +1,7 @@
 // Audit events: one per change, written with the change's transaction, never updated.
-import type { Queryable } from '../db/connection.ts'
-import type { Actor } from './actor.ts'
-import { newId } from './ids.ts'
+import type { Queryable } from '../../db/connection.ts'
+import type { Actor } from '../actor.ts'
+import { newId } from '../ids.ts'
 
 export interface Change {
   field: string

@@ -1,6 +1,6 @@
 // Exact audit log totals at scale: the kept counts of whole completed days, plus an index count of the rest.
-import type { Queryable } from '../db/connection.ts'
-import type { Filter } from './list.ts'
+import type { Queryable } from '../../db/connection.ts'
+import type { Filter } from '../../query/language.ts'
 
 /**
  * The list fields audit_daily_counts keeps (under the same column names as audit_events): a filter on these,

@@ -1,17 +1,13 @@
 // Reading the audit log: a tenant's events, newest first; a reseller sees only its own.
-import type { Queryable } from '../db/connection.ts'
-import type { Actor } from './actor.ts'
-import type { AuditEvent, Change } from './audit.ts'
-import { countWithRollups, exactCount, isRollupCountable, windowOf } from './audit-totals.ts'
-import {
-  amongMatches,
-  FEW_MATCHES,
-  type FieldSpec,
-  filterConditions,
-  type ListQuery,
-  orderBy,
-} from './list.ts'
-import { tenantOf } from './reach.ts'
+import type { Queryable } from '../../db/connection.ts'
+import { filterConditions } from '../../query/filters.ts'
+import type { FieldSpec, ListQuery } from '../../query/language.ts'
+import { amongMatches, FEW_MATCHES } from '../../query/matches.ts'
+import { orderBy } from '../../query/order.ts'
+import type { Actor } from '../actor.ts'
+import { tenantOf } from '../reach.ts'
+import type { AuditEvent, Change } from './record.ts'
+import { countWithRollups, exactCount, isRollupCountable, windowOf } from './totals.ts'
 
 export const AUDIT_FIELDS: Record<string, FieldSpec> = {
   id: { column: 'id', kind: 'id' },

@@ -1,23 +1,15 @@
 // Reading many users: lists with filters, search, sort and pages (both dialects), and the streamed export.
-import type { Queryable } from '../db/connection.ts'
-import type { Actor } from './actor.ts'
-import { invalid } from './errors.ts'
-import { memberCountSqlOf, memberIdsOf, type OrderedIds } from './group-members.ts'
-import { isUuid } from './ids.ts'
-import {
-  amongMatches,
-  FEW_MATCHES,
-  type FieldSpec,
-  type Filter,
-  type FilterClause,
-  filterClauses,
-  type ListQuery,
-  orderBy,
-  type SortKey,
-  unindexedPatterns,
-} from './list.ts'
-import { assertResellerExists } from './organizations.ts'
-import { assertResellerReach, tenantOf } from './reach.ts'
+import type { Queryable } from '../../db/connection.ts'
+import { filterClauses } from '../../query/filters.ts'
+import type { FieldSpec, Filter, FilterClause, ListQuery, SortKey } from '../../query/language.ts'
+import { amongMatches, FEW_MATCHES } from '../../query/matches.ts'
+import { orderBy, searchCondition } from '../../query/order.ts'
+import { unindexedPatterns } from '../../query/patterns.ts'
+import type { Actor } from '../actor.ts'
+import { invalid } from '../errors.ts'
+import { isUuid } from '../ids.ts'
+import { assertResellerExists } from '../organizations.ts'
+import { assertResellerReach, tenantOf } from '../reach.ts'
 import {
   fromJoinedRow,
   GROUPS,
@@ -27,7 +19,8 @@ import {
   USER_COLUMNS,
   type User,
   type UserRow,
-} from './users.ts'
+} from './create.ts'
+import { memberCountSqlOf, memberIdsOf, type OrderedIds } from './group-members.ts'
 
 export const USER_FIELDS: Record<string, FieldSpec> = {
   id: { column: 'u.id', kind: 'id' },
@@ -107,10 +100,7 @@ async function whereOf(
   const clauses = filterClauses(USER_FIELDS, filters, params)
   const narrowing = clauses.map((clause) => clause.condition)
   await assertPatternsServable(tx, filters, search, tenantId, resellerId)
-  if (search) {
-    params.push(`%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
-    narrowing.push(`(u.name ILIKE $${params.length} OR u.email ILIKE $${params.length})`)
-  }
+  narrowing.push(...searchCondition(['u.name', 'u.email'], search, params))
   let groupIds: string[] = []
   let whereByMembers: string | null = null
   if (scope.groupIds && scope.groupIds.length > 0) {
