@@ -53,7 +53,7 @@ async function endpointsTaking(tx: Queryable, rows: OutboxRow[]): Promise<Map<st
          ${rows.map((r) => r.event)}::text[], ${rows.map((r) => r.reseller_id)}::uuid[])
          AS o (id, tenant_id, event, reseller_id)
        JOIN webhook_endpoints e
-         ON ${sql.raw(endpointTakes('e', { tenantId: 'o.tenant_id', name: 'o.event', resellerId: 'o.reseller_id' }))}`,
+         ON ${endpointTakes('e', { tenantId: sql.raw('o.tenant_id'), name: sql.raw('o.event'), resellerId: sql.raw('o.reseller_id') })}`,
   )
   const endpointsOf = new Map<string, EndpointRow[]>()
   for (const pair of pairs)

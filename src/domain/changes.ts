@@ -1,8 +1,9 @@
 // A change to a resource that webhooks announce: its audit event and its outbox event, written together
 // in the caller's transaction.
 import type { Queryable } from '../db/connection.ts'
+import { type Param, type Sql, sql } from '../db/sql.ts'
 import type { Actor } from './actor.ts'
-import { AUDIT_INSERT, auditInsertFor, auditParams, diff } from './audit/record.ts'
+import { auditInsert, auditValues, diff } from './audit/record.ts'
 import { newId } from './ids.ts'
 import { endpointTakes, OUTBOX_CHANNEL } from './webhooks/events.ts'
 
@@ -19,10 +20,9 @@ export interface Tracking<T> {
 }
 
 /**
- * A change's audit event, its outbox event and the outbox's NOTIFY as the CTEs and final SELECT of one
- * statement, with its parameters ($1..$15; a caller adds its own after them). With `from`, the events are
- * written once per row of that CTE (a caller's insert: no row, no event) and `data` is the SQL of the outbox
- * data, which may read that row; by default the data is the resource as JSON ($15).
+ * A change's audit event, its outbox event and the outbox's NOTIFY, as the CTEs and the final SELECT column of
+ * one statement. With `from`, the events are written once per row of that CTE (a caller's insert: no row, no
+ * event) and `data` is the outbox data's SQL, which may read that row; by default it is the resource as JSON.
  */
 export function changeStatement<T extends { id: string; tenantId: string }>(
   actor: Actor,
@@ -30,30 +30,35 @@ export function changeStatement<T extends { id: string; tenantId: string }>(
   verb: Verb,
   before: T | null,
   after: T | null,
-  options: { from?: string; data?: string } = {},
-): { ctes: string; notify: string; params: unknown[] } {
+  options: { from?: string; data?: (resource: Param) => Sql } = {},
+): { ctes: Sql; notify: Sql } {
   const subject = (after ?? before) as T
   const view = tracking.view ?? ((value: T) => value as unknown as Record<string, unknown>)
-  const action = `${tracking.resource}.${verb}`
-  const resellerId = tracking.resellerIdOf(subject)
-  const audit = auditParams(actor, {
+  const action = sql.param(`${tracking.resource}.${verb}`)
+  const resourceId = sql.param(subject.id)
+  const resellerId = sql.param(tracking.resellerIdOf(subject))
+  const tenantId = sql.param(subject.tenantId)
+  const audit = auditValues(actor, {
     action,
     resource: tracking.resource,
-    resourceId: subject.id,
+    resourceId,
     resellerId,
     changes: diff(before && view(before), after && view(after), tracking.fields),
   })
-  const outboxValues = `$13, $14, $4, $7, $6, ${options.data ?? '$15'}, now()`
-  const outbox = `INSERT INTO outbox_events (id, tenant_id, event, reseller_id, resource_id, data, triggered_at)
-       ${options.from ? `SELECT ${outboxValues} FROM ${options.from}` : `VALUES (${outboxValues})`}`
+  const resource = sql.param(JSON.stringify(subject))
+  const outboxValues = sql`${newId()}, ${tenantId}, ${action}, ${resellerId}, ${resourceId},
+    ${options.data ? options.data(resource) : resource}, now()`
+  const outbox = options.from
+    ? sql`SELECT ${outboxValues} FROM ${sql.raw(options.from)}`
+    : sql`VALUES (${outboxValues})`
   return {
-    ctes: `audit AS (${options.from ? auditInsertFor(options.from) : AUDIT_INSERT}), outbox AS (${outbox})`,
+    ctes: sql`audit AS (${auditInsert(audit, options.from)}),
+      outbox AS (INSERT INTO outbox_events (id, tenant_id, event, reseller_id, resource_id, data, triggered_at)
+        ${outbox})`,
     // NOTIFY is transactional: the dispatcher hears it only if the change commits. Only when an endpoint
-    // would take the event (as fan-out matches them): the others' events wait for the dispatcher's poll,
-    // which marks them in batches, so a change nobody subscribes to costs the dispatcher no round of its own.
-    notify: `(SELECT pg_notify('${OUTBOX_CHANNEL}', $4) WHERE EXISTS (SELECT 1 FROM webhook_endpoints e
-       WHERE ${endpointTakes('e', { tenantId: '$14', name: '$4', resellerId: '$7' })}))`,
-    params: [...audit, newId(), subject.tenantId, JSON.stringify(subject)],
+    // would take the event: the others' events leave on the dispatcher's poll, in batches.
+    notify: sql`(SELECT pg_notify(${OUTBOX_CHANNEL}, ${action}) WHERE EXISTS (SELECT 1 FROM webhook_endpoints e
+       WHERE ${endpointTakes('e', { tenantId, name: action, resellerId })}))`,
   }
 }
 
@@ -67,5 +72,5 @@ export async function recordResourceChange<T extends { id: string; tenantId: str
 ): Promise<void> {
   // The audit event, the outbox event and its NOTIFY in one statement: one round trip, same transaction.
   const change = changeStatement(actor, tracking, verb, before, after)
-  await tx.query(`WITH ${change.ctes} SELECT ${change.notify}`, change.params, { isPrepared: true })
+  await tx.query(sql`WITH ${change.ctes} SELECT ${change.notify}`, { isPrepared: true })
 }

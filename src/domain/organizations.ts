@@ -5,8 +5,9 @@ import { CONTACT_FIELDS, type ListQuery } from '../query/language.ts'
 import { BY_CREATION, listPage } from '../query/page.ts'
 import type { Actor } from './actor.ts'
 import { diff } from './audit/record.ts'
+import { resellerOrganizationsFull, takeResellerOrganizationSlot } from './capacity.ts'
 import { recordResourceChange, type Tracking } from './changes.ts'
-import { conflict, limitReached, notFound } from './errors.ts'
+import { conflict, notFound } from './errors.ts'
 import { isUuid, newId } from './ids.ts'
 import { definedOnly, type Patch } from './patch.ts'
 import { assertResellerReach } from './reach.ts'
@@ -139,20 +140,10 @@ export async function createOrganization(
   input: OrganizationInput,
 ): Promise<Organization> {
   const tenantId = assertResellerReach(actor, resellerId)
-  // Check and take a slot under the reseller's row lock: concurrent creates cannot overshoot.
-  const slot = await tx.query(
-    `UPDATE resellers SET organization_count = organization_count + 1
-     WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL
-       AND (allowed_organizations = -1 OR organization_count < allowed_organizations)
-     RETURNING id`,
-    [tenantId, resellerId],
-  )
+  const slot = await tx.query(takeResellerOrganizationSlot(tenantId, resellerId))
   if (slot.rowCount === 0) {
     await assertResellerExists(tx, tenantId, resellerId)
-    throw limitReached(
-      'The reseller has reached its allowed number of organizations.',
-      'ORGANIZATION_LIMIT_REACHED',
-    )
+    throw resellerOrganizationsFull()
   }
   const address = { ...EMPTY_ADDRESS, ...definedOnly(input.address) }
   const { rows } = await tx.query<OrganizationRow>(

@@ -17,7 +17,7 @@ import type { ApiClient } from '../domain/clients.ts'
 import type { Organization } from '../domain/organizations.ts'
 import type { Reseller } from '../domain/resellers.ts'
 import type { Role } from '../domain/roles.ts'
-import type { User } from '../domain/users/create.ts'
+import { displayName, type User } from '../domain/users/model.ts'
 import type { Delivery } from '../domain/webhooks/deliveries.ts'
 import type { WebhookEndpoint } from '../domain/webhooks/endpoints.ts'
 
@@ -47,7 +47,7 @@ export const presentUser = (u: User): UserDto => ({
   id: u.id,
   createdAt: u.createdAt.toISOString(),
   updatedAt: u.updatedAt.toISOString(),
-  name: u.lastName ? `${u.firstName} ${u.lastName}` : u.firstName,
+  name: displayName(u),
   firstName: u.firstName,
   lastName: u.lastName,
   email: u.email,

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Actor, systemActor } from '../../src/domain/actor.ts'
 import { newId } from '../../src/domain/ids.ts'
-import { deleteUser } from '../../src/domain/users/changes.ts'
+import { deleteUser } from '../../src/domain/users/delete.ts'
 import { listUsers, USER_FIELDS } from '../../src/domain/users/list.ts'
 import type { Filter, ListQuery, SortKey } from '../../src/query/language.ts'
 import { orderBy } from '../../src/query/order.ts'

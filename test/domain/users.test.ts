@@ -4,13 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Actor, systemActor } from '../../src/domain/actor.ts'
 import { DomainError, type ErrorKind, fromDatabaseError } from '../../src/domain/errors.ts'
 import { newId } from '../../src/domain/ids.ts'
-import {
-  type CreateUserInput,
-  createUser,
-  createUserWithPassword,
-  getUser,
-  type User,
-} from '../../src/domain/users/create.ts'
+import { createUser, createUserWithPassword } from '../../src/domain/users/create.ts'
+import { getUser } from '../../src/domain/users/get.ts'
+import type { CreateUserInput, User } from '../../src/domain/users/model.ts'
 import { startTestApp, type TestApp, unique } from '../support/app.ts'
 
 let t: TestApp

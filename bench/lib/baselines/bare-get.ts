@@ -5,7 +5,7 @@ import Fastify from 'fastify'
 import { loadConfig } from '../../../src/config.ts'
 import { openDatabase } from '../../../src/db/connection.ts'
 import type { Actor } from '../../../src/domain/actor.ts'
-import { getUser } from '../../../src/domain/users/create.ts'
+import { getUser } from '../../../src/domain/users/get.ts'
 
 const config = loadConfig({ ...process.env, PORT: '0', LOG_LEVEL: 'warn' })
 const db = await openDatabase(config.database, config.databasePoolSize)

@@ -1,10 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { invalid } from '../../domain/errors.ts'
-import { isUuid } from '../../domain/ids.ts'
-import { deleteUser, findUserByEmail, updateUser } from '../../domain/users/changes.ts'
-import { createUserWithPassword, type User } from '../../domain/users/create.ts'
+import { assertGroupIds } from '../../domain/groups.ts'
+import { createUserWithPassword } from '../../domain/users/create.ts'
+import { deleteUser } from '../../domain/users/delete.ts'
+import { findUserByEmail } from '../../domain/users/get.ts'
 import { listUsers } from '../../domain/users/list.ts'
+import type { User } from '../../domain/users/model.ts'
+import { updateUser } from '../../domain/users/update.ts'
 import { actorOf } from '../../http/request-context.ts'
 import type { AppDeps } from '../../services.ts'
 import { ROLES, withErrors } from './common.ts'
@@ -95,7 +98,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }
       const field = (q.sortPropertyName ?? 'Name').toLowerCase() === 'email' ? 'email' : 'name'
       // Named here, under the query parameter the client sent: the core would name a body path (groups[0].id).
       const groupIds = splitList(q.groups)
-      if (!groupIds.every(isUuid)) throw invalid('groups', 'Each group id must be a UUID.')
+      assertGroupIds(groupIds, () => 'groups')
       const { items, total } = await listUsers(
         db,
         actorOf(request),

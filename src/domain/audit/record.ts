@@ -1,5 +1,6 @@
 // Audit events: one per change, written with the change's transaction, never updated.
 import type { Queryable } from '../../db/connection.ts'
+import { type Param, type Sql, sql } from '../../db/sql.ts'
 import type { Actor } from '../actor.ts'
 import { newId } from '../ids.ts'
 
@@ -31,7 +32,7 @@ export interface AuditInput {
   changes: Change[]
 }
 
-/** The changes between two snapshots of a resource; fields in `secret` never appear. */
+/** The changes between two snapshots of a resource, over the audited fields only (never a secret). */
 export function diff(
   before: Record<string, unknown> | null,
   after: Record<string, unknown> | null,
@@ -52,35 +53,37 @@ function normalize(value: unknown): unknown {
   return value
 }
 
-const AUDIT_COLUMNS = `id, tenant_id, occurred_at, correlation_id, action, resource, resource_id, reseller_id,
-  actor_type, actor_id, changes, ip_address, user_agent`
-const AUDIT_VALUES = '$1, $2, now(), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12'
+const AUDIT_COLUMNS = sql.raw(`id, tenant_id, occurred_at, correlation_id, action, resource, resource_id,
+  reseller_id, actor_type, actor_id, changes, ip_address, user_agent`)
 
-/** The audit insert, $1..$12: on its own in recordAudit, or inside a larger statement (domain/changes.ts). */
-export const AUDIT_INSERT = `INSERT INTO audit_events (${AUDIT_COLUMNS}) VALUES (${AUDIT_VALUES})`
+/** An audit event's values, in AUDIT_COLUMNS' order; action, resource id and reseller are Params, so that a
+ * statement that also writes the outbox event names them once. */
+export function auditValues(
+  actor: Actor,
+  input: Omit<AuditInput, 'action' | 'resourceId' | 'resellerId'> & {
+    action: Param
+    resourceId: Param
+    resellerId: Param
+  },
+): Sql {
+  return sql`${newId()}, ${actor.tenantId}, now(), ${actor.correlationId}, ${input.action}, ${input.resource},
+    ${input.resourceId}, ${input.resellerId}, ${actor.type}, ${actor.id}, ${JSON.stringify(input.changes)},
+    ${actor.ipAddress}, ${actor.userAgent}`
+}
 
-/** AUDIT_INSERT once per row of a CTE of the same statement: none when the CTE holds no row. */
-export const auditInsertFor = (cte: string) =>
-  `INSERT INTO audit_events (${AUDIT_COLUMNS}) SELECT ${AUDIT_VALUES} FROM ${cte}`
-
-/** AUDIT_INSERT's parameters; $4 is the action, $6 the resource id, $7 the reseller. */
-export function auditParams(actor: Actor, input: AuditInput): unknown[] {
-  return [
-    newId(),
-    actor.tenantId,
-    actor.correlationId,
-    input.action,
-    input.resource,
-    input.resourceId,
-    input.resellerId,
-    actor.type,
-    actor.id,
-    JSON.stringify(input.changes),
-    actor.ipAddress,
-    actor.userAgent,
-  ]
+/** The audit insert: one row, or one per row of a CTE `from` of the same statement (none when it is empty). */
+export function auditInsert(values: Sql, from?: string): Sql {
+  return from
+    ? sql`INSERT INTO audit_events (${AUDIT_COLUMNS}) SELECT ${values} FROM ${sql.raw(from)}`
+    : sql`INSERT INTO audit_events (${AUDIT_COLUMNS}) VALUES (${values})`
 }
 
 export async function recordAudit(tx: Queryable, actor: Actor, input: AuditInput): Promise<void> {
-  await tx.query(AUDIT_INSERT, auditParams(actor, input))
+  const values = auditValues(actor, {
+    ...input,
+    action: sql.param(input.action),
+    resourceId: sql.param(input.resourceId),
+    resellerId: sql.param(input.resellerId),
+  })
+  await tx.query(auditInsert(values))
 }

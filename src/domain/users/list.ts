@@ -7,9 +7,10 @@ import { orderBy, searchCondition } from '../../query/order.ts'
 import { unindexedPatterns } from '../../query/patterns.ts'
 import type { Actor } from '../actor.ts'
 import { invalid } from '../errors.ts'
-import { isUuid } from '../ids.ts'
+import { assertGroupIds } from '../groups.ts'
 import { assertResellerExists } from '../organizations.ts'
 import { assertResellerReach, tenantOf } from '../reach.ts'
+import { memberCountSqlOf, memberIdsOf, type OrderedIds } from './group-members.ts'
 import {
   fromJoinedRow,
   GROUPS,
@@ -19,8 +20,7 @@ import {
   USER_COLUMNS,
   type User,
   type UserRow,
-} from './create.ts'
-import { memberCountSqlOf, memberIdsOf, type OrderedIds } from './group-members.ts'
+} from './model.ts'
 
 export const USER_FIELDS: Record<string, FieldSpec> = {
   id: { column: 'u.id', kind: 'id' },
@@ -104,9 +104,7 @@ async function whereOf(
   let groupIds: string[] = []
   let whereByMembers: string | null = null
   if (scope.groupIds && scope.groupIds.length > 0) {
-    scope.groupIds.forEach((id, index) => {
-      if (!isUuid(id)) throw invalid(`groupIds[${index}]`, 'The group id must be a UUID.')
-    })
+    assertGroupIds(scope.groupIds)
     groupIds = [...new Set(scope.groupIds.map((id) => id.toLowerCase()))]
     params.push(groupIds)
     const groups = `$${params.length}::uuid[]`

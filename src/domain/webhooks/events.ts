@@ -1,4 +1,5 @@
 // Transactional outbox: each change writes its webhook event in the same transaction (domain/changes.ts).
+import { type Param, type Sql, sql } from '../../db/sql.ts'
 
 export const WEBHOOK_EVENTS = [
   'reseller.created',
@@ -24,9 +25,15 @@ export const DELIVERY_DUE = 'delivery-due'
 
 /**
  * Whether endpoint `e` takes an event of a tenant, with a name, of a reseller (or none): enabled, not deleted,
- * subscribed to the event, of the tenant and bound to no other reseller. SQL over the given expressions, so
- * that fan-out and a change's NOTIFY decide it alike.
+ * subscribed to the event, of the tenant and bound to no other reseller. Fan-out and a change's NOTIFY both
+ * decide it here.
  */
-export const endpointTakes = (e: string, event: { tenantId: string; name: string; resellerId: string }) =>
-  `${e}.tenant_id = ${event.tenantId} AND ${e}.deleted_at IS NULL AND ${e}.enabled AND ${event.name} = ANY(${e}.events)
-   AND (${e}.reseller_id IS NULL OR ${e}.reseller_id = ${event.resellerId})`
+export const endpointTakes = (
+  e: string,
+  event: { tenantId: Sql | Param; name: Sql | Param; resellerId: Sql | Param },
+) => {
+  const endpoint = sql.raw(e)
+  return sql`${endpoint}.tenant_id = ${event.tenantId} AND ${endpoint}.deleted_at IS NULL AND ${endpoint}.enabled
+   AND ${event.name} = ANY(${endpoint}.events)
+   AND (${endpoint}.reseller_id IS NULL OR ${endpoint}.reseller_id = ${event.resellerId})`
+}
