@@ -19,6 +19,17 @@ export interface Tracking<T> {
   resellerIdOf: (value: T) => string | null
 }
 
+/** The audited fields of a resource, as its Tracking sees them. */
+const viewOf = <T>(tracking: Tracking<T>, value: T): Record<string, unknown> =>
+  tracking.view ? tracking.view(value) : (value as unknown as Record<string, unknown>)
+
+/** What a change does to the audited fields (none: an update that changes nothing writes nothing). */
+export const changesOf = <T>(tracking: Tracking<T>, before: T | null, after: T | null) =>
+  diff(before && viewOf(tracking, before), after && viewOf(tracking, after), tracking.fields)
+
+export const isUnchanged = <T>(tracking: Tracking<T>, before: T, after: T): boolean =>
+  changesOf(tracking, before, after).length === 0
+
 /**
  * A change's audit event, its outbox event and the outbox's NOTIFY, as the CTEs and the final SELECT column of
  * one statement. With `from`, the events are written once per row of that CTE (a caller's insert: no row, no
@@ -33,7 +44,6 @@ export function changeStatement<T extends { id: string; tenantId: string }>(
   options: { from?: string; data?: (resource: Param) => Sql } = {},
 ): { ctes: Sql; notify: Sql } {
   const subject = (after ?? before) as T
-  const view = tracking.view ?? ((value: T) => value as unknown as Record<string, unknown>)
   const action = sql.param(`${tracking.resource}.${verb}`)
   const resourceId = sql.param(subject.id)
   const resellerId = sql.param(tracking.resellerIdOf(subject))
@@ -43,7 +53,7 @@ export function changeStatement<T extends { id: string; tenantId: string }>(
     resource: tracking.resource,
     resourceId,
     resellerId,
-    changes: diff(before && view(before), after && view(after), tracking.fields),
+    changes: changesOf(tracking, before, after),
   })
   const resource = sql.param(JSON.stringify(subject))
   const outboxValues = sql`${newId()}, ${tenantId}, ${action}, ${resellerId}, ${resourceId},

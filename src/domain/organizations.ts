@@ -2,11 +2,10 @@
 import type { Queryable } from '../db/connection.ts'
 import { sql } from '../db/sql.ts'
 import { CONTACT_FIELDS, type ListQuery } from '../query/language.ts'
-import { BY_CREATION, listPage } from '../query/page.ts'
+import { CONTACT_LIST, listPage } from '../query/page.ts'
 import type { Actor } from './actor.ts'
-import { diff } from './audit/record.ts'
 import { resellerOrganizationsFull, takeResellerOrganizationSlot } from './capacity.ts'
-import { recordResourceChange, type Tracking } from './changes.ts'
+import { isUnchanged, recordResourceChange, type Tracking } from './changes.ts'
 import { conflict, notFound } from './errors.ts'
 import { isUuid, newId } from './ids.ts'
 import { definedOnly, type Patch } from './patch.ts'
@@ -123,9 +122,6 @@ export function toOrganization(row: OrganizationRow): Organization {
   }
 }
 
-const flat = (org: Organization | null): Record<string, unknown> | null =>
-  org ? { ...org, ...org.address } : null
-
 const TRACKING: Tracking<Organization> = {
   resource: 'reseller.organization',
   fields: AUDITED,
@@ -199,9 +195,7 @@ export async function listOrganizations(
       from: 'organizations',
       columns: COLUMNS,
       scope: sql`tenant_id = ${tenantId} AND reseller_id = ${resellerId} AND deleted_at IS NULL`,
-      fields: ORGANIZATION_FIELDS,
-      defaultSort: BY_CREATION,
-      searchColumns: ['name', 'email'],
+      ...CONTACT_LIST,
     },
     query,
   )
@@ -225,7 +219,7 @@ export async function updateOrganization(
     ...rest,
     address: { ...before.address, ...definedOnly(address ?? {}) },
   }
-  if (diff(flat(before), flat(after), AUDITED).length === 0) return before
+  if (isUnchanged(TRACKING, before, after)) return before
   const updated = await tx.query<OrganizationRow>(
     `UPDATE organizations SET name = $3, email = $4, description = $5, allowed_users = $6,
        address_line1 = $7, address_line2 = $8, city = $9, state = $10, country = $11, postal_code = $12,

@@ -2,10 +2,9 @@
 import type { Queryable } from '../db/connection.ts'
 import { sql } from '../db/sql.ts'
 import { CONTACT_FIELDS, type ListQuery } from '../query/language.ts'
-import { BY_CREATION, listPage } from '../query/page.ts'
+import { CONTACT_LIST, listPage } from '../query/page.ts'
 import type { Actor } from './actor.ts'
-import { diff } from './audit/record.ts'
-import { recordResourceChange, type Tracking } from './changes.ts'
+import { isUnchanged, recordResourceChange, type Tracking } from './changes.ts'
 import { revokeResellerClients } from './clients.ts'
 import { conflict, notFound } from './errors.ts'
 import { isUuid, newId } from './ids.ts'
@@ -113,9 +112,7 @@ export async function listResellers(
       from: 'resellers',
       columns: COLUMNS,
       scope: sql`tenant_id = ${tenantOf(actor)} AND deleted_at IS NULL${own}`,
-      fields: RESELLER_FIELDS,
-      defaultSort: BY_CREATION,
-      searchColumns: ['name', 'email'],
+      ...CONTACT_LIST,
     },
     query,
   )
@@ -137,7 +134,7 @@ export async function updateReseller(
   if (!rows[0]) throw notFound('Reseller')
   const before = toReseller(rows[0])
   const after: Reseller = { ...before, ...definedOnly(patch) }
-  if (diff({ ...before }, { ...after }, TRACKING.fields).length === 0) return before
+  if (isUnchanged(TRACKING, before, after)) return before
   const updated = await tx.query<ResellerRow>(
     `UPDATE resellers SET name = $3, email = $4, description = $5, allowed_users = $6,
        allowed_organizations = $7, updated_at = now()

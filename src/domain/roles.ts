@@ -1,13 +1,12 @@
 // Roles (v3): a user's role is a role name of the tenant. Three built-ins exist in every tenant and are
 // read-only; custom roles may be added and changed, but a role in use keeps its name.
-import { isScope } from '../auth/scopes.ts'
+import { isScope, SCOPES } from '../auth/scopes.ts'
 import type { Queryable } from '../db/connection.ts'
 import { sql } from '../db/sql.ts'
 import type { FieldSpec, ListQuery } from '../query/language.ts'
 import { BY_CREATION, listPage } from '../query/page.ts'
 import type { Actor } from './actor.ts'
-import { diff } from './audit/record.ts'
-import { recordResourceChange, type Tracking } from './changes.ts'
+import { isUnchanged, recordResourceChange, type Tracking } from './changes.ts'
 import { conflict, forbidden, invalid, notFound } from './errors.ts'
 import { isUuid, newId } from './ids.ts'
 import { definedOnly, type Patch } from './patch.ts'
@@ -19,22 +18,12 @@ export const BUILTIN_ROLES: readonly { name: string; description: string; claims
   {
     name: 'reseller-admin',
     description: 'Manages the reseller, its organizations and its users.',
-    claims: [
-      'reseller:read',
-      'reseller:user:read',
-      'reseller:user:create',
-      'reseller:user:update',
-      'reseller:user:delete',
-      'reseller:organization:read',
-      'reseller:organization:create',
-      'reseller:organization:update',
-      'reseller:organization:delete',
-    ],
+    claims: SCOPES.filter((scope) => scope.startsWith('reseller:') && scope !== 'reseller:write'),
   },
   {
     name: 'organization-admin',
     description: 'Manages the users of one organization.',
-    claims: ['reseller:user:read', 'reseller:user:create', 'reseller:user:update', 'reseller:user:delete'],
+    claims: SCOPES.filter((scope) => scope.startsWith('reseller:user:')),
   },
   { name: 'user', description: 'A user of the customer portal.', claims: [] },
 ]
@@ -173,7 +162,7 @@ export async function updateRole(
     ...defined,
     claims: defined.claims ? checkClaims(defined.claims) : before.claims,
   }
-  if (diff({ ...before }, { ...after }, TRACKING.fields).length === 0) return before
+  if (isUnchanged(TRACKING, before, after)) return before
   if (after.name !== before.name) {
     const inUse = await tx.query(
       'SELECT 1 FROM users WHERE tenant_id = $1 AND role = $2 AND deleted_at IS NULL LIMIT 1',

@@ -2,7 +2,7 @@
 import type { Queryable } from '../db/connection.ts'
 import type { Sql } from '../db/sql.ts'
 import { filterConditions } from './filters.ts'
-import type { FieldSpec, ListQuery, SortKey } from './language.ts'
+import { CONTACT_FIELDS, type FieldSpec, type ListQuery, type SortKey } from './language.ts'
 import { orderBy, searchCondition } from './order.ts'
 
 export interface PageSource {
@@ -58,4 +58,11 @@ export const BY_CREATION: SortKey[] = [{ field: 'createdAt', isDescending: false
 export const CREATION_ORDER = {
   fields: { createdAt: { column: 'created_at', kind: 'date' } } as Record<string, FieldSpec>,
   defaultSort: BY_CREATION,
+}
+
+/** The list of a named contact (a reseller, an organization): its fields, oldest first, searched by name and email. */
+export const CONTACT_LIST = {
+  fields: CONTACT_FIELDS,
+  defaultSort: BY_CREATION,
+  searchColumns: ['name', 'email'],
 }

@@ -7,7 +7,7 @@ import { actorOf } from '../../http/request-context.ts'
 import type { Filter } from '../../query/language.ts'
 import type { AppDeps } from '../../services.ts'
 import { ROLES, withErrors } from './common.ts'
-import { pageOf } from './paging.ts'
+import { v1Page } from './paging.ts'
 import { AuditLogItem, AuditLogQuery, paged, TenantHeaders } from './schemas.ts'
 
 const MONTH_MS = 30 * 24 * 60 * 60 * 1000
@@ -56,8 +56,7 @@ export const auditLogRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
     async (request) => {
       const q = request.query
       const actor = actorOf(request)
-      const pageNumber = q.PageNumber ?? 1
-      const pageSize = q.PageSize ?? 25
+      const page = v1Page(q.PageNumber, q.PageSize)
       const end = q.EndDate ? instantOf(q.EndDate, 'EndDate') : new Date()
       const start = q.StartDate ? instantOf(q.StartDate, 'StartDate') : new Date(end.getTime() - MONTH_MS)
       const filters: Filter[] = [
@@ -74,15 +73,14 @@ export const auditLogRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
         .filter(Boolean)
       if (operations.length > 0) filters.push({ field: 'action', op: 'in', value: operations.join(',') })
       // Only changes that happened are recorded: a refused request writes no event.
-      if (q.Status && q.Status.toLowerCase() === 'failed') return pageOf([], 0, pageNumber, pageSize)
+      if (q.Status && q.Status.toLowerCase() === 'failed') return page.of([], 0)
       const { items, total } = await listAuditEvents(db, actor, {
         filters,
         sort: [{ field: 'createdAt', isDescending: true }],
         search: null,
-        offset: (pageNumber - 1) * pageSize,
-        limit: pageSize,
+        ...page.window,
       })
-      return pageOf(items.map(present), total, pageNumber, pageSize)
+      return page.of(items.map(present), total)
     },
   )
 }

@@ -3,7 +3,7 @@ import { listGroups } from '../../domain/groups.ts'
 import { actorOf } from '../../http/request-context.ts'
 import type { AppDeps } from '../../services.ts'
 import { ROLES, withErrors } from './common.ts'
-import { pageOf } from './paging.ts'
+import { v1Page } from './paging.ts'
 import { Group, PageQuery, paged, TenantHeaders } from './schemas.ts'
 
 export const groupRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }) => {
@@ -20,13 +20,11 @@ export const groupRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db 
       },
     },
     async (request) => {
-      const pageNumber = request.query.pageNumber ?? 1
-      const pageSize = request.query.pageSize ?? 25
+      const page = v1Page(request.query.pageNumber, request.query.pageSize)
       const { items, total } = await listGroups(db, actorOf(request), {
-        offset: (pageNumber - 1) * pageSize,
-        limit: pageSize,
+        ...page.window,
       })
-      return pageOf(items, total, pageNumber, pageSize)
+      return page.of(items, total)
     },
   )
 }

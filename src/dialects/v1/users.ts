@@ -11,7 +11,7 @@ import { updateUser } from '../../domain/users/update.ts'
 import { actorOf } from '../../http/request-context.ts'
 import type { AppDeps } from '../../services.ts'
 import { ROLES, withErrors } from './common.ts'
-import { pageOf } from './paging.ts'
+import { v1Page } from './paging.ts'
 import {
   EmailParams,
   paged,
@@ -93,8 +93,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }
     },
     async (request) => {
       const q = request.query
-      const pageNumber = q.pageNumber ?? 1
-      const pageSize = q.pageSize ?? 25
+      const page = v1Page(q.pageNumber, q.pageSize)
       const field = (q.sortPropertyName ?? 'Name').toLowerCase() === 'email' ? 'email' : 'name'
       // Named here, under the query parameter the client sent: the core would name a body path (groups[0].id).
       const groupIds = splitList(q.groups)
@@ -107,11 +106,10 @@ export const userRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }
           filters: [],
           sort: [{ field, isDescending: q.ascending === false }],
           search: q.search || null,
-          offset: (pageNumber - 1) * pageSize,
-          limit: pageSize,
+          ...page.window,
         },
       )
-      return pageOf(items.map(presentUser), total, pageNumber, pageSize)
+      return page.of(items.map(presentUser), total)
     },
   )
 

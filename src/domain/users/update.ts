@@ -2,16 +2,15 @@
 import type { Queryable } from '../../db/connection.ts'
 import { sql } from '../../db/sql.ts'
 import type { Actor } from '../actor.ts'
-import { diff } from '../audit/record.ts'
 import { releaseOrganizationUserSlot } from '../capacity.ts'
-import { recordResourceChange } from '../changes.ts'
+import { isUnchanged, recordResourceChange } from '../changes.ts'
 import { invalid } from '../errors.ts'
 import { addUserToGroups, resolveGroups } from '../groups.ts'
 import type { Organization } from '../organizations.ts'
 import type { Patch } from '../patch.ts'
 import { assertResellerReach } from '../reach.ts'
 import { lockUser } from './get.ts'
-import { USER_AUDITED_FIELDS, USER_TRACKING, type User, userView } from './model.ts'
+import { USER_TRACKING, type User } from './model.ts'
 import { moveToOrganization } from './organization-slot.ts'
 
 export interface UpdateUserInput {
@@ -72,7 +71,7 @@ export async function updateUser(
     organization,
     groups,
   }
-  if (diff(userView(before), userView(after), USER_AUDITED_FIELDS).length === 0) return before
+  if (isUnchanged(USER_TRACKING, before, after)) return before
 
   const { rows } = await tx.query<{ updated_at: Date }>(
     sql`UPDATE users SET first_name = ${after.firstName}, last_name = ${after.lastName}, email = ${after.email},

@@ -6,7 +6,7 @@ import { assertSecretFits, generateSigningSecret, type SignatureScheme } from '.
 import { assertPublicUrl } from '../../delivery/ssrf.ts'
 import { CREATION_ORDER, listPage } from '../../query/page.ts'
 import type { Actor } from '../actor.ts'
-import { diff, recordAudit } from '../audit/record.ts'
+import { type Change, diff, recordAudit } from '../audit/record.ts'
 import { forbidden, invalid, notFound } from '../errors.ts'
 import { isUuid, newId } from '../ids.ts'
 import { assertResellerExists } from '../organizations.ts'
@@ -80,6 +80,21 @@ export const toEndpoint = (row: EndpointRow): WebhookEndpoint => ({
 const AUDITED = ['name', 'url', 'signatureScheme', 'enabled', 'events', 'status', 'resellerId'] as const
 const auditView = (e: WebhookEndpoint | null) => e as unknown as Record<string, unknown> | null
 
+const auditEndpoint = (
+  tx: Queryable,
+  actor: Actor,
+  verb: 'created' | 'updated' | 'deleted',
+  endpoint: WebhookEndpoint,
+  changes: Change[],
+) =>
+  recordAudit(tx, actor, {
+    action: `webhook.${verb}`,
+    resource: 'webhook',
+    resourceId: endpoint.id,
+    resellerId: endpoint.resellerId,
+    changes,
+  })
+
 function checkEvents(events: readonly string[]): string[] {
   events.forEach((event, index) => {
     if (!(WEBHOOK_EVENTS as readonly string[]).includes(event))
@@ -142,13 +157,7 @@ async function insertEndpoint(
     ],
   )
   const endpoint = toEndpoint(rows[0] as EndpointRow)
-  await recordAudit(tx, actor, {
-    action: 'webhook.created',
-    resource: 'webhook',
-    resourceId: endpoint.id,
-    resellerId: endpoint.resellerId,
-    changes: diff(null, auditView(endpoint), AUDITED),
-  })
+  await auditEndpoint(tx, actor, 'created', endpoint, diff(null, auditView(endpoint), AUDITED))
   return { endpoint, isSecretGenerated }
 }
 
@@ -261,13 +270,7 @@ async function changeEndpoint(
     ],
   )
   const endpoint = toEndpoint(rows[0] as EndpointRow)
-  await recordAudit(tx, actor, {
-    action: 'webhook.updated',
-    resource: 'webhook',
-    resourceId: id,
-    resellerId: endpoint.resellerId,
-    changes,
-  })
+  await auditEndpoint(tx, actor, 'updated', endpoint, changes)
   return { endpoint, isSecretGenerated }
 }
 
@@ -276,13 +279,7 @@ export async function deleteEndpoint(tx: Queryable, actor: Actor, id: string): P
   const before = await getEndpoint(tx, actor, id, true)
   await tx.query('UPDATE webhook_endpoints SET deleted_at = now(), updated_at = now() WHERE id = $1', [id])
   await cancelUndelivered(tx, id)
-  await recordAudit(tx, actor, {
-    action: 'webhook.deleted',
-    resource: 'webhook',
-    resourceId: id,
-    resellerId: before.resellerId,
-    changes: diff(auditView(before), null, AUDITED),
-  })
+  await auditEndpoint(tx, actor, 'deleted', before, diff(auditView(before), null, AUDITED))
 }
 
 /** Cancels an endpoint's undelivered deliveries (it was deleted or suspended); they stay in the log, to be resent. */
