@@ -129,6 +129,9 @@ const TRACKING: Tracking<Organization> = {
   resellerIdOf: (org) => org.resellerId,
 }
 
+const addressValues = (a: Address) =>
+  sql`${a.addressLine1}, ${a.addressLine2}, ${a.city}, ${a.state}, ${a.country}, ${a.postalCode}`
+
 export async function createOrganization(
   tx: Queryable,
   actor: Actor,
@@ -143,24 +146,11 @@ export async function createOrganization(
   }
   const address = { ...EMPTY_ADDRESS, ...definedOnly(input.address) }
   const { rows } = await tx.query<OrganizationRow>(
-    `INSERT INTO organizations (id, tenant_id, reseller_id, name, email, description, allowed_users,
+    sql`INSERT INTO organizations (id, tenant_id, reseller_id, name, email, description, allowed_users,
        address_line1, address_line2, city, state, country, postal_code, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now(), now()) RETURNING ${COLUMNS}`,
-    [
-      newId(),
-      tenantId,
-      resellerId,
-      input.name,
-      input.email,
-      input.description,
-      input.allowedUsers,
-      address.addressLine1,
-      address.addressLine2,
-      address.city,
-      address.state,
-      address.country,
-      address.postalCode,
-    ],
+     VALUES (${newId()}, ${tenantId}, ${resellerId}, ${input.name}, ${input.email}, ${input.description},
+       ${input.allowedUsers}, ${addressValues(address)}, now(), now())
+     RETURNING ${sql.raw(COLUMNS)}`,
   )
   const organization = toOrganization(rows[0] as OrganizationRow)
   await recordResourceChange(tx, actor, TRACKING, 'created', null, organization)
@@ -221,24 +211,10 @@ export async function updateOrganization(
   }
   if (isUnchanged(TRACKING, before, after)) return before
   const updated = await tx.query<OrganizationRow>(
-    `UPDATE organizations SET name = $3, email = $4, description = $5, allowed_users = $6,
-       address_line1 = $7, address_line2 = $8, city = $9, state = $10, country = $11, postal_code = $12,
-       updated_at = now()
-     WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
-    [
-      tenantId,
-      id,
-      after.name,
-      after.email,
-      after.description,
-      after.allowedUsers,
-      after.address.addressLine1,
-      after.address.addressLine2,
-      after.address.city,
-      after.address.state,
-      after.address.country,
-      after.address.postalCode,
-    ],
+    sql`UPDATE organizations SET name = ${after.name}, email = ${after.email}, description = ${after.description},
+       allowed_users = ${after.allowedUsers}, (address_line1, address_line2, city, state, country, postal_code) =
+         (${addressValues(after.address)}), updated_at = now()
+     WHERE tenant_id = ${tenantId} AND id = ${id} RETURNING ${sql.raw(COLUMNS)}`,
   )
   const organization = toOrganization(updated.rows[0] as OrganizationRow)
   await recordResourceChange(tx, actor, TRACKING, 'updated', before, organization)

@@ -69,18 +69,11 @@ function toReseller(row: ResellerRow): Reseller {
 export async function createReseller(tx: Queryable, actor: Actor, input: ResellerInput): Promise<Reseller> {
   const tenantId = assertCsp(actor)
   const { rows } = await tx.query<ResellerRow>(
-    `INSERT INTO resellers (id, tenant_id, name, email, description, allowed_users, allowed_organizations,
+    sql`INSERT INTO resellers (id, tenant_id, name, email, description, allowed_users, allowed_organizations,
        created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, now(), now()) RETURNING ${COLUMNS}`,
-    [
-      newId(),
-      tenantId,
-      input.name,
-      input.email,
-      input.description,
-      input.allowedUsers,
-      input.allowedOrganizations,
-    ],
+     VALUES (${newId()}, ${tenantId}, ${input.name}, ${input.email}, ${input.description}, ${input.allowedUsers},
+       ${input.allowedOrganizations}, now(), now())
+     RETURNING ${sql.raw(COLUMNS)}`,
   )
   const reseller = toReseller(rows[0] as ResellerRow)
   await recordResourceChange(tx, actor, TRACKING, 'created', null, reseller)
@@ -136,18 +129,9 @@ export async function updateReseller(
   const after: Reseller = { ...before, ...definedOnly(patch) }
   if (isUnchanged(TRACKING, before, after)) return before
   const updated = await tx.query<ResellerRow>(
-    `UPDATE resellers SET name = $3, email = $4, description = $5, allowed_users = $6,
-       allowed_organizations = $7, updated_at = now()
-     WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
-    [
-      tenantId,
-      id,
-      after.name,
-      after.email,
-      after.description,
-      after.allowedUsers,
-      after.allowedOrganizations,
-    ],
+    sql`UPDATE resellers SET name = ${after.name}, email = ${after.email}, description = ${after.description},
+       allowed_users = ${after.allowedUsers}, allowed_organizations = ${after.allowedOrganizations}, updated_at = now()
+     WHERE tenant_id = ${tenantId} AND id = ${id} RETURNING ${sql.raw(COLUMNS)}`,
   )
   const reseller = toReseller(updated.rows[0] as ResellerRow)
   await recordResourceChange(tx, actor, TRACKING, 'updated', before, reseller)
