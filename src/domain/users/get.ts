@@ -21,21 +21,22 @@ export async function getUser(tx: Queryable, actor: Actor, resellerId: string, i
   return fromJoinedRow(rows[0])
 }
 
-/** The live user, its row locked for the rest of the transaction. */
-export async function lockUser(
-  tx: Queryable,
-  tenantId: string,
-  resellerId: string,
-  id: string,
-): Promise<User> {
+/**
+ * The live user, its row locked for the rest of the transaction. The lock is taken first and the user read
+ * after it: a read under a lock that waited would join the user's new row to its old organization and groups.
+ */
+export async function lockUser(tx: Queryable, tenantId: string, resellerId: string, id: string): Promise<User> {
   if (!isUuid(id)) throw notFound('User')
+  const locked = await tx.query(
+    sql`SELECT 1 FROM users
+     WHERE tenant_id = ${tenantId} AND reseller_id = ${resellerId} AND id = ${id} AND deleted_at IS NULL FOR UPDATE`,
+  )
+  if (locked.rows.length === 0) throw notFound('User')
   const { rows } = await tx.query<JoinedRow>(
     sql`SELECT ${JOINED} FROM users u LEFT JOIN organizations o ON o.id = u.organization_id
-     WHERE u.tenant_id = ${tenantId} AND u.reseller_id = ${resellerId} AND u.id = ${id} AND u.deleted_at IS NULL
-     FOR UPDATE OF u`,
+     WHERE u.tenant_id = ${tenantId} AND u.id = ${id}`,
   )
-  if (!rows[0]) throw notFound('User')
-  return fromJoinedRow(rows[0])
+  return fromJoinedRow(rows[0] as JoinedRow)
 }
 
 /**
