@@ -25,7 +25,12 @@ export async function getUser(tx: Queryable, actor: Actor, resellerId: string, i
  * The live user, its row locked for the rest of the transaction. The lock is taken first and the user read
  * after it: a read under a lock that waited would join the user's new row to its old organization and groups.
  */
-export async function lockUser(tx: Queryable, tenantId: string, resellerId: string, id: string): Promise<User> {
+export async function lockUser(
+  tx: Queryable,
+  tenantId: string,
+  resellerId: string,
+  id: string,
+): Promise<User> {
   if (!isUuid(id)) throw notFound('User')
   const locked = await tx.query(
     sql`SELECT 1 FROM users

@@ -162,6 +162,7 @@ async function assertPatternsServable(
     )
 }
 
+/** The dates a reseller's users are indexed by (users_reseller_created, users_reseller_updated). */
 const RANGE_COLUMNS = ['u.created_at', 'u.updated_at']
 /** How many users a sample takes to tell which side of a filter holds fewer. */
 const SAMPLE = 200
@@ -172,49 +173,45 @@ const liveCount = (resellerId: string | null) =>
     ? '(SELECT user_count FROM resellers WHERE tenant_id = $1 AND id = $2)'
     : '(SELECT COALESCE(sum(user_count), 0) FROM resellers WHERE tenant_id = $1 AND deleted_at IS NULL)'
 
-/**
- * The SQL of a list's exact total, counting as few rows as it can (in one statement, so one snapshot):
- * - no narrowing: the live count;
- * - one negation (ne, nin, nc, a date's ne): the live count minus the rows of its complement, which are few
- *   where the negation leaves out few (name[nc]=zzz: zero rows counted instead of nine hundred thousand);
- * - one one-sided date range: whichever side of the bound holds fewer rows, judged by the midpoint of the
- *   scope's dates (two index probes): the range, or the live count minus the rest;
- * - one filter on a field with few values (role): whichever side a sample of the newest users says is
- *   smaller (role=user: the live count minus the few users of the other roles);
- * - only groups: the live memberships of the groups, of the reseller if any (an index-only count: each
- *   membership knows whether its user is deleted, see 0005), rather than a join of the users with them;
- * - anything else: count(*) of the matching rows.
- */
+/** The exact total of a list, counting as few rows as it can, in one statement (one snapshot). */
 function countSqlOf(w: UserWhere): string {
+  if (w.narrowing.length === 0) return `SELECT ${liveCount(w.resellerId)}::int AS total`
+  const only = w.narrowing.length === 1 && w.clauses.length === 1 ? w.clauses[0] : undefined
+  const byOneFilter = only?.complement ? countOneFilter(w, only) : null
+  return byOneFilter ?? memberCountSqlOf(w) ?? `SELECT count(*)::int AS total FROM users u WHERE ${w.where}`
+}
+
+/**
+ * One filter with a complement: a negation counts its complement (name[nc]=zzz: none, not 900,000 rows); a
+ * one-sided date range and a few-valued field (role) count whichever side is smaller.
+ */
+function countOneFilter(w: UserWhere, only: FilterClause): string | null {
   const live = liveCount(w.resellerId)
   const countOf = (condition: string) => `(SELECT count(*) FROM users u WHERE ${w.base} AND ${condition})`
-  if (w.narrowing.length === 0) return `SELECT ${live}::int AS total`
-  const only = w.narrowing.length === 1 && w.clauses.length === 1 ? w.clauses[0] : undefined
-  const eitherSide = (isComplementSmaller: string, clause: FilterClause) =>
-    `SELECT (CASE WHEN ${isComplementSmaller} THEN ${live} - ${countOf(clause.complement as string)}
-      ELSE ${countOf(clause.countable)} END)::int AS total`
-  if (only?.complement && only.side === 'complement')
-    return `SELECT (${live} - ${countOf(only.complement)})::int AS total`
-  // The dates a reseller's users are indexed by (users_reseller_created, users_reseller_updated).
-  if (only?.complement && only.side === 'midpoint' && only.rangeAt && w.resellerId !== null) {
-    const c = only.column
-    if (RANGE_COLUMNS.includes(c))
-      return eitherSide(
-        only.rangeAt(`(SELECT min(${c}) + (max(${c}) - min(${c})) / 2 FROM users u WHERE ${w.base})`),
-        only,
-      )
-  }
-  // The newest users of the scope as the sample (an index range and as many table rows).
-  if (only?.complement && only.side === 'sample')
-    return eitherSide(
-      `(SELECT avg(CASE WHEN ${only.countable} THEN 1 ELSE 0 END) FROM (SELECT * FROM users u WHERE ${w.base}
-         ORDER BY u.created_at DESC LIMIT ${SAMPLE}) u) > 0.5`,
-      only,
-    )
-  const members = memberCountSqlOf(w)
-  if (members !== null) return members
-  return `SELECT count(*)::int AS total FROM users u WHERE ${w.where}`
+  const eitherSide = (isComplementSmaller: string) =>
+    `SELECT (CASE WHEN ${isComplementSmaller} THEN ${live} - ${countOf(only.complement as string)}
+      ELSE ${countOf(only.countable)} END)::int AS total`
+  if (only.side === 'complement')
+    return `SELECT (${live} - ${countOf(only.complement as string)})::int AS total`
+  if (
+    only.side === 'midpoint' &&
+    only.rangeAt &&
+    w.resellerId !== null &&
+    RANGE_COLUMNS.includes(only.column)
+  )
+    return eitherSide(only.rangeAt(midpointOf(w, only.column)))
+  if (only.side === 'sample') return eitherSide(`${sampleShare(w, only.countable)} > 0.5`)
+  return null
 }
+
+/** The midpoint of the scope's dates in a column a reseller's users are indexed by: two index probes. */
+const midpointOf = (w: UserWhere, c: string) =>
+  `(SELECT min(${c}) + (max(${c}) - min(${c})) / 2 FROM users u WHERE ${w.base})`
+
+/** The share of the scope's newest users (an index range) that a condition holds for. */
+const sampleShare = (w: UserWhere, condition: string) =>
+  `(SELECT avg(CASE WHEN ${condition} THEN 1 ELSE 0 END) FROM (SELECT * FROM users u WHERE ${w.base}
+     ORDER BY u.created_at DESC LIMIT ${SAMPLE}) u)`
 
 /** The operators that can select few users: the others (ne, nin, nc, date ranges) leave most of them in. */
 const SPARSE_OPERATORS = new Set(['eq', 'in', 'sw', 'ew', 'cn'])
