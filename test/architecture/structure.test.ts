@@ -125,3 +125,21 @@ describe('the structure of src/', () => {
     ).toEqual([])
   })
 })
+
+describe('the README', () => {
+  it('names every folder of src/ in its Architecture tree, and no folder that is not there', () => {
+    const readme = fs.readFileSync(path.resolve(SRC, '../README.md'), 'utf8')
+    const section = readme.slice(readme.indexOf('## Architecture'), readme.indexOf('**Raw SQL'))
+    const named = [...section.matchAll(/^ {2}([a-z0-9/-]+\/)\s/gm)].map((m) => m[1]?.replace(/\/$/, ''))
+    const folders = (dir: string, prefix = ''): string[] =>
+      fs
+        .readdirSync(dir, { withFileTypes: true })
+        .filter((entry) => entry.isDirectory() && entry.name !== 'migrations')
+        .flatMap((entry) => [
+          `${prefix}${entry.name}`,
+          ...folders(path.join(dir, entry.name), `${prefix}${entry.name}/`),
+        ])
+    const expected = folders(SRC).filter((folder) => !folder.startsWith('dialects') || folder.includes('/'))
+    expect(named.sort()).toEqual(expected.sort())
+  })
+})
