@@ -1,8 +1,10 @@
 // SSRF defence: webhook URLs must be http(s) and must not reach loopback, private, link-local, unique-local
-// or other special addresses — checked at registration and again at every connection, after DNS.
+// or other special addresses, in any spelling — checked at registration and again at every connection, after DNS.
 import dns from 'node:dns'
 import net from 'node:net'
+import ipaddr from 'ipaddr.js'
 import { invalid } from '../domain/errors.ts'
+import { embeddedIPv4, isPublicAddress } from './address-class.ts'
 
 const forbidden = new net.BlockList()
 for (const [address, prefix] of [
@@ -25,7 +27,6 @@ for (const [address, prefix] of [
 for (const [address, prefix] of [
   ['::', 128], // unspecified
   ['::1', 128], // loopback
-  ['64:ff9b::', 96], // NAT64 (embeds IPv4)
   ['100::', 64], // discard
   ['2001:db8::', 32], // documentation
   ['fc00::', 7], // unique-local (incl. fd00:ec2::254 metadata)
@@ -36,14 +37,13 @@ for (const [address, prefix] of [
 
 /** Whether an IP address is one a webhook may never reach (unless private networks are allowed). */
 export function isForbiddenAddress(address: string): boolean {
+  if (!isPublicAddress(address)) return true
   const family = net.isIP(address)
   if (family === 4) return forbidden.check(address, 'ipv4')
-  if (family === 6) {
-    const mapped = address.toLowerCase().match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/)
-    if (mapped?.[1]) return forbidden.check(mapped[1], 'ipv4')
-    return forbidden.check(address, 'ipv6')
-  }
-  return true
+  return (
+    forbidden.check(address, 'ipv6') ||
+    embeddedIPv4(ipaddr.IPv6.parse(address)).some((v4) => forbidden.check(v4.toString(), 'ipv4'))
+  )
 }
 
 const stripBrackets = (host: string) => host.replace(/^\[|\]$/g, '')

@@ -408,6 +408,13 @@ describe('SSRF refusals at registration', () => {
     'http://2130706433/hook',
     'http://0x7f.1/hook',
     'http://100.64.0.1/hook',
+    // IPv6 spellings that carry an internal IPv4 address: compatible, SIIT, 6to4, NAT64, Teredo
+    'http://[::127.0.0.1]/hook',
+    'http://[::ffff:0:127.0.0.1]/hook',
+    'http://[2002:7f00:1::]/hook',
+    'http://[2002:a9fe:a9fe::]/hook',
+    'http://[64:ff9b::10.0.0.1]/hook',
+    'http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook',
   ]
 
   it.each(internal)('refuses %s', async (url) => {
