@@ -1,7 +1,8 @@
-// Bearer token → Principal, refusing tokens of revoked clients and disabled tenants.
+// Bearer token → Principal, refusing tokens of revoked clients, of disabled tenants, and of a client that is
+// not of the tenant the token names.
 import type { Db } from '../db/connection.ts'
 import type { Principal } from '../domain/actor.ts'
-import { isClientActive } from '../domain/clients.ts'
+import { activeClientTenant } from '../domain/clients.ts'
 import { unauthorized } from '../domain/errors.ts'
 import { TokenError, type TokenService } from './tokens.ts'
 
@@ -9,16 +10,17 @@ import { TokenError, type TokenService } from './tokens.ts'
 const ACTIVE_CACHE_MS = 30_000
 
 export function createPrincipalResolver(db: Db, tokens: TokenService, platformClientId: string | null) {
-  const active = new Map<string, { isActive: boolean; until: number }>()
+  /** Each client's tenant while it is active (null: revoked, or its tenant disabled), cached briefly. */
+  const active = new Map<string, { tenantId: string | null; until: number }>()
 
-  async function isActive(clientRowId: string): Promise<boolean> {
+  async function tenantOfActive(clientRowId: string): Promise<string | null> {
     const now = Date.now()
     const cached = active.get(clientRowId)
-    if (cached && cached.until > now) return cached.isActive
-    const isActiveNow = await isClientActive(db, clientRowId)
+    if (cached && cached.until > now) return cached.tenantId
+    const tenantId = await activeClientTenant(db, clientRowId)
     if (active.size > 100_000) active.clear()
-    active.set(clientRowId, { isActive: isActiveNow, until: now + ACTIVE_CACHE_MS })
-    return isActiveNow
+    active.set(clientRowId, { tenantId, until: now + ACTIVE_CACHE_MS })
+    return tenantId
   }
 
   return {
@@ -34,8 +36,10 @@ export function createPrincipalResolver(db: Db, tokens: TokenService, platformCl
       if (claims.role === 'platform') {
         if (!platformClientId || claims.sub !== platformClientId)
           throw unauthorized('The token is not valid.')
-      } else if (!(await isActive(claims.sub))) {
-        throw unauthorized('The token has been revoked.')
+      } else {
+        const tenantId = await tenantOfActive(claims.sub)
+        if (tenantId === null) throw unauthorized('The token has been revoked.')
+        if (tenantId !== claims.tid) throw unauthorized('The token is not valid.')
       }
       return {
         type: claims.role === 'platform' ? 'platform' : 'client',
@@ -48,7 +52,7 @@ export function createPrincipalResolver(db: Db, tokens: TokenService, platformCl
     },
     /** Forget a client at once in this process (it was just revoked here). */
     forget(clientRowId: string): void {
-      active.set(clientRowId, { isActive: false, until: Date.now() + ACTIVE_CACHE_MS })
+      active.set(clientRowId, { tenantId: null, until: Date.now() + ACTIVE_CACHE_MS })
     },
     forgetAll(): void {
       active.clear()

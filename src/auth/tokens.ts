@@ -22,6 +22,8 @@ export interface VerifiedToken extends TokenClaims {
 export class TokenError extends Error {}
 
 const VERIFIED_CACHE_SIZE = 10_000
+/** How far a token's iat may lie ahead of this clock (another process's clock may run a little fast). */
+export const CLOCK_SKEW_SECONDS = 60
 
 export function createTokenService(keys: SigningKeys, issuer: string, ttlSeconds: number) {
   const verified = new Map<string, VerifiedToken>()
@@ -71,6 +73,7 @@ export function createTokenService(keys: SigningKeys, issuer: string, ttlSeconds
         algorithms: ['ES256'],
         requiredClaims: ['sub', 'exp', 'iat', 'jti'],
       })
+      assertPlausibleTimes(payload.iat as number, payload.exp as number)
       const role = payload.role
       if (role !== 'csp' && role !== 'reseller' && role !== 'platform') throw new TokenError('Unknown role.')
       const tid = typeof payload.tid === 'string' ? payload.tid : null
@@ -88,9 +91,19 @@ export function createTokenService(keys: SigningKeys, issuer: string, ttlSeconds
       }
     } catch (error) {
       if (error instanceof TokenError) throw error
+      if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'iat')
+        throw new TokenError('The token is issued in the future.')
       if (error instanceof errors.JWTExpired) throw new TokenError('The token has expired.')
       throw new TokenError('The token is not valid.')
     }
+  }
+
+  /** No token of ours is issued in the future or lives longer than the service issues them for. */
+  function assertPlausibleTimes(iat: number, exp: number): void {
+    if (iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS)
+      throw new TokenError('The token is issued in the future.')
+    if (exp - iat > ttlSeconds + CLOCK_SKEW_SECONDS)
+      throw new TokenError('The token lives longer than allowed.')
   }
 }
 

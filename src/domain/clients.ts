@@ -226,13 +226,13 @@ export async function findActiveClient(
 }
 
 /** Whether a client (by row id) may still act: not revoked, tenant not disabled. */
-export async function isClientActive(tx: Queryable, id: string): Promise<boolean> {
-  const { rows } = await tx.query(
-    `SELECT 1 FROM api_clients c JOIN tenants t ON t.id = c.tenant_id
-     WHERE c.id = $1 AND c.revoked_at IS NULL AND t.disabled_at IS NULL`,
-    [id],
+/** The tenant of a live client of an enabled tenant; null when the client is revoked or its tenant disabled. */
+export async function activeClientTenant(tx: Queryable, id: string): Promise<string | null> {
+  const { rows } = await tx.query<{ tenant_id: string }>(
+    sql`SELECT c.tenant_id FROM api_clients c JOIN tenants t ON t.id = c.tenant_id
+     WHERE c.id = ${id} AND c.revoked_at IS NULL AND t.disabled_at IS NULL`,
   )
-  return rows.length > 0
+  return rows[0]?.tenant_id ?? null
 }
 
 /**

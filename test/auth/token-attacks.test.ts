@@ -98,6 +98,7 @@ let claims: JWTPayload
 let realKid: string
 let serviceKey: { kid: string; privateJwk: JWK; publicJwk: JWK }
 let revokedToken: string
+let otherTenantId: string
 let disabledTenant: { domain: string; token: string }
 
 const bearer = (token: string) => `Bearer ${token}`
@@ -238,6 +239,22 @@ const ATTACKS: Attack[] = [
     authorization: async () =>
       bearer(await signWithServiceKey({ ...omit(claims, 'tid'), role: 'platform', sub: 'someone-else' })),
   },
+  {
+    name: 'a service-signed token issued an hour from now',
+    authorization: async () =>
+      bearer(await signWithServiceKey({ ...claims, iat: nowSeconds() + 3600, exp: nowSeconds() + 7200 })),
+  },
+  {
+    name: 'a service-signed token that lives a hundred years',
+    authorization: async () =>
+      bearer(
+        await signWithServiceKey({ ...claims, iat: nowSeconds(), exp: nowSeconds() + 100 * 365 * 86_400 }),
+      ),
+  },
+  {
+    name: 'a service-signed token of a live client naming another tenant',
+    authorization: async () => bearer(await signWithServiceKey({ ...claims, tid: otherTenantId })),
+  },
   { name: 'a token of a revoked client', authorization: async () => bearer(revokedToken) },
   {
     name: 'a token of a disabled tenant',
@@ -264,6 +281,7 @@ beforeAll(async () => {
   userId = user.body.id
 
   claims = decodeJwt(t.cspToken)
+  otherTenantId = (await t.createTenant(`${unique('other')}.example.com`)).tenantId
   realKid = decodeProtectedHeader(t.cspToken).kid as string
   const { rows } = await t.db.query<{ kid: string; private_jwk: JWK; public_jwk: JWK }>(
     'SELECT kid, private_jwk, public_jwk FROM signing_keys WHERE kid = $1',
@@ -365,5 +383,13 @@ describe('a token signed with the service key and the right claims', () => {
   it('is accepted, so the refusals above are about the forgery, not the signing helper', async () => {
     const token = await signWithServiceKey({ ...claims, iat: nowSeconds(), exp: nowSeconds() + 300 })
     expect((await t.request('GET', '/v3/resellers', { token })).status).toBe(200)
+  })
+
+  it('is accepted with an iat within the clock skew, and with the longest lifetime the service issues', async () => {
+    const skewed = await signWithServiceKey({ ...claims, iat: nowSeconds() + 30, exp: nowSeconds() + 330 })
+    expect((await t.request('GET', '/v3/resellers', { token: skewed })).status).toBe(200)
+    const ttl = t.deps.tokens.ttlSeconds
+    const longest = await signWithServiceKey({ ...claims, iat: nowSeconds(), exp: nowSeconds() + ttl })
+    expect((await t.request('GET', '/v3/resellers', { token: longest })).status).toBe(200)
   })
 })
