@@ -62,5 +62,22 @@ export function fromDatabaseError(error: unknown): DomainError | null {
   }
   if (code === '23503' && constraint === 'users_role_fkey')
     return conflict('ROLE_IN_USE', 'The role is in use: users still have it, so it keeps its name.', 'name')
-  return null
+  const refusal = code ? CLIENT_CAUSED[code] : undefined
+  return refusal ? invalid('', refusal) : null
+}
+
+/**
+ * Database refusals a request's values caused (input rules at the edge should have caught them first): by
+ * SQLSTATE, never by message, and the message names no value.
+ */
+const CLIENT_CAUSED: Readonly<Record<string, string>> = {
+  '22P05': 'A value holds a character that cannot be stored.',
+  '22021': 'A value holds a byte sequence that is not valid text.',
+  '22008': 'A date is out of range.',
+  '22007': 'A date is not valid.',
+  '22003': 'A number is out of range.',
+  '2201X': 'A page is out of range.',
+  '2201W': 'A page size is out of range.',
+  '22001': 'A value is too long.',
+  '54000': 'A value is too large to be processed.',
 }

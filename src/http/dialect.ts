@@ -1,11 +1,12 @@
 // One encapsulated Fastify plugin per API (v3, v1, platform): its own error body, access rule and routes, so
 // that no API ever renders another's errors.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { TSchema } from 'typebox'
-import type { Principal } from '../domain/actor.ts'
 import { notFound } from '../domain/errors.ts'
 import type { AppDeps } from '../services.ts'
+import { accessOfRequest, assertAllowed, enforceOperationAccess } from './access.ts'
+import { assertStorableText } from './input.ts'
 
 export interface RenderedError {
   status: number
@@ -15,10 +16,6 @@ export interface RenderedError {
 export interface DialectParts {
   /** Any thrown value → the API's status and error body. */
   renderError(error: unknown, request: FastifyRequest): RenderedError
-  /** Throws when the authenticated principal may not call the route. */
-  authorize(principal: Principal, route: FastifyContextConfig): void
-  /** Writes what `authorize` enforces into the route's OpenAPI operation. */
-  documentAccess?(schema: Record<string, unknown>, route: FastifyContextConfig): void
   /** Hooks of this API alone, added before its routes. */
   addHooks?(app: FastifyInstance, deps: AppDeps): void
   routes: FastifyPluginAsyncTypebox<AppDeps>[]
@@ -33,11 +30,7 @@ export function createDialect(parts: DialectParts): FastifyPluginAsyncTypebox<Ap
       tokens: options.tokens,
       principals: options.principals,
     }
-    const { documentAccess } = parts
-    if (documentAccess)
-      app.addHook('onRoute', (route) => {
-        if (route.schema) documentAccess(route.schema as Record<string, unknown>, route.config ?? {})
-      })
+    enforceOperationAccess(app)
     app.setErrorHandler(async (error, request, reply) => {
       const { status, body } = parts.renderError(error, request)
       if (status === 401) reply.header('WWW-Authenticate', 'Bearer realm="reseller-api"')
@@ -48,7 +41,14 @@ export function createDialect(parts: DialectParts): FastifyPluginAsyncTypebox<Ap
     })
     app.addHook('onRequest', async (request) => {
       request.principal = await deps.principals.resolve(request.headers.authorization)
-      parts.authorize(request.principal, request.routeOptions.config)
+      const access = accessOfRequest(request.routeOptions.config)
+      if (access) assertAllowed(request.principal, access)
+    })
+    // Before schema validation, so that no rule of a route's schema ever sees unstorable text.
+    app.addHook('preValidation', async (request) => {
+      assertStorableText(request.params, '')
+      assertStorableText(request.query, '')
+      assertStorableText(request.body, '')
     })
     parts.addHooks?.(app, deps)
     for (const routes of parts.routes) await app.register(routes, deps)

@@ -5,6 +5,7 @@ import { SCOPES } from '../auth/scopes.ts'
 import { systemActor } from '../domain/actor.ts'
 import { createClient } from '../domain/clients.ts'
 import { createTenant, getTenant, listTenants, type Tenant, updateTenant } from '../domain/tenants.ts'
+import { PageNumber } from '../http/input.ts'
 import { actorOf } from '../http/request-context.ts'
 import { setTotal, TOTAL_HEADERS } from '../http/total-count.ts'
 import type { AppDeps } from '../services.ts'
@@ -58,7 +59,7 @@ const TenantUpdate = Type.Object(
 const IdParams = Type.Object({ id: Type.String() })
 const ListQuery = Type.Object(
   {
-    page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+    page: Type.Optional(PageNumber({ default: 1 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
   },
   { additionalProperties: false },
@@ -81,6 +82,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, opti
   app.post(
     '/tenants',
     {
+      config: { operation: 'CreateTenant' },
       schema: {
         tags,
         summary: "Create a tenant and its first csp client (the client's secret is shown only here)",
@@ -109,6 +111,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, opti
   app.get(
     '/tenants',
     {
+      config: { operation: 'GetAllTenants' },
       schema: {
         tags,
         summary: 'List tenants',
@@ -127,13 +130,17 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, opti
 
   app.get(
     '/tenants/:id',
-    { schema: { tags, summary: 'Get a tenant', params: IdParams, response: withErrors({ 200: TenantDto }) } },
+    {
+      config: { operation: 'GetTenant' },
+      schema: { tags, summary: 'Get a tenant', params: IdParams, response: withErrors({ 200: TenantDto }) },
+    },
     async (request) => present(await getTenant(db, actorOf(request), request.params.id)),
   )
 
   app.patch(
     '/tenants/:id',
     {
+      config: { operation: 'UpdateTenant' },
       schema: {
         tags,
         summary: 'Rename a tenant, or disable / re-enable it',
@@ -157,6 +164,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, opti
   app.delete(
     '/tenants/:id',
     {
+      config: { operation: 'DeleteTenant' },
       schema: {
         tags,
         summary: 'Disable a tenant: its clients and tokens stop working; its data is kept',

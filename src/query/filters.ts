@@ -1,7 +1,8 @@
 // Filters as SQL: one function per field kind, each giving the condition, its complement and how to count it.
 import { invalid } from '../domain/errors.ts'
 import { isUuid } from '../domain/ids.ts'
-import { type FieldSpec, type Filter, type FilterClause, operatorsOf } from './language.ts'
+import { assertStorableDate } from '../http/input.ts'
+import { type FieldSpec, type Filter, type FilterClause, operatorsOf, specOf } from './language.ts'
 import { escapeLike } from './patterns.ts'
 
 /** Binds a value as the next parameter and answers its placeholder. */
@@ -45,7 +46,7 @@ export function filterClauses(
     return `$${params.length}`
   }
   for (const filter of filters) {
-    const spec = specs[filter.field]
+    const spec = specOf(specs, filter.field)
     if (!spec || !operatorsOf(spec.kind).includes(filter.op)) throw unsupported(filter)
     const { column } = spec
     const isList = filter.op === 'in' || filter.op === 'nin'
@@ -88,6 +89,7 @@ function dateClause({ filter, spec: { column }, bind, push, orNull }: FilterCont
   const date = new Date(filter.value)
   if (Number.isNaN(date.getTime()))
     throw invalid(filter.field, `${filter.field}[${filter.op}] must be an ISO-8601 date.`)
+  assertStorableDate(date, `${filter.field}[${filter.op}]`)
   const start = () => `${bind(date.toISOString())}::timestamptz`
   const end = () => `${bind(new Date(date.getTime() + 1).toISOString())}::timestamptz`
   if (filter.op === 'eq' || filter.op === 'ne') {

@@ -85,3 +85,7 @@ export const CONTACT_FIELDS: Record<string, FieldSpec> = {
 
 export const operatorsOf = (kind: FieldKind): readonly Operator[] =>
   kind === 'date' ? DATE_OPERATORS : kind === 'id' ? ID_OPERATORS : TEXT_OPERATORS
+
+/** The spec of a field a list offers; none for any other name (an own key only: never `valueOf` or `__proto__`). */
+export const specOf = (specs: Record<string, FieldSpec>, field: string): FieldSpec | undefined =>
+  Object.hasOwn(specs, field) ? specs[field] : undefined

@@ -1,6 +1,6 @@
 // ORDER BY and free-text search over a list's whitelisted fields.
 import { invalid } from '../domain/errors.ts'
-import type { FieldSpec, SortKey } from './language.ts'
+import { type FieldSpec, type SortKey, specOf } from './language.ts'
 import { escapeLike } from './patterns.ts'
 
 /**
@@ -18,7 +18,7 @@ export function orderBy(
   const keys = sort.length > 0 ? sort : fallback
   const direction = (isDescending: boolean) => (isDescending !== isReversed ? 'DESC' : 'ASC')
   const parts = keys.map((key) => {
-    const spec = specs[key.field]
+    const spec = specOf(specs, key.field)
     if (!spec || spec.isSortable === false) throw invalid('sort', `Sorting by ${key.field} is not supported.`)
     return `${spec.sortColumn ?? spec.column} ${direction(key.isDescending)}`
   })

@@ -1,5 +1,5 @@
 // Text patterns: LIKE escaping, and which contains-patterns a trigram index can serve.
-import type { FieldSpec, Filter } from './language.ts'
+import { type FieldSpec, type Filter, specOf } from './language.ts'
 
 /** A value as literal text in a LIKE pattern: %, _ and backslash match themselves. */
 export const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`)
@@ -19,7 +19,9 @@ export function unindexedPatterns(
   const names = filters
     .filter(
       (f) =>
-        (f.op === 'cn' || f.op === 'nc') && specs[f.field]?.isTrigramIndexed && !isTrigramPattern(f.value),
+        (f.op === 'cn' || f.op === 'nc') &&
+        specOf(specs, f.field)?.isTrigramIndexed &&
+        !isTrigramPattern(f.value),
     )
     .map((f) => `${f.field}[${f.op}]`)
   if (search.value && search.specs.some((spec) => spec.isTrigramIndexed) && !isTrigramPattern(search.value))

@@ -35,6 +35,7 @@ const filterOver = (fields: Record<string, unknown>) =>
     field: fc.oneof(
       { arbitrary: fc.constantFrom(...Object.keys(fields)), weight: 6 },
       { arbitrary: fc.string({ maxLength: 12 }), weight: 1 },
+      { arbitrary: fc.constantFrom('valueOf', '__proto__', 'constructor', 'toString'), weight: 1 },
     ),
     op: fc.oneof(
       { arbitrary: fc.constantFrom(...OPERATORS), weight: 6 },
@@ -82,6 +83,11 @@ describe('the filter language, for any filter', () => {
       }),
       { numRuns: 200 },
     )
+  })
+
+  it('refuses a field named after an Object.prototype member (found by this property)', () => {
+    for (const field of ['valueOf', 'toString', '__proto__', 'constructor', 'hasOwnProperty'])
+      expect(() => filterClauses(USER_FIELDS, [{ field, op: 'eq', value: '' }], [])).toThrow(DomainError)
   })
 
   it('refuses an unknown field and an operator the field does not take', () => {

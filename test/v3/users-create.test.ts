@@ -787,16 +787,26 @@ describe('POST …/users: audit and outbox', () => {
     expect(data).not.toMatch(/argon2|passwordHash|password_hash/i)
   })
 
-  it('takes a name with a lone UTF-16 surrogate as the database stores it (U+FFFD), events included', async () => {
-    const user = await created(validBody({ firstName: 'x\udc00y', lastName: '\ud800' }))
-    expect(user.firstName).toBe('x\ufffdy')
-    expect(user.lastName).toBe('\ufffd')
-    const { rows } = await t.db.query<{ data: Record<string, unknown> }>(
-      'SELECT data FROM outbox_events WHERE resource_id = $1',
-      [user.id],
-    )
-    expect(rows[0]?.data.firstName).toBe('x\ufffdy')
-    expect(await t.count('audit_events', 'resource_id = $1', [user.id])).toBe(1)
+  it.each([
+    ['a lone UTF-16 surrogate', { firstName: 'x\udc00y' }, 'firstName'],
+    ['a lone high surrogate', { lastName: '\ud800' }, 'lastName'],
+    ['a NUL byte', { firstName: 'Nul\u0000' }, 'firstName'],
+    ['a control character', { company: 'Bell\u0007' }, 'company'],
+  ])('refuses a name with %s (400, naming the field) and creates nothing', async (_, fields, field) => {
+    const before = await t.count('users')
+    const response = await t.request('POST', `/v3/resellers/${resellerId}/users`, {
+      token: t.cspToken,
+      body: validBody(fields),
+    })
+    expect(response.status, response.text).toBe(400)
+    expect(response.body.message).toContain(field)
+    expect(await t.count('users')).toBe(before)
+  })
+
+  it('takes tabs, newlines and characters beyond the BMP (a surrogate pair) as sent', async () => {
+    const user = await created(validBody({ firstName: 'Ada\tMarie', lastName: 'Love\u{1F600}lace' }))
+    expect(user.firstName).toBe('Ada\tMarie')
+    expect(user.lastName).toBe('Love\u{1F600}lace')
   })
 
   // A user in no organization is created by one statement that patches the database's times into the

@@ -3,10 +3,11 @@ import { listAuditEvents } from '../../domain/audit/list.ts'
 import type { AuditEvent } from '../../domain/audit/record.ts'
 import { invalid } from '../../domain/errors.ts'
 import { assertResellerReach } from '../../domain/reach.ts'
+import { assertStorableDate } from '../../http/input.ts'
 import { actorOf } from '../../http/request-context.ts'
 import type { Filter } from '../../query/language.ts'
 import type { AppDeps } from '../../services.ts'
-import { ROLES, withErrors } from './common.ts'
+import { withErrors } from './common.ts'
 import { v1Page } from './paging.ts'
 import { AuditLogItem, AuditLogQuery, paged, TenantHeaders } from './schemas.ts'
 
@@ -19,7 +20,7 @@ function instantOf(value: string, field: string): Date {
   const hasZone = /(Z|[+-]\d{2}(:?\d{2})?)$/.test(normalized) && normalized.includes('T')
   const date = new Date(hasZone ? normalized : `${normalized}${normalized.includes('T') ? '' : 'T00:00:00'}Z`)
   if (Number.isNaN(date.getTime())) throw invalid(field, `${field} is not a valid date.`)
-  return date
+  return assertStorableDate(date, field)
 }
 
 const present = (event: AuditEvent) => ({
@@ -42,7 +43,7 @@ export const auditLogRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
   app.get(
     '/AuditLogs',
     {
-      config: ROLES,
+      config: { operation: 'GetAuditLogsV1' },
       schema: {
         tags: ['v1 audit logs'],
         summary: 'The audit log, newest first',

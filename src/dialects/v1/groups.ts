@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { listGroups } from '../../domain/groups.ts'
 import { actorOf } from '../../http/request-context.ts'
 import type { AppDeps } from '../../services.ts'
-import { ROLES, withErrors } from './common.ts'
+import { withErrors } from './common.ts'
 import { v1Page } from './paging.ts'
 import { Group, PageQuery, paged, TenantHeaders } from './schemas.ts'
 
@@ -10,7 +10,7 @@ export const groupRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db 
   app.get(
     '/users/groups',
     {
-      config: ROLES,
+      config: { operation: 'GetUserGroupsV1' },
       schema: {
         tags: ['v1 users'],
         summary: "The tenant's user groups",

@@ -1,7 +1,6 @@
-// The v1 (CloudCockpit) dialect: role checks, X-Tenant matched to the token's tenant, CloudCockpit errors.
+// The v1 (CloudCockpit) dialect: X-Tenant matched to the token's tenant, CloudCockpit errors (access: auth/operations.ts).
 import type { FastifyInstance } from 'fastify'
-import type { Principal, PrincipalRole } from '../../domain/actor.ts'
-import { DomainError, forbidden } from '../../domain/errors.ts'
+import { DomainError } from '../../domain/errors.ts'
 import { findTenantDomain } from '../../domain/tenants.ts'
 import { createDialect } from '../../http/dialect.ts'
 import type { AppDeps } from '../../services.ts'
@@ -10,26 +9,7 @@ import { renderV1Error } from './errors.ts'
 import { groupRoutes } from './groups.ts'
 import { userRoutes } from './users.ts'
 
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** The v1 roles a route is "available to". */
-    roles?: PrincipalRole[]
-  }
-}
-
 const DOMAIN_CACHE_MS = 30_000
-
-function requireRole(principal: Principal, { roles }: { roles?: PrincipalRole[] }): void {
-  if (roles && !roles.includes(principal.role))
-    throw forbidden(`Available to the roles: ${roles.join(', ')}.`)
-}
-
-/** The roles a route enforces are also what its OpenAPI operation documents. */
-function documentRoles(schema: Record<string, unknown>, { roles }: { roles?: PrincipalRole[] }): void {
-  if (!roles) return
-  schema.security = [{ bearer: [] }]
-  schema['x-required-roles'] = roles
-}
 
 /** .NET binds query names case-insensitively: `PageNumber` and `pageNumber` are the same parameter. */
 function bindQueryNamesCaseInsensitively(app: FastifyInstance): void {
@@ -78,8 +58,6 @@ function requireTenantHeaderMatch(app: FastifyInstance, { db }: AppDeps): void {
 
 export const v1 = createDialect({
   renderError: renderV1Error,
-  authorize: requireRole,
-  documentAccess: documentRoles,
   addHooks(app, deps) {
     bindQueryNamesCaseInsensitively(app)
     requireTenantHeaderMatch(app, deps)

@@ -1,6 +1,7 @@
 // v1 (CloudCockpit) request and response shapes: each defined once, here. Names are limited to 255 characters.
 import { type Static, Type } from 'typebox'
 import { MAX_SCANNED_USERS } from '../../domain/users/list.ts'
+import { PageNumber } from '../../http/input.ts'
 
 // A name must hold something besides white space.
 const Name = Type.String({ minLength: 1, maxLength: 255, pattern: '\\S' })
@@ -64,7 +65,7 @@ export const Group = Type.Object({ id: Type.String(), name: Type.String() }, { a
 
 export const PageQuery = Type.Object(
   {
-    pageNumber: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+    pageNumber: Type.Optional(PageNumber({ default: 1 })),
     pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 2000, default: 25 })),
   },
   { additionalProperties: true },
@@ -136,7 +137,7 @@ export const ResellerQuery = Type.Object({ resellerId: ResellerIdQuery }, { addi
 
 export const AuditLogQuery = Type.Object(
   {
-    PageNumber: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647, default: 1 })),
+    PageNumber: Type.Optional(PageNumber({ default: 1 })),
     PageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 2000, default: 25 })),
     StartDate: Type.Optional(
       Type.String({

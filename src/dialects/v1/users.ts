@@ -10,7 +10,7 @@ import type { User } from '../../domain/users/model.ts'
 import { updateUser } from '../../domain/users/update.ts'
 import { actorOf } from '../../http/request-context.ts'
 import type { AppDeps } from '../../services.ts'
-import { ROLES, withErrors } from './common.ts'
+import { withErrors } from './common.ts'
 import { v1Page } from './paging.ts'
 import {
   EmailParams,
@@ -45,7 +45,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }
   app.post(
     '/reseller/:resellerId/users',
     {
-      config: ROLES,
+      config: { operation: 'CreateResellerUserV1' },
       schema: {
         tags,
         summary: 'Create a Reseller User',
@@ -80,7 +80,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }
   app.get(
     '/users',
     {
-      config: ROLES,
+      config: { operation: 'GetUsersV1' },
       schema: {
         tags,
         summary: 'List users',
@@ -116,7 +116,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }
   app.patch(
     '/users/:email',
     {
-      config: ROLES,
+      config: { operation: 'UpdateUserV1' },
       schema: {
         tags,
         summary: 'Update a user',
@@ -151,7 +151,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }
   app.delete(
     '/users/:email',
     {
-      config: ROLES,
+      config: { operation: 'DeleteUserV1' },
       schema: {
         tags,
         summary: 'Delete a user',

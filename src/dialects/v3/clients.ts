@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { createClient, deleteClient, listClients } from '../../domain/clients.ts'
+import { PageNumber } from '../../http/input.ts'
 import { actorOf } from '../../http/request-context.ts'
 import { setTotal, TOTAL_HEADERS } from '../../http/total-count.ts'
 import { presentClient } from '../../representations/cryptlex.ts'
@@ -11,7 +12,7 @@ import { ClientCreate, ClientCreatedDto, ClientDto, IdParams } from './schemas.t
 const tags = ['v3 API clients']
 const ListQuery = Type.Object(
   {
-    page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+    page: Type.Optional(PageNumber({ default: 1 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
   },
   { additionalProperties: false },
@@ -21,7 +22,7 @@ export const clientRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db
   app.post(
     '/clients',
     {
-      config: { scope: 'client:write' },
+      config: { operation: 'CreateClient' },
       schema: {
         tags,
         summary: 'Create an API client (its secret is shown only in this response)',
@@ -47,7 +48,7 @@ export const clientRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db
   app.get(
     '/clients',
     {
-      config: { scope: 'client:read' },
+      config: { operation: 'GetAllClients' },
       schema: {
         tags,
         summary: 'List API clients',
@@ -67,7 +68,7 @@ export const clientRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db
   app.delete(
     '/clients/:id',
     {
-      config: { scope: 'client:write' },
+      config: { operation: 'DeleteClient' },
       schema: {
         tags,
         summary: 'Revoke an API client (its tokens stop working within 60 s)',

@@ -13,7 +13,7 @@ export const eventLogRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
   app.get(
     '/event-logs',
     {
-      config: { scope: 'eventLog:read' },
+      config: { operation: 'GetAllEventLogs' },
       schema: {
         tags: ['v3 event logs'],
         summary: 'The audit log, newest first',

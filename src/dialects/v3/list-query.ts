@@ -2,6 +2,7 @@
 // The query-string schema is generated from the same field table the domain filters with.
 import { type TProperties, Type } from 'typebox'
 import { MAX_SCANNED_USERS } from '../../domain/users/list.ts'
+import { PageNumber } from '../../http/input.ts'
 import {
   type FieldSpec,
   type Filter,
@@ -19,7 +20,7 @@ export function listQuerySchema(
   options: { search?: string } = {},
 ) {
   const properties: TProperties = {
-    page: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647, default: 1 })),
+    page: Type.Optional(PageNumber({ default: 1 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
     sort: Type.Optional(
       Type.String({
@@ -57,7 +58,7 @@ export function parseListQuery(query: Record<string, unknown>, fields: Record<st
     if (typeof value !== 'string') continue
     const match = key.match(/^([A-Za-z.]+)(?:\[([a-z]+)\])?$/)
     const field = match?.[1]
-    if (!field || !(field in fields)) continue
+    if (!field || !Object.hasOwn(fields, field)) continue
     filters.push({ field, op: (match[2] ?? 'eq') as Operator, value })
   }
   const sort =

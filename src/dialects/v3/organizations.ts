@@ -38,7 +38,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app
   app.post(
     '/resellers/:resellerId/organizations',
     {
-      config: { scope: 'reseller:organization:create' },
+      config: { operation: 'CreateResellerOrganization' },
       schema: {
         tags,
         summary: 'Create an organization of a reseller',
@@ -66,7 +66,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app
   app.get(
     '/resellers/:resellerId/organizations',
     {
-      config: { scope: 'reseller:organization:read' },
+      config: { operation: 'GetAllResellerOrganizations' },
       schema: {
         tags,
         summary: "List a reseller's organizations",
@@ -86,7 +86,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app
   app.get(
     '/resellers/:resellerId/organizations/:id',
     {
-      config: { scope: 'reseller:organization:read' },
+      config: { operation: 'GetResellerOrganization' },
       schema: {
         tags,
         summary: 'Get an organization',
@@ -103,7 +103,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app
   app.patch(
     '/resellers/:resellerId/organizations/:id',
     {
-      config: { scope: 'reseller:organization:update' },
+      config: { operation: 'UpdateResellerOrganization' },
       schema: {
         tags,
         summary: 'Update an organization',
@@ -131,7 +131,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app
   app.delete(
     '/resellers/:resellerId/organizations/:id',
     {
-      config: { scope: 'reseller:organization:delete' },
+      config: { operation: 'DeleteResellerOrganization' },
       schema: {
         tags,
         summary: 'Delete an organization (refused while it has users)',

@@ -22,7 +22,7 @@ export const resellerRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
   app.post(
     '/resellers',
     {
-      config: { scope: 'reseller:write' },
+      config: { operation: 'CreateReseller' },
       schema: {
         tags,
         summary: 'Create a reseller',
@@ -48,7 +48,7 @@ export const resellerRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
   app.get(
     '/resellers',
     {
-      config: { scope: 'reseller:read' },
+      config: { operation: 'GetAllResellers' },
       schema: {
         tags,
         summary: 'List resellers',
@@ -67,7 +67,7 @@ export const resellerRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
   app.get(
     '/resellers/:id',
     {
-      config: { scope: 'reseller:read' },
+      config: { operation: 'GetReseller' },
       schema: {
         tags,
         summary: 'Get a reseller',
@@ -81,7 +81,7 @@ export const resellerRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
   app.patch(
     '/resellers/:id',
     {
-      config: { scope: 'reseller:write' },
+      config: { operation: 'UpdateReseller' },
       schema: {
         tags,
         summary: 'Update a reseller',
@@ -109,7 +109,7 @@ export const resellerRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
   app.delete(
     '/resellers/:id',
     {
-      config: { scope: 'reseller:write' },
+      config: { operation: 'DeleteReseller' },
       schema: {
         tags,
         summary: 'Delete a reseller (refused while it has users or organizations)',

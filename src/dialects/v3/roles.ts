@@ -15,7 +15,7 @@ export const roleRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }
   app.get(
     '/roles',
     {
-      config: { scope: 'role:read' },
+      config: { operation: 'GetAllRoles' },
       schema: {
         tags,
         summary: 'List roles (the built-ins reseller-admin, organization-admin and user, and custom roles)',
@@ -34,7 +34,7 @@ export const roleRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }
   app.post(
     '/roles',
     {
-      config: { scope: 'role:write' },
+      config: { operation: 'CreateRole' },
       schema: {
         tags,
         summary: 'Create a custom role',
@@ -59,7 +59,7 @@ export const roleRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }
   app.get(
     '/roles/:id',
     {
-      config: { scope: 'role:read' },
+      config: { operation: 'GetRole' },
       schema: { tags, summary: 'Get a role', params: IdParams, response: withErrors({ 200: RoleDto }) },
     },
     async (request) => presentRole(await getRole(db, actorOf(request), request.params.id)),
@@ -68,7 +68,7 @@ export const roleRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }
   app.patch(
     '/roles/:id',
     {
-      config: { scope: 'role:write' },
+      config: { operation: 'UpdateRole' },
       schema: {
         tags,
         summary: 'Update a custom role (a role in use keeps its name; built-ins are read-only)',

@@ -52,7 +52,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }
   app.post(
     '/resellers/:resellerId/users',
     {
-      config: { scope: 'reseller:user:create' },
+      config: { operation: 'CreateResellerUser' },
       schema: {
         tags,
         summary: 'Create a reseller user',
@@ -82,7 +82,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }
   app.get(
     '/resellers/:resellerId/users',
     {
-      config: { scope: 'reseller:user:read' },
+      config: { operation: 'GetAllResellerUsers' },
       schema: {
         tags,
         summary: "List a reseller's users",
@@ -109,7 +109,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }
   app.get(
     '/resellers/:resellerId/users/export',
     {
-      config: { scope: 'reseller:user:read' },
+      config: { operation: 'ExportResellerUsers' },
       schema: {
         tags,
         summary: "Export a reseller's users as CSV",
@@ -156,7 +156,7 @@ export const userItemRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
   app.get(
     '/resellers/:resellerId/users/:id',
     {
-      config: { scope: 'reseller:user:read' },
+      config: { operation: 'GetResellerUser' },
       schema: {
         tags,
         summary: 'Get a reseller user',
@@ -171,7 +171,7 @@ export const userItemRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
   app.patch(
     '/resellers/:resellerId/users/:id',
     {
-      config: { scope: 'reseller:user:update' },
+      config: { operation: 'UpdateResellerUser' },
       schema: {
         tags,
         summary: 'Update a reseller user',
@@ -202,7 +202,7 @@ export const userItemRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
   app.delete(
     '/resellers/:resellerId/users/:id',
     {
-      config: { scope: 'reseller:user:delete' },
+      config: { operation: 'DeleteResellerUser' },
       schema: {
         tags,
         summary: 'Delete a reseller user',
@@ -223,7 +223,7 @@ export const userItemRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
   app.post(
     '/resellers/:resellerId/users/:id/password',
     {
-      config: { scope: 'reseller:user:update' },
+      config: { operation: 'SetResellerUserPassword' },
       schema: {
         tags,
         summary: "Set a reseller user's password",

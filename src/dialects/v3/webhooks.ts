@@ -15,6 +15,7 @@ import {
   listEndpoints,
   updateEndpoint,
 } from '../../domain/webhooks/endpoints.ts'
+import { PageNumber } from '../../http/input.ts'
 import { actorOf } from '../../http/request-context.ts'
 import { setTotal, TOTAL_HEADERS } from '../../http/total-count.ts'
 import type { ListQuery } from '../../query/language.ts'
@@ -27,7 +28,7 @@ import { IdParams, WebhookCreate, WebhookDto, WebhookEventLogDto, WebhookUpdate 
 const tags = ['v3 webhooks']
 const PageQuery = Type.Object(
   {
-    page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+    page: Type.Optional(PageNumber({ default: 1 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
   },
   { additionalProperties: false },
@@ -40,7 +41,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { d
   app.post(
     '/webhooks',
     {
-      config: { scope: 'webhook:write' },
+      config: { operation: 'CreateWebhook' },
       schema: {
         tags,
         summary: 'Register a webhook endpoint',
@@ -74,7 +75,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { d
   app.get(
     '/webhooks',
     {
-      config: { scope: 'webhook:read' },
+      config: { operation: 'GetAllWebhooks' },
       schema: {
         tags,
         summary: 'List webhook endpoints',
@@ -97,6 +98,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { d
   app.get(
     '/webhooks/events',
     {
+      config: { operation: 'GetEventTypesWebhook' },
       schema: {
         tags,
         summary: 'The events a webhook can subscribe to, by resource',
@@ -112,7 +114,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { d
   app.get(
     '/webhooks/:id',
     {
-      config: { scope: 'webhook:read' },
+      config: { operation: 'GetWebhook' },
       schema: {
         tags,
         summary: 'Get a webhook endpoint',
@@ -126,7 +128,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { d
   app.patch(
     '/webhooks/:id',
     {
-      config: { scope: 'webhook:write' },
+      config: { operation: 'UpdateWebhook' },
       schema: {
         tags,
         summary: 'Update a webhook endpoint',
@@ -162,7 +164,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { d
   app.delete(
     '/webhooks/:id',
     {
-      config: { scope: 'webhook:write' },
+      config: { operation: 'DeleteWebhook' },
       schema: {
         tags,
         summary: 'Delete a webhook endpoint (its undelivered events are cancelled)',
@@ -182,7 +184,7 @@ export const webhookDeliveryRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
   app.post(
     '/webhooks/:id/test',
     {
-      config: { scope: 'webhook:write' },
+      config: { operation: 'TestWebhook' },
       schema: {
         tags,
         summary: 'Send a signed test event (webhook.test) to the endpoint',
@@ -201,7 +203,7 @@ export const webhookDeliveryRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
   app.get(
     '/webhook-event-logs',
     {
-      config: { scope: 'webhookEventLog:read' },
+      config: { operation: 'GetAllWebhookEventLogs' },
       schema: {
         tags,
         summary: 'The delivery log, newest first',
@@ -222,7 +224,7 @@ export const webhookDeliveryRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
   app.get(
     '/webhook-event-logs/:id',
     {
-      config: { scope: 'webhookEventLog:read' },
+      config: { operation: 'GetWebhookEventLog' },
       schema: {
         tags,
         summary: 'Get a delivery',
@@ -236,7 +238,7 @@ export const webhookDeliveryRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
   app.post(
     '/webhook-event-logs/:id/resend',
     {
-      config: { scope: 'webhookEventLog:read' },
+      config: { operation: 'ResendWebhookEventLog' },
       schema: {
         tags,
         summary: 'Send a delivery again (same Webhook-Id and body)',

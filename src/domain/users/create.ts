@@ -102,19 +102,6 @@ export async function createUserWithPassword(
   return db.transaction((tx) => createUser(tx, actor, resellerId, full))
 }
 
-/** The strings as the database stores them: UTF-8 has no lone surrogate (U+FFFD), and jsonb refuses one. */
-function asStored(input: CreateUserInput): CreateUserInput {
-  const wellFormed = (text: string) => text.toWellFormed()
-  return {
-    ...input,
-    firstName: wellFormed(input.firstName),
-    lastName: wellFormed(input.lastName),
-    email: wellFormed(input.email),
-    role: input.role === null ? null : wellFormed(input.role),
-    company: input.company === null ? null : wellFormed(input.company),
-  }
-}
-
 /** A timestamp as JSON.stringify writes a Date: UTC, to the millisecond. */
 const JSON_TIME = sql.raw(`'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`)
 
@@ -131,9 +118,8 @@ async function createUserAtOnce(
   db: Db,
   actor: Actor,
   resellerId: string,
-  request: CreateUserInput,
+  input: CreateUserInput,
 ): Promise<User | null> {
-  const input = asStored(request)
   const { tenantId, id, role } = prepareCreate(actor, resellerId, input)
   const row = { id, tenantId, resellerId, organizationId: null, role }
   const draft = toUser(
