@@ -1,8 +1,18 @@
 // buildApp(deps): the Fastify instance, used by main, tests and benchmarks. listen() is the caller's.
+import helmet from '@fastify/helmet'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyServerOptions, LogController } from 'fastify'
+import Fastify, {
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify'
+import { renderV1Error } from './dialects/v1/errors.ts'
 import { v1 } from './dialects/v1/index.ts'
+import { renderV3Error } from './dialects/v3/errors.ts'
 import { v3 } from './dialects/v3/index.ts'
+import { notFound } from './domain/errors.ts'
+import { registerJsonBodyParser } from './http/json-body.ts'
 import { correlationIdOf, requestContext } from './http/request-context.ts'
 import { createValidatorCompiler } from './http/validation.ts'
 import { loggerOptions } from './logging.ts'
@@ -10,24 +20,49 @@ import { healthRoutes } from './ops/health.ts'
 import { metricsPlugin } from './ops/metrics.ts'
 import { oauthRoutes } from './ops/oauth.ts'
 import { openapiPlugin } from './ops/openapi.ts'
+import { renderPlatformError } from './platform/errors.ts'
 import { platform } from './platform/index.ts'
 import type { AppDeps } from './services.ts'
 
 export async function buildApp(deps: AppDeps, options: { logger?: FastifyServerOptions['logger'] } = {}) {
   const app = Fastify({
-    logger: options.logger ?? loggerOptions(deps.config.logLevel) ?? false,
+    logger: (options.logger ?? loggerOptions(deps.config.logLevel)) as NonNullable<
+      FastifyServerOptions['logger']
+    >,
     genReqId: correlationIdOf,
     logController: new LogController({ requestIdLogLabel: 'correlationId' }),
     requestIdHeader: false,
     trustProxy: false,
     bodyLimit: 1_048_576,
+    ...serverTimeouts(deps.config),
+    // A URL that cannot be decoded never reaches a route: it is answered in the error shape of its API.
+    frameworkErrors: (error, request, reply) => {
+      const { status, body } = renderAtEdge(request.url, error, request as FastifyRequest)
+      void (reply as FastifyReply).code(status).send(body)
+    },
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.setValidatorCompiler(createValidatorCompiler())
+  registerJsonBodyParser(app)
+  await app.register(helmet, securityHeaders(deps.config.publicUrl))
 
   await app.register(requestContext)
   await app.register(metricsPlugin)
   await app.register(openapiPlugin, { publicUrl: deps.config.publicUrl })
+
+  // Outside any API's prefix, errors take the v3 shape ({message, code}); inside, each API renders its own.
+  app.setNotFoundHandler(async (request, reply) => {
+    const { status, body } = renderAtEdge(
+      request.url,
+      notFound(`Route ${request.method} ${request.url.split('?')[0]}`),
+      request,
+    )
+    return reply.code(status).send(body)
+  })
+  app.setErrorHandler(async (error, request, reply) => {
+    const { status, body } = renderAtEdge(request.url, error, request)
+    return reply.code(status).send(body)
+  })
 
   await app.register(healthRoutes, { db: deps.db })
   await app.register(oauthRoutes, { db: deps.db, tokens: deps.tokens, config: deps.config })
@@ -35,6 +70,42 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyServerO
   await app.register(v1, { ...deps, prefix: '/v1' })
   await app.register(platform, { ...deps, prefix: '/platform' })
   return app
+}
+
+/** An error's status and body in the shape of the API whose prefix the URL has (v3's outside any). */
+function renderAtEdge(url: string, error: unknown, request: FastifyRequest) {
+  if (url.startsWith('/v1/')) return renderV1Error(error, request)
+  if (url.startsWith('/platform/')) return renderPlatformError(error, request)
+  return renderV3Error(error, request)
+}
+
+/**
+ * Security headers for an API (nosniff, no referrer, no framing; HSTS only when served over https). The
+ * content security policy is helmet's default, which the interactive reference (/docs) works under.
+ */
+function securityHeaders(publicUrl: string) {
+  const isHttps = publicUrl.startsWith('https:')
+  return {
+    hsts: isHttps ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    referrerPolicy: { policy: 'no-referrer' as const },
+    frameguard: { action: 'deny' as const },
+  }
+}
+
+/**
+ * A client that announces a body and never sends it, or trickles its headers, loses its socket: Node checks
+ * its connections every few seconds (by default only every 30 s) against these limits.
+ */
+function serverTimeouts(config: AppDeps['config']) {
+  return {
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: Math.max(config.requestTimeoutMs, config.keepAliveTimeoutMs),
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(config.requestTimeoutMs / 4))),
+    },
+  }
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>

@@ -6,6 +6,7 @@ import { grantClientCredentials, OAuthFailure } from '../auth/grant.ts'
 import type { TokenService } from '../auth/tokens.ts'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/connection.ts'
+import { textProblem } from '../http/input.ts'
 import { requestFactsOf } from '../http/request-context.ts'
 
 const TokenResponse = Type.Object({
@@ -39,6 +40,12 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{
       return reply.code(error.status).send({ error: error.error, error_description: error.message })
     }
     const status = (error as { statusCode?: number }).statusCode
+    if (status === 413 || status === 415)
+      return reply.code(status).send({
+        error: 'invalid_request',
+        error_description:
+          status === 413 ? 'The request body is too large.' : 'The body must be form-encoded or JSON.',
+      })
     if (status && status >= 400 && status < 500)
       return reply
         .code(400)
@@ -73,7 +80,14 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{
           'Form or JSON body. Authenticate with HTTP Basic or client_id/client_secret in the body. Errors follow RFC 6749 §5.2.',
         security: [],
         body: TokenRequest,
-        response: { 200: TokenResponse, 400: OAuthError, 401: OAuthError, 500: OAuthError },
+        response: {
+          200: TokenResponse,
+          400: OAuthError,
+          401: OAuthError,
+          413: OAuthError,
+          415: OAuthError,
+          500: OAuthError,
+        },
       },
       // Validation here only documents the shape; every refusal is rendered as an RFC 6749 error below.
       attachValidation: true,
@@ -81,6 +95,9 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{
     async (request, reply) => {
       reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache')
       const body = (request.body ?? {}) as Record<string, unknown>
+      for (const value of Object.values(body))
+        if (typeof value === 'string' && textProblem(value))
+          throw new OAuthFailure(400, 'invalid_request', 'A parameter holds a character that is not allowed.')
       return grantClientCredentials(
         { db, tokens, config },
         { authorization: request.headers.authorization, body },
