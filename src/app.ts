@@ -80,12 +80,15 @@ function renderAtEdge(url: string, error: unknown, request: FastifyRequest) {
 }
 
 /**
- * Security headers for an API (nosniff, no referrer, no framing; HSTS only when served over https). The
- * content security policy is helmet's default, which the interactive reference (/docs) works under.
+ * Security headers for an API (nosniff, no referrer, no framing; HSTS and upgrading requests only when served
+ * over https). The content security policy is helmet's default otherwise, which /docs works under.
  */
 function securityHeaders(publicUrl: string) {
   const isHttps = publicUrl.startsWith('https:')
   return {
+    contentSecurityPolicy: {
+      directives: { frameAncestors: ["'none'"], upgradeInsecureRequests: isHttps ? [] : null },
+    },
     hsts: isHttps ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     referrerPolicy: { policy: 'no-referrer' as const },
     frameguard: { action: 'deny' as const },

@@ -29,6 +29,7 @@ describe('security headers', () => {
   it('include HSTS when the public URL is https', async () => {
     const response = await https.request('GET', '/health/live')
     expect(response.headers.get('strict-transport-security')).toMatch(/max-age=31536000/)
+    expect(response.headers.get('content-security-policy')).toContain('upgrade-insecure-requests')
   })
 
   it('leave the interactive reference working', async () => {
