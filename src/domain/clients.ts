@@ -9,7 +9,7 @@ import { recordAudit } from './audit/record.ts'
 import { forbidden, invalid, notFound } from './errors.ts'
 import { isUuid, newId } from './ids.ts'
 import { assertResellerExists } from './organizations.ts'
-import { type PageRequest, tenantOf } from './reach.ts'
+import { type PageRequest, reachScope, tenantOf } from './reach.ts'
 
 export interface ApiClient {
   id: string
@@ -142,13 +142,12 @@ export async function listClients(
   actor: Actor,
   page: PageRequest,
 ): Promise<{ items: ApiClient[]; total: number }> {
-  const own = actor.role === 'reseller' ? sql` AND reseller_id = ${actor.resellerId}` : sql.empty
   const { rows, total } = await listPage<ClientRow>(
     tx,
     {
       from: 'api_clients',
       columns: COLUMNS,
-      scope: sql`tenant_id = ${tenantOf(actor)} AND revoked_at IS NULL${own}`,
+      scope: sql`${reachScope(actor, 'reseller_id')} AND revoked_at IS NULL`,
       ...CREATION_ORDER,
     },
     page,

@@ -1,4 +1,5 @@
 // Tenancy and reseller reach: the one place that decides whom a principal may act on.
+import { type Sql, sql } from '../db/sql.ts'
 import type { Actor } from './actor.ts'
 import { forbidden, notFound } from './errors.ts'
 import { isUuid } from './ids.ts'
@@ -8,6 +9,16 @@ export function tenantOf(actor: Actor): string {
   if (actor.role === 'platform' || actor.tenantId === null)
     throw forbidden('This token reaches no tenant data.')
   return actor.tenantId
+}
+
+/**
+ * The rows of a table the actor reaches: its tenant's, and for a reseller token only those whose `column`
+ * names its reseller. SQL over the table's own columns, for a list's scope.
+ */
+export function reachScope(actor: Actor, resellerColumn: string): Sql {
+  const own =
+    actor.role === 'reseller' ? sql` AND ${sql.raw(resellerColumn)} = ${actor.resellerId}` : sql.empty
+  return sql`tenant_id = ${tenantOf(actor)}${own}`
 }
 
 export function canActOnReseller(actor: Actor, resellerId: string): boolean {

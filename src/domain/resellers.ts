@@ -9,7 +9,7 @@ import { revokeResellerClients } from './clients.ts'
 import { conflict, notFound } from './errors.ts'
 import { isUuid, newId } from './ids.ts'
 import { definedOnly, type Patch } from './patch.ts'
-import { assertCsp, assertResellerReach, tenantOf } from './reach.ts'
+import { assertCsp, assertResellerReach, reachScope } from './reach.ts'
 
 export interface Reseller {
   id: string
@@ -98,13 +98,12 @@ export async function listResellers(
   query: ListQuery,
 ): Promise<{ items: Reseller[]; total: number }> {
   // A reseller token sees exactly its own reseller.
-  const own = actor.role === 'reseller' ? sql` AND id = ${actor.resellerId}` : sql.empty
   const { rows, total } = await listPage<ResellerRow>(
     tx,
     {
       from: 'resellers',
       columns: COLUMNS,
-      scope: sql`tenant_id = ${tenantOf(actor)} AND deleted_at IS NULL${own}`,
+      scope: sql`${reachScope(actor, 'id')} AND deleted_at IS NULL`,
       ...CONTACT_LIST,
     },
     query,

@@ -9,14 +9,9 @@ import { SCOPES } from '../../src/auth/scopes.ts'
 import { renderV3Error } from '../../src/dialects/v3/errors.ts'
 import { createDialect } from '../../src/http/dialect.ts'
 import { startTestApp, type TestApp } from '../support/app.ts'
+import { type DocumentedOperation, documentedOperations } from '../support/openapi.ts'
 
-interface Operation {
-  operationId: string
-  method: string
-  path: string
-  scope: string | null
-  isPlatform: boolean
-}
+type Operation = DocumentedOperation
 
 let t: TestApp
 let operations: Operation[]
@@ -37,19 +32,7 @@ beforeAll(async () => {
   t = await startTestApp()
   resellerId = (await t.createReseller()).id
   const document = (await t.request('GET', '/openapi.json')).body
-  operations = Object.entries(
-    document.paths as Record<string, Record<string, Record<string, unknown>>>,
-  ).flatMap(([path, byMethod]) =>
-    Object.entries(byMethod)
-      .filter(([, operation]) => operation['x-required-scope'] || operation['x-required-role'])
-      .map(([method, operation]) => ({
-        operationId: operation.operationId as string,
-        method: method.toUpperCase(),
-        path,
-        scope: (operation['x-required-scope'] as string | undefined) ?? null,
-        isPlatform: operation['x-required-role'] === 'platform',
-      })),
-  )
+  operations = documentedOperations(document).filter((o) => o.scope !== null || o.isPlatform)
 })
 afterAll(async () => {
   await t?.close()

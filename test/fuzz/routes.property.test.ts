@@ -3,23 +3,12 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestApp, type TestApp } from '../support/app.ts'
+import { type DocumentedOperation, documentedOperations, type JsonSchema } from '../support/openapi.ts'
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 12)
 
-interface Schema {
-  type?: string | string[]
-  properties?: Record<string, Schema>
-  items?: Schema
-  anyOf?: Schema[]
-}
-interface Operation {
-  operationId: string
-  method: string
-  path: string
-  query: string[]
-  body: Schema | null
-  isPlatform: boolean
-}
+type Schema = JsonSchema
+type Operation = DocumentedOperation
 
 let t: TestApp
 let operations: Operation[]
@@ -33,26 +22,7 @@ beforeAll(async () => {
   platformToken = await t.platformToken()
   resellerId = (await t.createReseller()).id
   const document = (await t.request('GET', '/openapi.json')).body
-  operations = Object.entries(
-    document.paths as Record<string, Record<string, Record<string, unknown>>>,
-  ).flatMap(([path, byMethod]) =>
-    Object.entries(byMethod)
-      .filter(([, operation]) => typeof operation.operationId === 'string')
-      .map(([method, operation]) => {
-        const parameters = (operation.parameters ?? []) as { in: string; name: string }[]
-        const content = (
-          operation.requestBody as { content?: Record<string, { schema: Schema }> } | undefined
-        )?.content
-        return {
-          operationId: operation.operationId as string,
-          method: method.toUpperCase(),
-          path,
-          query: parameters.filter((p) => p.in === 'query').map((p) => p.name),
-          body: content?.['application/json']?.schema ?? null,
-          isPlatform: operation['x-required-role'] === 'platform',
-        }
-      }),
-  )
+  operations = documentedOperations(document)
 })
 afterAll(async () => {
   // The figures the closing note quotes: how many requests, how many 5xx.

@@ -12,7 +12,7 @@ import { isUuid, newId } from '../ids.ts'
 import { assertResellerExists } from '../organizations.ts'
 import type { Patch } from '../patch.ts'
 import type { PageRequest } from '../reach.ts'
-import { tenantOf } from '../reach.ts'
+import { reachScope, tenantOf } from '../reach.ts'
 import { WEBHOOK_EVENTS } from './events.ts'
 
 export type EndpointStatus = 'healthy' | 'unhealthy' | 'suspended'
@@ -185,13 +185,12 @@ export async function listEndpoints(
   actor: Actor,
   page: PageRequest,
 ): Promise<{ items: WebhookEndpoint[]; total: number }> {
-  const own = actor.role === 'reseller' ? sql` AND reseller_id = ${actor.resellerId}` : sql.empty
   const { rows, total } = await listPage<EndpointRow>(
     tx,
     {
       from: 'webhook_endpoints',
       columns: ENDPOINT_COLUMNS,
-      scope: sql`tenant_id = ${tenantOf(actor)} AND deleted_at IS NULL${own}`,
+      scope: sql`${reachScope(actor, 'reseller_id')} AND deleted_at IS NULL`,
       ...CREATION_ORDER,
     },
     page,
