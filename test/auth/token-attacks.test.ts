@@ -11,7 +11,7 @@ import {
   type JWTPayload,
   SignJWT,
 } from 'jose'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { type Json, type Response, startTestApp, TENANT, type TestApp, unique } from '../support/app.ts'
 
 let t: TestApp
@@ -391,5 +391,36 @@ describe('a token signed with the service key and the right claims', () => {
     const ttl = t.deps.tokens.ttlSeconds
     const longest = await signWithServiceKey({ ...claims, iat: nowSeconds(), exp: nowSeconds() + ttl })
     expect((await t.request('GET', '/v3/resellers', { token: longest })).status).toBe(200)
+  })
+})
+
+describe('a client revoked by another process (this one never heard of it)', () => {
+  it('keeps working only while its standing is cached, and is refused within a minute', async () => {
+    const created = await t.request('POST', '/v3/clients', {
+      token: t.cspToken,
+      body: { name: unique('elsewhere '), role: 'csp', scopes: ['reseller:read'] },
+    })
+    expect(created.status, created.text).toBe(201)
+    const issued = await t.request('POST', '/oauth/token', {
+      body: {
+        grant_type: 'client_credentials',
+        client_id: created.body.clientId,
+        client_secret: created.body.clientSecret,
+      },
+    })
+    const token = issued.body.access_token as string
+    expect((await t.request('GET', '/v3/resellers', { token })).status).toBe(200)
+    // Revoked in the database, as another process would: this process's cache still says "active".
+    await t.db.query('UPDATE api_clients SET revoked_at = now() WHERE id = $1', [created.body.id])
+    expect((await t.request('GET', '/v3/resellers', { token })).status).toBe(200)
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 60_000 })
+    try {
+      const response = await t.request('GET', '/v3/resellers', { token })
+      expect(response.status, response.text).toBe(401)
+      expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/)
+      expect(response.body).toEqual({ message: expect.any(String), code: 'UNAUTHORIZED' })
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
