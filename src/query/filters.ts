@@ -1,7 +1,8 @@
 // Filters as SQL: one function per field kind, each giving the condition, its complement and how to count it.
+
+import { assertStorableDate } from '../domain/dates.ts'
 import { invalid } from '../domain/errors.ts'
 import { isUuid } from '../domain/ids.ts'
-import { assertStorableDate } from '../http/input.ts'
 import { type FieldSpec, type Filter, type FilterClause, operatorsOf, specOf } from './language.ts'
 import { escapeLike } from './patterns.ts'
 
