@@ -11,8 +11,10 @@ import { renderV1Error } from './dialects/v1/errors.ts'
 import { v1 } from './dialects/v1/index.ts'
 import { renderV3Error } from './dialects/v3/errors.ts'
 import { v3 } from './dialects/v3/index.ts'
-import { notFound } from './domain/errors.ts'
+import { isDomainError, notFound } from './domain/errors.ts'
+import { findTenantRateWindow } from './domain/tenants.ts'
 import { registerJsonBodyParser } from './http/json-body.ts'
+import { rateLimits } from './http/rate-limit.ts'
 import { correlationIdOf, requestContext } from './http/request-context.ts'
 import { createValidatorCompiler } from './http/validation.ts'
 import { loggerOptions } from './logging.ts'
@@ -48,6 +50,14 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyServerO
 
   await app.register(requestContext)
   await app.register(metricsPlugin)
+  await app.register(rateLimits, {
+    config: deps.config,
+    tenantWindow: (tenantId: string) => findTenantRateWindow(deps.db, tenantId),
+  })
+  // Outside the APIs (the token endpoint, the JWKS, the docs, health), requests are limited per source IP.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!isApiPath(request.url)) await app.limits.ip(request, reply)
+  })
   await app.register(openapiPlugin, { publicUrl: deps.config.publicUrl })
 
   // Outside any API's prefix, errors take the v3 shape ({message, code}); inside, each API renders its own.
@@ -60,6 +70,8 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyServerO
     return reply.code(status).send(body)
   })
   app.setErrorHandler(async (error, request, reply) => {
+    if (isDomainError(error) && error.retryAfterSeconds)
+      reply.header('Retry-After', String(error.retryAfterSeconds))
     const { status, body } = renderAtEdge(request.url, error, request)
     return reply.code(status).send(body)
   })
@@ -71,6 +83,9 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyServerO
   await app.register(platform, { ...deps, prefix: '/platform' })
   return app
 }
+
+const isApiPath = (url: string) =>
+  url.startsWith('/v3/') || url.startsWith('/v1/') || url.startsWith('/platform/')
 
 /** An error's status and body in the shape of the API whose prefix the URL has (v3's outside any). */
 function renderAtEdge(url: string, error: unknown, request: FastifyRequest) {

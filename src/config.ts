@@ -34,6 +34,14 @@ export interface Config {
   headersTimeoutMs: number
   /** How long an idle keep-alive connection stays open. */
   keepAliveTimeoutMs: number
+  /** Requests per window per client (per IP outside the APIs); max 0 turns rate limiting off. */
+  rateLimit: { max: number; windowSeconds: number }
+  /** Redis shared by every process for rate limits and token throttling; null keeps them in memory. */
+  redisUrl: string | null
+  /** Failed client authentications per client id and IP, and per IP, before the token endpoint answers 429. */
+  tokenThrottle: { maxFailures: number; windowSeconds: number }
+  /** How long an Idempotency-Key's response is kept, and how long a repeat waits for the first to finish. */
+  idempotency: { ttlSeconds: number; waitMs: number }
 }
 
 export class ConfigError extends Error {
@@ -102,6 +110,18 @@ function database(env: Env, dataDir: string): DatabaseTarget {
     return { kind: 'postgres', url }
   }
   throw new ConfigError('DATABASE_URL', 'must be unset, memory:// or a postgres:// URL')
+}
+
+function redisUrl(env: Env): string | null {
+  const url = env.REDIS_URL
+  if (url === undefined || url === '') return null
+  if (!/^rediss?:\/\//.test(url)) throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL')
+  try {
+    new URL(url)
+  } catch {
+    throw new ConfigError('REDIS_URL', 'is not a valid URL')
+  }
+  return url
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -173,5 +193,18 @@ export function loadConfig(env: Env = process.env): Config {
     requestTimeoutMs,
     headersTimeoutMs,
     keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 72_000, 100, 3_600_000),
+    rateLimit: {
+      max: integer(env, 'RATE_LIMIT_MAX', 1000, 0, 1_000_000_000),
+      windowSeconds: integer(env, 'RATE_LIMIT_WINDOW_S', 10, 1, 86_400),
+    },
+    redisUrl: redisUrl(env),
+    tokenThrottle: {
+      maxFailures: integer(env, 'TOKEN_THROTTLE_MAX_FAILURES', 10, 1, 1_000_000),
+      windowSeconds: integer(env, 'TOKEN_THROTTLE_WINDOW_S', 300, 1, 86_400),
+    },
+    idempotency: {
+      ttlSeconds: integer(env, 'IDEMPOTENCY_TTL_S', 86_400, 60, 2_592_000),
+      waitMs: integer(env, 'IDEMPOTENCY_WAIT_MS', 10_000, 0, 600_000),
+    },
   }
 }

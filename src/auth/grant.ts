@@ -1,11 +1,13 @@
 // The OAuth client-credentials grant (RFC 6749 §4.4): which client authenticates and how, the scopes it may
 // have, the token issued and the audit of its issuance. No HTTP here: the token route parses and renders.
-import { timingSafeEqual } from 'node:crypto'
+import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/connection.ts'
 import type { Actor, Principal } from '../domain/actor.ts'
 import { recordAudit } from '../domain/audit/record.ts'
-import { findActiveClient, secretMatches } from '../domain/clients.ts'
+import { type ClientCredentialsRow, findActiveClient, hashSecret, secretMatches } from '../domain/clients.ts'
+import type { RequestFacts } from '../http/request-context.ts'
+import type { TokenThrottle } from './throttle.ts'
 import type { TokenService } from './tokens.ts'
 
 /** A refusal in RFC 6749 §5.2's terms; `isBasic` says the client tried HTTP Basic (the 401 challenges it). */
@@ -15,6 +17,8 @@ export class OAuthFailure extends Error {
     readonly error: string,
     description: string,
     readonly isBasic = false,
+    /** Seconds until a throttled client may try again: Retry-After. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(description)
   }
@@ -36,7 +40,13 @@ export interface GrantDeps {
   db: Db
   tokens: TokenService
   config: Config
+  throttle: TokenThrottle
+  /** Told of each refusal for too many failures, and of each failed authentication by reason. */
+  onThrottled(): void
+  onFailure(reason: FailureReason): void
 }
+
+export type FailureReason = 'unknown_client' | 'invalid_secret'
 
 interface ClientCredentials {
   clientId: string
@@ -104,38 +114,108 @@ function narrowScopes(requested: unknown, granted: readonly string[]): string[] 
   return wanted
 }
 
+// What an unknown client id's secret is checked against, so that it costs what a known one's does.
+const UNKNOWN_CLIENT_HASH = hashSecret(randomBytes(32).toString('base64url'))
+
+interface Authenticated {
+  principal: Omit<Principal, 'scopes'>
+  scopes: readonly string[]
+}
+
 /** The platform operator (from the config, holding no scopes) or an active API client whose secret matches. */
 async function authenticateClient(
   { db, config }: GrantDeps,
-  { clientId, clientSecret, isBasic }: ClientCredentials,
-): Promise<{ principal: Omit<Principal, 'scopes'>; scopes: readonly string[] }> {
-  const failed = () => new OAuthFailure(401, 'invalid_client', 'Client authentication failed.', isBasic)
+  { clientId, clientSecret }: ClientCredentials,
+): Promise<
+  { authenticated: Authenticated } | { failure: FailureReason; client: ClientCredentialsRow | null }
+> {
   const platform = config.platform
   if (platform && clientId === platform.clientId) {
-    if (!safeEqual(clientSecret, platform.clientSecret)) throw failed()
-    return {
-      principal: {
-        type: 'platform',
-        id: platform.clientId,
-        role: 'platform',
-        tenantId: null,
-        resellerId: null,
-      },
-      scopes: [],
+    if (!safeEqual(clientSecret, platform.clientSecret)) return { failure: 'invalid_secret', client: null }
+    const principal = {
+      type: 'platform',
+      id: platform.clientId,
+      role: 'platform',
+      tenantId: null,
+      resellerId: null,
     }
+    return { authenticated: { principal: principal as Authenticated['principal'], scopes: [] } }
   }
   const client = await findActiveClient(db, clientId)
-  if (!client || !secretMatches(clientSecret, client.secret_hash)) throw failed()
+  // Unknown or not, the secret is checked: the answer's timing does not tell whether the client id exists.
+  const isMatch = secretMatches(clientSecret, client?.secret_hash ?? UNKNOWN_CLIENT_HASH)
+  if (!client) return { failure: 'unknown_client', client: null }
+  if (!isMatch) return { failure: 'invalid_secret', client }
   return {
-    principal: {
-      type: 'client',
-      id: client.id,
-      role: client.role,
-      tenantId: client.tenant_id,
-      resellerId: client.reseller_id,
+    authenticated: {
+      principal: {
+        type: 'client',
+        id: client.id,
+        role: client.role,
+        tenantId: client.tenant_id,
+        resellerId: client.reseller_id,
+      },
+      scopes: client.scopes,
     },
-    scopes: client.scopes,
   }
+}
+
+/**
+ * A failed authentication, audited in the client's tenant (in no tenant's when the client id is unknown, with
+ * the same one insert, so that the timing tells nothing): the client id, the IP and the reason, never the secret.
+ */
+async function recordFailure(
+  { db }: GrantDeps,
+  clientId: string,
+  reason: FailureReason,
+  client: ClientCredentialsRow | null,
+  facts: RequestFacts,
+): Promise<void> {
+  const actor: Actor = {
+    type: 'anonymous',
+    id: clientId.slice(0, 128),
+    role: client?.role ?? 'csp',
+    tenantId: client?.tenant_id ?? null,
+    resellerId: client?.reseller_id ?? null,
+    scopes: new Set(),
+    ...facts,
+  }
+  await recordAudit(db, actor, {
+    action: 'client.authentication.failed',
+    resource: 'client',
+    resourceId: client?.id ?? clientId.slice(0, 128),
+    resellerId: actor.resellerId,
+    changes: [
+      { field: 'clientId', from: null, to: clientId.slice(0, 128) },
+      { field: 'reason', from: null, to: reason },
+    ],
+  })
+}
+
+/** Authenticates the client, unless too many failures for it from this IP (or from this IP) came first. */
+async function authenticateThrottled(
+  deps: GrantDeps,
+  credentials: ClientCredentials,
+  facts: RequestFacts,
+): Promise<Authenticated> {
+  const ip = facts.ipAddress ?? 'unknown'
+  const retryAfter = await deps.throttle.blockedFor(credentials.clientId, ip)
+  if (retryAfter > 0) {
+    deps.onThrottled()
+    throw new OAuthFailure(
+      429,
+      'too_many_requests',
+      'Too many failed authentications for this client from this address. Retry after the time in Retry-After.',
+      credentials.isBasic,
+      retryAfter,
+    )
+  }
+  const result = await authenticateClient(deps, credentials)
+  if ('authenticated' in result) return result.authenticated
+  deps.onFailure(result.failure)
+  await deps.throttle.recordFailure(credentials.clientId, ip)
+  await recordFailure(deps, credentials.clientId, result.failure, result.client, facts)
+  throw new OAuthFailure(401, 'invalid_client', 'Client authentication failed.', credentials.isBasic)
 }
 
 /**
@@ -172,11 +252,11 @@ async function issueToken({ db, tokens }: GrantDeps, actor: Actor, scope: string
 export async function grantClientCredentials(
   deps: GrantDeps,
   request: TokenRequest,
-  facts: Omit<Actor, keyof Principal>,
+  facts: RequestFacts,
 ): Promise<TokenAnswer> {
   const credentials = clientCredentials(request)
   requireClientCredentialsGrant(request.body.grant_type)
-  const { principal, scopes } = await authenticateClient(deps, credentials)
+  const { principal, scopes } = await authenticateThrottled(deps, credentials, facts)
   const scope = narrowScopes(request.body.scope, scopes)
   return issueToken(deps, { ...principal, scopes: new Set(scope), ...facts }, scope)
 }

@@ -3,8 +3,11 @@
 export type PrincipalRole = 'csp' | 'reseller' | 'platform'
 
 export interface Principal {
-  /** What the audit log calls the actor: an API client, the platform operator, or the system itself. */
-  type: 'client' | 'platform' | 'system'
+  /**
+   * What the audit log calls the actor: an API client, the platform operator, the system itself, or someone
+   * who failed to authenticate (`anonymous`, never a principal of a request).
+   */
+  type: 'client' | 'platform' | 'system' | 'anonymous'
   /** The API client's id (its row id), the platform client id, or `system`. */
   id: string
   role: PrincipalRole

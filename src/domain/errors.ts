@@ -1,6 +1,14 @@
 // Typed domain errors. Each dialect renders a kind with its own status table and body shape.
 
-export type ErrorKind = 'Invalid' | 'NotFound' | 'Conflict' | 'Forbidden' | 'Unauthorized' | 'LimitReached'
+export type ErrorKind =
+  | 'Invalid'
+  | 'NotFound'
+  | 'Conflict'
+  | 'Forbidden'
+  | 'Unauthorized'
+  | 'LimitReached'
+  | 'Unprocessable'
+  | 'TooManyRequests'
 
 export class DomainError extends Error {
   constructor(
@@ -10,6 +18,8 @@ export class DomainError extends Error {
     readonly code: string,
     /** The domain field at fault, for Invalid and field conflicts. */
     readonly field?: string,
+    /** Seconds after which a retry may succeed (TooManyRequests, a repeat still in progress): Retry-After. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message)
     this.name = 'DomainError'
@@ -33,6 +43,13 @@ export const unauthorized = (message = 'A valid bearer token is required.') =>
 
 export const limitReached = (message: string, code = 'LIMIT_REACHED') =>
   new DomainError('LimitReached', message, code)
+
+/** Well-formed, but refused as it stands (an Idempotency-Key reused for another request). */
+export const unprocessable = (code: string, message: string, field?: string) =>
+  new DomainError('Unprocessable', message, code, field)
+
+export const tooManyRequests = (message: string, retryAfterSeconds: number, code = 'TOO_MANY_REQUESTS') =>
+  new DomainError('TooManyRequests', message, code, undefined, Math.max(1, Math.ceil(retryAfterSeconds)))
 
 export const isDomainError = (error: unknown): error is DomainError => error instanceof DomainError
 

@@ -15,8 +15,15 @@ export interface Tenant {
   domain: string
   name: string
   disabledAt: Date | null
+  /** The tenant's own request rate limit (null: the service's default). */
+  rateLimit: RateWindow | null
   createdAt: Date
   updatedAt: Date
+}
+
+export interface RateWindow {
+  max: number
+  windowSeconds: number
 }
 
 interface TenantRow {
@@ -24,17 +31,23 @@ interface TenantRow {
   domain: string
   name: string
   disabled_at: Date | null
+  rate_limit_max: number | null
+  rate_limit_window_s: number | null
   created_at: Date
   updated_at: Date
 }
 
-const COLUMNS = 'id, domain, name, disabled_at, created_at, updated_at'
+const COLUMNS = 'id, domain, name, disabled_at, rate_limit_max, rate_limit_window_s, created_at, updated_at'
 
 const toTenant = (row: TenantRow): Tenant => ({
   id: row.id,
   domain: row.domain,
   name: row.name,
   disabledAt: row.disabled_at ? new Date(row.disabled_at) : null,
+  rateLimit:
+    row.rate_limit_max === null || row.rate_limit_window_s === null
+      ? null
+      : { max: row.rate_limit_max, windowSeconds: row.rate_limit_window_s },
   createdAt: new Date(row.created_at),
   updatedAt: new Date(row.updated_at),
 })
@@ -118,32 +131,67 @@ export async function listTenants(
   return { items: rows.map(toTenant), total }
 }
 
+/** A tenant's own rate limit, if the platform operator set one (read on every API request, then cached). */
+export async function findTenantRateWindow(tx: Queryable, tenantId: string): Promise<RateWindow | null> {
+  const { rows } = await tx.query<Pick<TenantRow, 'rate_limit_max' | 'rate_limit_window_s'>>(
+    sql`SELECT rate_limit_max, rate_limit_window_s FROM tenants WHERE id = ${tenantId}`,
+    { isPrepared: true },
+  )
+  const row = rows[0]
+  if (!row || row.rate_limit_max === null || row.rate_limit_window_s === null) return null
+  return { max: row.rate_limit_max, windowSeconds: row.rate_limit_window_s }
+}
+
+export interface TenantPatch {
+  name?: string | undefined
+  isDisabled?: boolean | undefined
+  /** null: back to the service's default. */
+  rateLimit?: RateWindow | null | undefined
+}
+
+const sameWindow = (a: RateWindow | null, b: RateWindow | null) =>
+  a?.max === b?.max && a?.windowSeconds === b?.windowSeconds
+
+/** The audited changes between two snapshots of a tenant. */
+function tenantChanges(before: Tenant, after: Tenant) {
+  const changes = [] as { field: string; from: unknown; to: unknown }[]
+  if (after.name !== before.name) changes.push({ field: 'name', from: before.name, to: after.name })
+  if ((after.disabledAt !== null) !== (before.disabledAt !== null))
+    changes.push({ field: 'disabled', from: before.disabledAt !== null, to: after.disabledAt !== null })
+  if (!sameWindow(before.rateLimit, after.rateLimit))
+    changes.push({ field: 'rateLimit', from: before.rateLimit, to: after.rateLimit })
+  return changes
+}
+
 /**
- * Renames a tenant, or disables / re-enables it. A disabled tenant keeps its data; its clients get
- * no tokens and its tokens are refused (within the principal cache's lifetime in other processes).
+ * Renames a tenant, disables / re-enables it, or sets its rate limit. A disabled tenant keeps its data; its
+ * clients get no tokens and its tokens are refused (within the principal cache's lifetime in other processes).
  */
 export async function updateTenant(
   tx: Queryable,
   actor: Actor,
   id: string,
-  patch: { name?: string | undefined; isDisabled?: boolean | undefined },
+  patch: TenantPatch,
 ): Promise<Tenant> {
   const before = await getTenant(tx, actor, id)
   const isDisabled = patch.isDisabled ?? before.disabledAt !== null
   const name = patch.name ?? before.name
-  if (name === before.name && isDisabled === (before.disabledAt !== null)) return before
+  const rateLimit = patch.rateLimit === undefined ? before.rateLimit : patch.rateLimit
+  if (
+    name === before.name &&
+    isDisabled === (before.disabledAt !== null) &&
+    sameWindow(rateLimit, before.rateLimit)
+  )
+    return before
   const { rows } = await tx.query<TenantRow>(
-    `UPDATE tenants SET name = $2,
-       disabled_at = CASE WHEN $3::boolean THEN COALESCE(disabled_at, now()) ELSE NULL END,
+    sql`UPDATE tenants SET name = ${name},
+       disabled_at = CASE WHEN ${isDisabled}::boolean THEN COALESCE(disabled_at, now()) ELSE NULL END,
+       rate_limit_max = ${rateLimit?.max ?? null}, rate_limit_window_s = ${rateLimit?.windowSeconds ?? null},
        updated_at = now()
-     WHERE id = $1 RETURNING ${COLUMNS}`,
-    [id, name, isDisabled],
+     WHERE id = ${id} RETURNING ${sql.raw(COLUMNS)}`,
   )
   const after = toTenant(rows[0] as TenantRow)
-  const changes = [] as { field: string; from: unknown; to: unknown }[]
-  if (after.name !== before.name) changes.push({ field: 'name', from: before.name, to: after.name })
-  if ((after.disabledAt !== null) !== (before.disabledAt !== null))
-    changes.push({ field: 'disabled', from: before.disabledAt !== null, to: after.disabledAt !== null })
+  const changes = tenantChanges(before, after)
   const verb =
     changes.length === 1 && changes[0]?.field === 'disabled'
       ? isDisabled

@@ -3,9 +3,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { TSchema } from 'typebox'
-import { notFound } from '../domain/errors.ts'
+import { isDomainError, notFound } from '../domain/errors.ts'
 import type { AppDeps } from '../services.ts'
 import { accessOfRequest, assertAllowed, enforceOperationAccess } from './access.ts'
+import { enforceIdempotency } from './idempotency.ts'
 import { assertStorableText } from './input.ts'
 
 export interface RenderedError {
@@ -31,16 +32,26 @@ export function createDialect(parts: DialectParts): FastifyPluginAsyncTypebox<Ap
       principals: options.principals,
     }
     enforceOperationAccess(app)
+    enforceIdempotency(app, deps)
     app.setErrorHandler(async (error, request, reply) => {
       const { status, body } = parts.renderError(error, request)
+      if (isDomainError(error) && error.retryAfterSeconds)
+        reply.header('Retry-After', String(error.retryAfterSeconds))
       if (status === 401) reply.header('WWW-Authenticate', 'Bearer realm="reseller-api"')
       return reply.code(status).send(body)
     })
     app.setNotFoundHandler(async (request) => {
       throw notFound(`Route ${request.method} ${request.url.split('?')[0]}`)
     })
-    app.addHook('onRequest', async (request) => {
-      request.principal = await deps.principals.resolve(request.headers.authorization)
+    app.addHook('onRequest', async (request, reply) => {
+      try {
+        request.principal = await deps.principals.resolve(request.headers.authorization)
+      } catch (error) {
+        // Guessing tokens costs a signature check each: that is limited per IP, as every anonymous call is.
+        await app.limits.ip(request, reply)
+        throw error
+      }
+      await app.limits.client(request, reply)
       const access = accessOfRequest(request.routeOptions.config)
       if (access) assertAllowed(request.principal, access)
     })

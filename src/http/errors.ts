@@ -12,6 +12,8 @@ export const STATUS_OF_KIND: Readonly<Record<ErrorKind, number>> = {
   NotFound: 404,
   Conflict: 409,
   LimitReached: 422,
+  Unprocessable: 422,
+  TooManyRequests: 429,
 }
 
 export type Classified =

@@ -21,6 +21,7 @@ export const metricsPlugin = fp(async (app: FastifyInstance) => {
     registers: [registry],
   })
   app.decorate('metrics', registry)
+  app.decorate('counters', abuseCounters(registry))
 
   app.addHook('onResponse', async (request, reply) => {
     // The route pattern, never the raw URL: ids in paths would explode the label set.
@@ -36,8 +37,37 @@ export const metricsPlugin = fp(async (app: FastifyInstance) => {
   })
 })
 
+/** What abuse the service turned away, and the retries it answered without doing the work twice. */
+function abuseCounters(registry: Registry) {
+  return {
+    throttled: new Counter({
+      name: 'reseller_api_token_throttled_total',
+      help: 'Token requests refused with 429 after repeated failed client authentications.',
+      registers: [registry],
+    }),
+    authenticationFailures: new Counter({
+      name: 'reseller_api_token_authentication_failures_total',
+      help: 'Failed client authentications at the token endpoint, by reason.',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    rateLimited: new Counter({
+      name: 'reseller_api_rate_limited_total',
+      help: 'Requests refused with 429 past a rate limit, by policy (client or ip).',
+      labelNames: ['policy'] as const,
+      registers: [registry],
+    }),
+    idempotentReplays: new Counter({
+      name: 'reseller_api_idempotent_replays_total',
+      help: 'POSTs answered by replaying the stored response of an earlier request with the same Idempotency-Key.',
+      registers: [registry],
+    }),
+  }
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
     metrics: Registry
+    counters: ReturnType<typeof abuseCounters>
   }
 }

@@ -3,9 +3,11 @@ import formbody from '@fastify/formbody'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { grantClientCredentials, OAuthFailure } from '../auth/grant.ts'
+import { createTokenThrottle } from '../auth/throttle.ts'
 import type { TokenService } from '../auth/tokens.ts'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/connection.ts'
+import { isDomainError } from '../domain/errors.ts'
 import { textProblem } from '../http/input.ts'
 import { requestFactsOf } from '../http/request-context.ts'
 
@@ -32,13 +34,18 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{
   config: Config
 }> = async (app, { db, tokens, config }) => {
   await app.register(formbody)
+  const throttle = createTokenThrottle(app.limits.count, config.tokenThrottle)
 
   app.setErrorHandler((error, request, reply) => {
     reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache')
     if (error instanceof OAuthFailure) {
       if (error.status === 401) reply.header('WWW-Authenticate', 'Basic realm="reseller-api"')
+      if (error.retryAfterSeconds) reply.header('Retry-After', String(error.retryAfterSeconds))
       return reply.code(error.status).send({ error: error.error, error_description: error.message })
     }
+    // The per-IP request limit, counted before the route: in RFC 6749's shape like every answer here.
+    if (isDomainError(error) && error.kind === 'TooManyRequests')
+      return reply.code(429).send({ error: 'too_many_requests', error_description: error.message })
     const status = (error as { statusCode?: number }).statusCode
     if (status === 413 || status === 415)
       return reply.code(status).send({
@@ -77,7 +84,7 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{
         tags: ['authentication'],
         summary: 'Issue an access token (OAuth2 client credentials)',
         description:
-          'Form or JSON body. Authenticate with HTTP Basic or client_id/client_secret in the body. Errors follow RFC 6749 §5.2.',
+          'Form or JSON body. Authenticate with HTTP Basic or client_id/client_secret in the body. Errors follow RFC 6749 §5.2. After TOKEN_THROTTLE_MAX_FAILURES failed authentications (default 10) in TOKEN_THROTTLE_WINDOW_S (default 300 s) for one client id from one IP, or from one IP for any client, the endpoint answers 429 with Retry-After, for the right secret too, until the window has passed.',
         security: [],
         body: TokenRequest,
         response: {
@@ -85,6 +92,7 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{
           400: OAuthError,
           401: OAuthError,
           413: OAuthError,
+          429: OAuthError,
           415: OAuthError,
           500: OAuthError,
         },
@@ -99,7 +107,14 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{
         if (typeof value === 'string' && textProblem(value))
           throw new OAuthFailure(400, 'invalid_request', 'A parameter holds a character that is not allowed.')
       return grantClientCredentials(
-        { db, tokens, config },
+        {
+          db,
+          tokens,
+          config,
+          throttle,
+          onThrottled: () => app.counters.throttled.inc(),
+          onFailure: (reason) => app.counters.authenticationFailures.inc({ reason }),
+        },
         { authorization: request.headers.authorization, body },
         requestFactsOf(request),
       )

@@ -10,7 +10,7 @@ const ErrorBody = Type.Object(
 )
 type ErrorBody = Static<typeof ErrorBody>
 
-export const withErrors = errorResponses(ErrorBody, [400, 401, 403, 404, 409, 413, 415, 422, 500])
+export const withErrors = errorResponses(ErrorBody, [400, 401, 403, 404, 409, 413, 415, 422, 429, 500])
 
 const answer = (status: number, message: string, code: string | null): RenderedError => {
   const body: ErrorBody = { message, code }

@@ -14,12 +14,27 @@ import { withErrors } from './errors.ts'
 const DOMAIN_PATTERN =
   '^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$'
 
+const RateLimit = Type.Object(
+  {
+    max: Type.Integer({
+      minimum: 0,
+      maximum: 1_000_000_000,
+      description: 'Requests per window for each client of the tenant; 0: no limit.',
+    }),
+    windowSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
+  },
+  { additionalProperties: false },
+)
 const TenantDto = Type.Object(
   {
     id: Type.String(),
     domain: Type.String(),
     name: Type.String(),
     disabled: Type.Boolean(),
+    rateLimit: Type.Union([RateLimit, Type.Null()], {
+      description:
+        "The tenant's own rate limit per client; null: the service's (RATE_LIMIT_MAX per RATE_LIMIT_WINDOW_S).",
+    }),
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
   },
@@ -53,6 +68,9 @@ const TenantUpdate = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
     disabled: Type.Optional(Type.Boolean({ description: 'false re-enables a disabled tenant.' })),
+    rateLimit: Type.Optional(
+      Type.Union([RateLimit, Type.Null()], { description: "null: back to the service's default." }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -70,6 +88,7 @@ const present = (t: Tenant) => ({
   domain: t.domain,
   name: t.name,
   disabled: t.disabledAt !== null,
+  rateLimit: t.rateLimit,
   createdAt: t.createdAt.toISOString(),
   updatedAt: t.updatedAt.toISOString(),
 })
@@ -143,7 +162,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, opti
       config: { operation: 'UpdateTenant' },
       schema: {
         tags,
-        summary: 'Rename a tenant, or disable / re-enable it',
+        summary: 'Rename a tenant, disable / re-enable it, or set its rate limit',
         params: IdParams,
         body: TenantUpdate,
         response: withErrors({ 200: TenantDto }),
@@ -154,9 +173,11 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, opti
         updateTenant(tx, actorOf(request), request.params.id, {
           name: request.body.name,
           isDisabled: request.body.disabled,
+          rateLimit: request.body.rateLimit,
         }),
       )
       if (tenant.disabledAt) principals.forgetAll()
+      app.limits.forgetTenant(tenant.id)
       return present(tenant)
     },
   )

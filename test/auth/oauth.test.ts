@@ -372,14 +372,33 @@ describe('auditing token issuance', () => {
     expect(JSON.stringify(events.body)).not.toContain(accessToken)
   })
 
-  it('writes nothing when the token is refused', async () => {
+  it('records a refused authentication as a failure (client id, IP, reason), never the secret, and issues nothing', async () => {
     const correlationId = '0193b0c4-0000-7000-8000-0000000a0002'
     const response = await token(
-      { grant_type: 'client_credentials', client_id: csp.clientId, client_secret: 'wrong' },
+      {
+        grant_type: 'client_credentials',
+        client_id: csp.clientId,
+        client_secret: 'wrong-secret-never-stored',
+      },
       { 'x-correlation-id': correlationId },
     )
     expect(response.status).toBe(401)
-    expect(await t.count('audit_events', 'correlation_id = $1', [correlationId])).toBe(0)
+    const { rows } = await t.db.query<{
+      action: string
+      actor_type: string
+      ip_address: string
+      changes: unknown
+    }>('SELECT action, actor_type, ip_address, changes FROM audit_events WHERE correlation_id = $1', [
+      correlationId,
+    ])
+    expect(rows.map((row) => row.action)).toEqual(['client.authentication.failed'])
+    expect(rows[0]?.actor_type).toBe('anonymous')
+    expect(rows[0]?.ip_address).toBe('127.0.0.1')
+    expect(rows[0]?.changes).toEqual([
+      { field: 'clientId', from: null, to: csp.clientId },
+      { field: 'reason', from: null, to: 'invalid_secret' },
+    ])
+    expect(JSON.stringify(rows)).not.toContain('wrong-secret-never-stored')
   })
 })
 

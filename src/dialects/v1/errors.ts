@@ -15,6 +15,8 @@ const TYPES: Record<number, string> = {
   409: 'Conflict',
   413: 'PayloadTooLarge',
   415: 'UnsupportedMediaType',
+  422: 'UnprocessableEntity',
+  429: 'TooManyRequests',
   500: 'InternalServerError',
 }
 

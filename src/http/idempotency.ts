@@ -1,0 +1,156 @@
+// Idempotency-Key on every POST of an API (IETF draft-ietf-httpapi-idempotency-key-header, as Stripe does it):
+// the first request with a key runs; its status, headers and body are kept; a repeat with the same request gets
+// them again with `Idempotent-Replayed: true`, another request with the key 422, and a repeat that arrives while
+// the first still runs waits for it (409 past the wait). A request never runs twice.
+import { createHash } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import type { Config } from '../config.ts'
+import type { Db } from '../db/connection.ts'
+import { conflict, invalid, unprocessable } from '../domain/errors.ts'
+import { type ClaimOutcome, claimKey, completeKey, type KeyClaim, readKey } from '../domain/idempotency.ts'
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key'
+export const MAX_KEY_LENGTH = 255
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The key this request claimed, whose response is kept once sent. */
+    idempotencyClaim: KeyClaim | null
+  }
+}
+
+// Headers of the first response that a replay repeats; the others (date, correlation id, rate limits) are
+// the replay's own.
+const KEPT_HEADERS = ['content-type', 'location', 'cache-control', 'etag', 'last-modified', 'link']
+
+/** The key a request sent: a plain token or a structured-field string ("…"); null when none was sent. */
+export function idempotencyKeyOf(header: string | string[] | undefined): string | null {
+  if (header === undefined) return null
+  if (Array.isArray(header)) throw invalid('Idempotency-Key', 'Send one Idempotency-Key header, not several.')
+  const key = /^".*"$/.test(header) ? header.slice(1, -1) : header
+  if (key.length === 0 || key.length > MAX_KEY_LENGTH || !/^[\x20-\x7e]+$/.test(key))
+    throw invalid(
+      'Idempotency-Key',
+      `Idempotency-Key must be 1 to ${MAX_KEY_LENGTH} visible ASCII characters.`,
+      'INVALID_IDEMPOTENCY_KEY',
+    )
+  return key
+}
+
+/** What makes two requests the same one: method, path with query, and body. */
+function fingerprintOf(request: FastifyRequest): string {
+  return createHash('sha256')
+    .update(`${request.method} ${request.url}\n`)
+    .update(request.body === undefined ? '' : JSON.stringify(request.body))
+    .digest('base64url')
+}
+
+function replay(
+  reply: FastifyReply,
+  response: { status: number; headers: Record<string, string>; body: string | null },
+) {
+  for (const [name, value] of Object.entries(response.headers)) reply.header(name, value)
+  reply.header('Idempotent-Replayed', 'true')
+  return reply.code(response.status).send(response.body ?? undefined)
+}
+
+/** The claim's outcome once the first request has finished, or the wait is over. */
+async function awaitFirst(
+  db: Db,
+  claim: KeyClaim,
+  first: ClaimOutcome,
+  waitMs: number,
+): Promise<ClaimOutcome> {
+  let outcome: ClaimOutcome | null = first
+  const deadline = Date.now() + waitMs
+  let pause = 20
+  while (outcome?.kind === 'running' && !outcome.isLapsed && Date.now() < deadline) {
+    await sleep(Math.min(pause, Math.max(1, deadline - Date.now())))
+    pause = Math.min(pause * 2, 200)
+    outcome = await readKey(db, claim)
+  }
+  return outcome ?? { kind: 'running', isLapsed: true }
+}
+
+function refusal(outcome: ClaimOutcome, waitMs: number): Error {
+  if (outcome.kind === 'mismatch')
+    return unprocessable(
+      'IDEMPOTENCY_KEY_REUSED',
+      'This Idempotency-Key was sent with another request (method, path or body); use a new key for a new request.',
+      'Idempotency-Key',
+    )
+  if (outcome.kind === 'running' && outcome.isLapsed)
+    return conflict(
+      'IDEMPOTENCY_KEY_UNFINISHED',
+      'The first request with this Idempotency-Key did not finish (the service stopped while it ran); whether it took effect is unknown. Check, then use a new key.',
+      'Idempotency-Key',
+    )
+  return conflict(
+    'IDEMPOTENCY_KEY_IN_USE',
+    `A request with this Idempotency-Key is still running after ${Math.round(waitMs / 1000)} s; retry later.`,
+    'Idempotency-Key',
+  )
+}
+
+/** Documents the header on every POST of the API, and validates its length with the route's schema. */
+function documentHeader(route: { method: string | string[]; schema?: Record<string, unknown> }): void {
+  if (route.method !== 'POST' || !route.schema) return
+  const headers = (route.schema.headers ?? Type.Object({})) as { properties?: Record<string, unknown> }
+  route.schema.headers = {
+    ...headers,
+    properties: {
+      ...headers.properties,
+      [IDEMPOTENCY_HEADER]: Type.Optional(
+        Type.String({
+          maxLength: MAX_KEY_LENGTH + 2,
+          description: `A unique key (1 to ${MAX_KEY_LENGTH} characters, e.g. a UUID) that makes a retry of this POST safe: within 24 h, a repeat with the same body gets the first response again, with \`Idempotent-Replayed: true\`, and runs nothing; the key with another body answers 422; a repeat while the first runs waits for it, or answers 409.`,
+        }),
+      ),
+    },
+  }
+}
+
+/** Adds Idempotency-Key to every POST of an API plugin (its routes registered after this call). */
+export function enforceIdempotency(app: FastifyInstance, { db, config }: { db: Db; config: Config }): void {
+  const lease = {
+    // A claim outlives any request the service would still be answering; past it, its process is gone.
+    lockMs: Math.max(60_000, 2 * config.requestTimeoutMs),
+    ttlSeconds: config.idempotency.ttlSeconds,
+  }
+  const waitMs = config.idempotency.waitMs
+  app.decorateRequest('idempotencyClaim', null)
+  app.addHook('onRoute', documentHeader)
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.method !== 'POST' || !request.principal) return
+    const key = idempotencyKeyOf(request.headers[IDEMPOTENCY_HEADER])
+    if (key === null) return
+    const claim = {
+      scope: `${request.principal.type}:${request.principal.id}`,
+      key,
+      fingerprint: fingerprintOf(request),
+    }
+    const outcome = await awaitFirst(db, claim, await claimKey(db, claim, lease), waitMs)
+    if (outcome.kind === 'claimed') {
+      request.idempotencyClaim = claim
+      return
+    }
+    if (outcome.kind !== 'done') throw refusal(outcome, waitMs)
+    app.counters.idempotentReplays.inc()
+    return replay(reply, outcome.response)
+  })
+  app.addHook('onSend', async (request, reply, payload) => {
+    const claim = request.idempotencyClaim
+    if (!claim) return payload
+    request.idempotencyClaim = null
+    const headers: Record<string, string> = {}
+    for (const name of KEPT_HEADERS) {
+      const value = reply.getHeader(name)
+      if (value !== undefined) headers[name] = String(value)
+    }
+    const body = typeof payload === 'string' ? payload : payload == null ? null : String(payload)
+    await completeKey(db, claim, { status: reply.statusCode, headers, body })
+    return payload
+  })
+}
