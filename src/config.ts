@@ -38,6 +38,8 @@ export interface Config {
   rateLimit: { max: number; windowSeconds: number }
   /** Redis shared by every process for rate limits and token throttling; null keeps them in memory. */
   redisUrl: string | null
+  /** Prefixes every Redis key, so that several deployments (or test runs) can share one Redis. */
+  redisKeyPrefix: string
   /** Failed client authentications per client id and IP, and per IP, before the token endpoint answers 429. */
   tokenThrottle: { maxFailures: number; windowSeconds: number }
   /** How long an Idempotency-Key's response is kept, and how long a repeat waits for the first to finish. */
@@ -198,6 +200,7 @@ export function loadConfig(env: Env = process.env): Config {
       windowSeconds: integer(env, 'RATE_LIMIT_WINDOW_S', 10, 1, 86_400),
     },
     redisUrl: redisUrl(env),
+    redisKeyPrefix: env.REDIS_KEY_PREFIX || 'reseller-api:',
     tokenThrottle: {
       maxFailures: integer(env, 'TOKEN_THROTTLE_MAX_FAILURES', 10, 1, 1_000_000),
       windowSeconds: integer(env, 'TOKEN_THROTTLE_WINDOW_S', 300, 1, 86_400),

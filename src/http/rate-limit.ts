@@ -139,7 +139,7 @@ export const rateLimits = fp(
     await app.register(rateLimit, {
       global: false,
       skipOnError: true,
-      ...(redis ? { redis, nameSpace: 'reseller-api:rate:' } : { cache: 100_000 }),
+      ...(redis ? { redis, nameSpace: `${config.redisKeyPrefix}rate:` } : { cache: 100_000 }),
     })
     app.decorateRequest('limitKey', '')
     const count = createCounter(app)

@@ -23,11 +23,14 @@ function instantOf(value: string, field: string): Date {
   return assertStorableDate(date, field)
 }
 
+// A refused request changes nothing and writes no event, but a failed authentication is recorded: `….failed`.
+const FAILED = '.failed'
+
 const present = (event: AuditEvent) => ({
   id: event.id,
   date: event.occurredAt.toISOString(),
   operation: event.action,
-  status: 'Succeeded',
+  status: event.action.endsWith(FAILED) ? 'Failed' : 'Succeeded',
   resourceType: event.resource,
   resourceId: event.resourceId,
   resellerId: event.resellerId,
@@ -73,8 +76,12 @@ export const auditLogRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
         .map((v) => v.trim())
         .filter(Boolean)
       if (operations.length > 0) filters.push({ field: 'action', op: 'in', value: operations.join(',') })
-      // Only changes that happened are recorded: a refused request writes no event.
-      if (q.Status && q.Status.toLowerCase() === 'failed') return page.of([], 0)
+      if (q.Status)
+        filters.push({
+          field: 'action',
+          op: q.Status.toLowerCase() === 'failed' ? 'ew' : 'nc',
+          value: FAILED,
+        })
       const { items, total } = await listAuditEvents(db, actor, {
         filters,
         sort: [{ field: 'createdAt', isDescending: true }],

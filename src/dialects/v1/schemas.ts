@@ -157,7 +157,7 @@ export const AuditLogQuery = Type.Object(
       Type.String({
         pattern: '^([Ss]ucceeded|[Ff]ailed)$',
         description:
-          'Succeeded or Failed. Refused requests change nothing and write no event, so Failed finds none.',
+          'Succeeded or Failed. Refused requests change nothing and write no event; Failed finds the failures that are recorded (failed client authentications, actions ending in .failed).',
       }),
     ),
     resellerId: ResellerIdQuery,
