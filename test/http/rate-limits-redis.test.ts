@@ -90,7 +90,7 @@ describe.skipIf(!hasServers)('a rate limit shared through Redis', () => {
   }, 60_000)
 
   it('counts a client’s requests to either process against one window, and refuses the 11th with 429', async () => {
-    const [a, b] = processes as [{ url: string }, { url: string }]
+    const [a, b] = processes as unknown as [{ url: string }, { url: string }]
     const tokenResponse = await fetch(`${a.url}/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
