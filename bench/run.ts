@@ -31,6 +31,7 @@ import { killAll } from './lib/processes.ts'
 import { type Report, type Row, table, writeResults } from './lib/report.ts'
 import { RssSampler } from './lib/rss.ts'
 import { startService, tokenOf } from './lib/service.ts'
+import { idempotency, tokenThrottling } from './scenarios/abuse.ts'
 import { createUser } from './scenarios/create-user.ts'
 import { eventLoop } from './scenarios/event-loop.ts'
 import { exportUsersScenario } from './scenarios/export-users.ts'
@@ -47,6 +48,8 @@ const SCENARIOS: Scenario[] = [
   listUsersScenario,
   exportUsersScenario,
   tokens,
+  tokenThrottling,
+  idempotency,
   webhooks,
   eventLoop,
   memory,

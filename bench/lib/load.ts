@@ -13,8 +13,8 @@ export interface LoadOptions {
   path: string
   headers?: Record<string, string>
   body?: string
-  /** Per-request variation: a new path and/or body for each request. */
-  setup?: () => { path?: string; body?: string }
+  /** Per-request variation: a new path, body and/or headers (added to `headers`) for each request. */
+  setup?: () => { path?: string; body?: string; headers?: Record<string, string> }
   connections: number
   /** Seconds; the run stops then even if `amount` is not reached. */
   seconds: number
@@ -56,6 +56,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         ...req,
         ...(next.path === undefined ? {} : { path: next.path }),
         ...(next.body === undefined ? {} : { body: next.body }),
+        ...(next.headers === undefined ? {} : { headers: { ...req.headers, ...next.headers } }),
       }
     }
   }
