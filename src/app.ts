@@ -47,7 +47,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyServerO
   await app.register(helmet, securityHeaders(deps.config.publicUrl))
 
   await app.register(requestContext)
-  await app.register(metricsPlugin)
+  await app.register(metricsPlugin, { config: deps.config.metrics })
   await app.register(openapiPlugin, { publicUrl: deps.config.publicUrl })
 
   // Outside any API's prefix, errors take the v3 shape ({message, code}); inside, each API renders its own.

@@ -1,12 +1,56 @@
-// Prometheus metrics: request counts and durations by route and status, plus process metrics.
+// Prometheus metrics: request counts and durations by route and status, process metrics, and the counters
+// other modules increment (app.counters). Served only when asked for: behind METRICS_TOKEN on the API's port,
+// or on an internal listener (METRICS_PORT), or both; with neither, /metrics does not exist.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client'
+import type { MetricsConfig } from '../config.ts'
+import {
+  isMetricsToken,
+  listenForMetrics,
+  METRICS_CHALLENGE,
+  type MetricsListener,
+} from './metrics-access.ts'
 
-export const metricsPlugin = fp(async (app: FastifyInstance) => {
-  // One registry per app instance: tests build many apps in one process.
+/** A registry with the process metrics: one per app (tests build many apps in one process), or the worker's. */
+export function createRegistry(): Registry {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
+  return registry
+}
+
+/** Counters other modules increment: `app.counters.rateLimited.inc({ dialect: 'v3', route })`. */
+function createCounters(registry: Registry) {
+  return {
+    /** Token requests refused for going too fast (the token endpoint), by reason. */
+    throttled: new Counter({
+      name: 'reseller_api_throttled_total',
+      help: 'Token requests throttled, by reason.',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    /** API requests refused by the rate limit, by dialect and route pattern. */
+    rateLimited: new Counter({
+      name: 'reseller_api_rate_limited_total',
+      help: 'API requests refused by the rate limit, by dialect and route.',
+      labelNames: ['dialect', 'route'] as const,
+      registers: [registry],
+    }),
+    /** Requests answered from an idempotency record instead of being done again, by dialect and route. */
+    idempotentReplays: new Counter({
+      name: 'reseller_api_idempotent_replays_total',
+      help: 'Requests answered again from their idempotency record, by dialect and route.',
+      labelNames: ['dialect', 'route'] as const,
+      registers: [registry],
+    }),
+  }
+}
+
+export type AppCounters = ReturnType<typeof createCounters>
+
+export const metricsPlugin = fp(async (app: FastifyInstance, options: { config: MetricsConfig }) => {
+  const { config } = options
+  const registry = createRegistry()
   const requests = new Counter({
     name: 'http_requests_total',
     help: 'HTTP requests answered, by method, route and status.',
@@ -21,6 +65,7 @@ export const metricsPlugin = fp(async (app: FastifyInstance) => {
     registers: [registry],
   })
   app.decorate('metrics', registry)
+  app.decorate('counters', createCounters(registry))
 
   app.addHook('onResponse', async (request, reply) => {
     // The route pattern, never the raw URL: ids in paths would explode the label set.
@@ -30,14 +75,46 @@ export const metricsPlugin = fp(async (app: FastifyInstance) => {
     durations.observe(labels, reply.elapsedTime / 1000)
   })
 
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-    reply.header('Content-Type', registry.contentType)
-    return registry.metrics()
-  })
+  // With an internal listener, the API's port has no /metrics at all, token or not.
+  let listener: MetricsListener | null = null
+  app.decorate('metricsListener', () => listener)
+  if (config.port !== null) {
+    app.addHook('onReady', async () => {
+      listener = await listenForMetrics(registry, config)
+    })
+    app.addHook('onClose', async () => {
+      await listener?.close()
+    })
+  } else if (config.token !== null) {
+    const token = config.token
+    app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+      // Answered here, in the v3 shape of errors outside any API: this route is registered before the app's
+      // error handler, so a thrown error would reach Fastify's default one.
+      if (!isMetricsToken(request.headers.authorization, token))
+        return reply
+          .code(401)
+          .header('WWW-Authenticate', METRICS_CHALLENGE)
+          .send({ message: 'A valid metrics token is required.', code: 'UNAUTHORIZED' })
+      reply.header('Content-Type', registry.contentType)
+      return registry.metrics()
+    })
+  }
 })
+
+/** Where /metrics is served, for the start banner; null when nowhere. */
+export function metricsWhere(config: MetricsConfig, apiAddress: string): string | null {
+  if (config.port !== null) {
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host
+    return `http://${host}:${config.port}/metrics${config.token ? ' (bearer METRICS_TOKEN)' : ''}`
+  }
+  return config.token ? `${apiAddress}/metrics (bearer METRICS_TOKEN)` : null
+}
 
 declare module 'fastify' {
   interface FastifyInstance {
     metrics: Registry
+    counters: AppCounters
+    /** The internal /metrics listener, once the app is ready, when METRICS_PORT is set. */
+    metricsListener: () => MetricsListener | null
   }
 }
