@@ -21,7 +21,10 @@ describe('with METRICS_TOKEN', () => {
         callback()
       },
     })
-    t = await startTestApp({ METRICS_TOKEN: TOKEN }, { logger: { ...(loggerOptions('info') as Record<string, unknown>), stream } })
+    t = await startTestApp(
+      { METRICS_TOKEN: TOKEN },
+      { logger: { ...(loggerOptions('info') as Record<string, unknown>), stream } },
+    )
   })
   afterAll(() => t?.close())
 
@@ -82,7 +85,9 @@ describe('with METRICS_PORT', () => {
     await t.request('GET', '/health/live')
     const response = await scrape(`http://127.0.0.1:${port}`)
     expect(response.status).toBe(200)
-    expect(await response.text()).toContain('http_requests_total{method="GET",route="/health/live",status="200"}')
+    expect(await response.text()).toContain(
+      'http_requests_total{method="GET",route="/health/live",status="200"}',
+    )
     expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(404)
     expect((await fetch(`http://127.0.0.1:${port}/metrics`, { method: 'POST' })).status).toBe(405)
   })
