@@ -1,0 +1,78 @@
+// The purge: what retention deletes, in small batches that several processes share (FOR UPDATE SKIP LOCKED),
+// each batch its own short transaction, so that no lock is held for long and no batch waits on another.
+import type { Db } from '../db/connection.ts'
+import { sql } from '../db/sql.ts'
+
+/**
+ * The first id of the millisecond of a timestamptz expression, as a uuid: every UUIDv7 (newId) made before
+ * that time sorts below it. Lets a purge walk a primary key from its oldest rows instead of needing an index
+ * of its own: the bound only narrows the walk, the row's own timestamp decides.
+ */
+const idBefore = (at: string) =>
+  sql.raw(`(lpad(to_hex(floor(extract(epoch FROM ${at}) * 1000)::bigint), 12, '0') || repeat('0', 20))::uuid`)
+
+const FINAL_STATES = sql.raw("('succeeded', 'failed', 'cancelled')")
+
+/** Runs one batch at a time until a batch comes back short (nothing more is due) or the caller stops. */
+export async function inBatches(
+  batchSize: number,
+  isStopping: () => boolean,
+  batch: () => Promise<number>,
+): Promise<number> {
+  let total = 0
+  for (let count = batchSize; count >= batchSize && !isStopping(); ) {
+    count = await batch()
+    total += count
+  }
+  return total
+}
+
+/** Outbox events fanned out (processed_at set) more than `hours` ago. Those still waiting are never touched. */
+export function purgeOutboxBatch(db: Db, hours: number, batchSize: number): Promise<number> {
+  return deleted(
+    db,
+    sql`WITH cutoff AS (SELECT now() - make_interval(hours => ${hours}::int) AS at)
+     DELETE FROM outbox_events WHERE id IN (
+       SELECT id FROM outbox_events
+       WHERE id < (SELECT ${idBefore('at')} FROM cutoff) AND processed_at < (SELECT at FROM cutoff)
+       ORDER BY id LIMIT ${batchSize}::int FOR UPDATE SKIP LOCKED)`,
+  )
+}
+
+/**
+ * Deliveries (the delivery log; each row carries its attempts) in a final state whose last change is more than
+ * `days` old. One pending, queued or retrying is never touched, nor one a resend or an attempt holds locked.
+ */
+export function purgeDeliveriesBatch(db: Db, days: number, batchSize: number): Promise<number> {
+  return deleted(
+    db,
+    sql`WITH cutoff AS (SELECT now() - make_interval(days => ${days}::int) AS at)
+     DELETE FROM webhook_deliveries WHERE id IN (
+       SELECT id FROM webhook_deliveries
+       WHERE id < (SELECT ${idBefore('at')} FROM cutoff) AND status IN ${FINAL_STATES}
+         AND updated_at < (SELECT at FROM cutoff)
+       ORDER BY id LIMIT ${batchSize}::int FOR UPDATE SKIP LOCKED)`,
+  )
+}
+
+/** Expired idempotency records (table of 0010_idempotency.sql; see hasIdempotencyKeys). */
+export function purgeIdempotencyBatch(db: Db, batchSize: number): Promise<number> {
+  // By ctid (the table's key is not this module's business): = ANY(ARRAY(…)) is a TID scan.
+  return deleted(
+    db,
+    sql`DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY(
+       SELECT ctid FROM idempotency_keys WHERE expires_at < now() LIMIT ${batchSize}::int FOR UPDATE SKIP LOCKED))`,
+  )
+}
+
+/** Whether the idempotency records' table exists (it comes with a later migration). */
+export async function hasIdempotencyKeys(db: Db): Promise<boolean> {
+  const { rows } = await db.query<{ exists: boolean }>(
+    sql`SELECT to_regclass('idempotency_keys') IS NOT NULL AS exists`,
+  )
+  return rows[0]?.exists === true
+}
+
+async function deleted(db: Db, statement: ReturnType<typeof sql>): Promise<number> {
+  return db.transaction(async (tx) => (await tx.query(statement)).rowCount)
+}
