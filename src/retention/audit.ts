@@ -6,7 +6,7 @@
 import type { Db, Queryable } from '../db/connection.ts'
 import { sql } from '../db/sql.ts'
 import { rollUpCompletedDays } from '../domain/audit/totals.ts'
-import { inBatches } from './purge.ts'
+import { inBatches, withoutWaitingForFlush } from './purge.ts'
 
 /** Serialises, per tenant, the purges' updates of the daily counts (two batches may touch the same rows). */
 const AUDIT_COUNTS_LOCK = 72_750_003
@@ -58,13 +58,14 @@ function purgeBatch(
   return db.transaction(async (tx) => {
     // The trigger that keeps audit_events append-only lets this transaction's deletes through (0012).
     await tx.query(sql`SELECT set_config('reseller_api.audit_retention', 'on', true)`)
+    await withoutWaitingForFlush(tx)
     const tenant = tenantId === null ? sql`tenant_id IS NULL` : sql`tenant_id = ${tenantId}::uuid`
     const cutoff = sql`least(now() - make_interval(days => ${days}::int), coalesce(${rolledUntil}::timestamptz, 'infinity'))`
     const { rows } = await tx.query<Gone>(
       sql`WITH gone AS (
-         DELETE FROM audit_events WHERE id IN (
-           SELECT id FROM audit_events WHERE ${tenant} AND occurred_at < ${cutoff}
-           ORDER BY occurred_at, id LIMIT ${batchSize}::int FOR UPDATE SKIP LOCKED)
+         DELETE FROM audit_events WHERE ctid = ANY (ARRAY(
+           SELECT ctid FROM audit_events WHERE ${tenant} AND occurred_at < ${cutoff}
+           ORDER BY occurred_at, id LIMIT ${batchSize}::int FOR UPDATE SKIP LOCKED))
          RETURNING occurred_at, reseller_id, action, actor_type, actor_id, resource)
        SELECT to_char((occurred_at AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD') AS day, reseller_id, action,
          actor_type, actor_id, resource, count(*)::int AS n
