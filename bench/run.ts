@@ -38,6 +38,7 @@ import { exportUsersScenario } from './scenarios/export-users.ts'
 import { getUser } from './scenarios/get-user.ts'
 import { listUsersScenario } from './scenarios/list-users.ts'
 import { memory } from './scenarios/memory.ts'
+import { retentionScenario } from './scenarios/retention.ts'
 import { tokens } from './scenarios/tokens.ts'
 import { webhooks } from './scenarios/webhooks.ts'
 
@@ -53,6 +54,7 @@ const SCENARIOS: Scenario[] = [
   webhooks,
   eventLoop,
   memory,
+  retentionScenario,
 ]
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`)

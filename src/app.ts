@@ -45,22 +45,8 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyServerO
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.setValidatorCompiler(createValidatorCompiler())
-  registerJsonBodyParser(app)
-  await app.register(helmet, securityHeaders(deps.config.publicUrl))
-
-  await app.register(requestContext)
-  await app.register(metricsPlugin)
-  await app.register(rateLimits, {
-    config: deps.config,
-    tenantWindow: (tenantId: string) => findTenantRateWindow(deps.db, tenantId),
-  })
-  // Outside the APIs (the token endpoint, the JWKS, the docs, health), requests are limited per source IP.
-  app.addHook('onRequest', async (request, reply) => {
-    if (!isApiPath(request.url)) await app.limits.ip(request, reply)
-  })
-  await app.register(openapiPlugin, { publicUrl: deps.config.publicUrl })
-
   // Outside any API's prefix, errors take the v3 shape ({message, code}); inside, each API renders its own.
+  // Set before any route is registered: a route keeps the error handler of when it was registered.
   app.setNotFoundHandler(async (request, reply) => {
     const { status, body } = renderAtEdge(
       request.url,
@@ -75,6 +61,21 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyServerO
     const { status, body } = renderAtEdge(request.url, error, request)
     return reply.code(status).send(body)
   })
+
+  registerJsonBodyParser(app)
+  await app.register(helmet, securityHeaders(deps.config.publicUrl))
+
+  await app.register(requestContext)
+  await app.register(metricsPlugin, { config: deps.config.metrics })
+  await app.register(rateLimits, {
+    config: deps.config,
+    tenantWindow: (tenantId: string) => findTenantRateWindow(deps.db, tenantId),
+  })
+  // Outside the APIs (the token endpoint, the JWKS, the docs, health), requests are limited per source IP.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!isApiPath(request.url)) await app.limits.ip(request, reply)
+  })
+  await app.register(openapiPlugin, { publicUrl: deps.config.publicUrl })
 
   await app.register(healthRoutes, { db: deps.db })
   await app.register(oauthRoutes, { db: deps.db, tokens: deps.tokens, config: deps.config })

@@ -44,6 +44,28 @@ export interface Config {
   tokenThrottle: { maxFailures: number; windowSeconds: number }
   /** How long an Idempotency-Key's response is kept, and how long a repeat waits for the first to finish. */
   idempotency: { ttlSeconds: number; waitMs: number }
+  retention: RetentionConfig
+  metrics: MetricsConfig
+}
+
+/** The purge job (retention/): what it deletes, when, and how much per statement. 0 days: kept forever. */
+export interface RetentionConfig {
+  /** Seconds between purge runs; 0: no purge in this process. */
+  intervalSeconds: number
+  batchSize: number
+  /** Fanned-out outbox events are kept this long (0: purged at the next run). */
+  outboxHours: number
+  /** Deliveries in a final state (succeeded, failed, cancelled) are kept this long after their last change. */
+  deliveriesDays: number
+  auditDays: number
+}
+
+/** Where /metrics is served: behind a bearer token, on an internal listener, both, or (neither) not at all. */
+export interface MetricsConfig {
+  token: string | null
+  /** A second listener for /metrics only (null: none), on host (METRICS_HOST, 127.0.0.1 by default). */
+  port: number | null
+  host: string
 }
 
 export class ConfigError extends Error {
@@ -209,5 +231,26 @@ export function loadConfig(env: Env = process.env): Config {
       ttlSeconds: integer(env, 'IDEMPOTENCY_TTL_S', 86_400, 60, 2_592_000),
       waitMs: integer(env, 'IDEMPOTENCY_WAIT_MS', 10_000, 0, 600_000),
     },
+    retention: {
+      intervalSeconds: integer(env, 'RETENTION_INTERVAL_S', 60, 0, 86_400),
+      batchSize: integer(env, 'RETENTION_BATCH_SIZE', 1000, 1, 10_000),
+      outboxHours: integer(env, 'RETENTION_OUTBOX_HOURS', 24, 0, 87_600),
+      deliveriesDays: integer(env, 'RETENTION_DELIVERIES_DAYS', 30, 0, 36_500),
+      auditDays: integer(env, 'RETENTION_AUDIT_DAYS', 0, 0, 36_500),
+    },
+    metrics: metrics(env),
   }
+}
+
+function metrics(env: Env): MetricsConfig {
+  const token = env.METRICS_TOKEN || null
+  if (token !== null && token.length < MIN_SECRET_LENGTH)
+    throw new ConfigError('METRICS_TOKEN', `must be at least ${MIN_SECRET_LENGTH} characters`)
+  // A token travels in a header: no spaces or controls, which a Bearer credential cannot carry.
+  if (token !== null && !/^[\x21-\x7e]+$/.test(token))
+    throw new ConfigError('METRICS_TOKEN', 'must be printable ASCII without spaces')
+  const isPortSet = env.METRICS_PORT !== undefined && env.METRICS_PORT !== ''
+  const port = isPortSet ? integer(env, 'METRICS_PORT', 0, 0, 65535) : null
+  // Internal by default, whatever HOST is: the listener exists to keep /metrics off the public address.
+  return { token, port, host: env.METRICS_HOST || '127.0.0.1' }
 }

@@ -24,6 +24,7 @@ const REDACT_PATHS = [
   '*.private_jwk',
   'config.bootstrap.clientSecret',
   'config.platform.clientSecret',
+  'config.metrics.token',
 ]
 
 /** Query parameters whose values are secrets wherever they are sent (they belong in a body or a header). */

@@ -5,14 +5,17 @@ import type { Config } from './config.ts'
 import { openDatabase } from './db/connection.ts'
 import { createDispatcher } from './delivery/dispatcher.ts'
 import { loadConfigOrExit, runProcess, stopGracefullyOnSignals } from './lifecycle.ts'
+import { metricsWhere } from './ops/metrics.ts'
+import { createRetention } from './retention/job.ts'
 import { prepareServices } from './services.ts'
 
-function banner(config: Config, address: string, result: BootstrapResult): string {
+function banner(config: Config, address: string, result: BootstrapResult, metrics: string | null): string {
   const lines = [
     '',
     `  Reseller API is ready at ${address}`,
     `  Docs:     ${address}/docs   (OpenAPI: ${address}/openapi.json)`,
     `  Database: ${config.database.kind === 'postgres' ? 'PostgreSQL server' : config.database.kind === 'pglite-memory' ? 'embedded, in memory' : `embedded, in ${config.dataDir}`}`,
+    `  Metrics:  ${metrics ?? 'off (set METRICS_TOKEN to serve /metrics behind a bearer token, or METRICS_PORT for an internal listener)'}`,
   ]
   if (result.credentials) {
     const { clientId, clientSecret } = result.credentials
@@ -42,11 +45,18 @@ async function main(): Promise<void> {
   app.log.info({ address }, 'listening')
   const dispatcher = config.webhookDispatcher ? createDispatcher(db, config, app.log) : null
   await dispatcher?.start()
-  process.stdout.write(banner(config, config.publicUrl || address, result))
+  // The purge runs wherever the dispatcher does.
+  const retention =
+    dispatcher && config.retention.intervalSeconds > 0 ? createRetention(db, config.retention, app.log) : null
+  retention?.start()
+  const metricsPort = app.metricsListener()?.address().port
+  const metrics = metricsWhere({ ...config.metrics, port: metricsPort ?? config.metrics.port }, address)
+  process.stdout.write(banner(config, config.publicUrl || address, result, metrics))
 
-  // Stop taking requests, then let in-flight webhook attempts finish (or release them).
+  // Stop taking requests (and scrapes), then let in-flight webhook attempts and the purge's batch finish.
   stopGracefullyOnSignals(config, app.log, 'shutting down', async () => {
     await app.close()
+    await retention?.stop()
     await dispatcher?.stop()
     await db.close()
   })

@@ -5,6 +5,9 @@ import { migrate } from './db/migrate.ts'
 import { createDispatcher } from './delivery/dispatcher.ts'
 import { loadConfigOrExit, runProcess, stopGracefullyOnSignals } from './lifecycle.ts'
 import { loggerOptions } from './logging.ts'
+import { createRegistry } from './ops/metrics.ts'
+import { listenForMetrics } from './ops/metrics-access.ts'
+import { createRetention } from './retention/job.ts'
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit()
@@ -13,8 +16,15 @@ async function main(): Promise<void> {
   await migrate(db)
   const dispatcher = createDispatcher(db, config, log)
   await dispatcher.start()
-  log.info('webhook dispatcher started')
+  const retention = config.retention.intervalSeconds > 0 ? createRetention(db, config.retention, log) : null
+  retention?.start()
+  // Its process metrics on METRICS_PORT when set (the API's request metrics are the API's own).
+  const metrics =
+    config.metrics.port === null ? null : await listenForMetrics(createRegistry(), config.metrics)
+  log.info({ metrics: metrics?.address() ?? null }, 'webhook dispatcher started')
   stopGracefullyOnSignals(config, log, 'stopping webhook dispatcher', async () => {
+    await metrics?.close()
+    await retention?.stop()
     await dispatcher.stop()
     await db.close()
   })

@@ -1,44 +1,26 @@
-// Prometheus metrics: request counts and durations by route and status, plus process metrics.
+// Prometheus metrics: request counts and durations by route and status, process metrics, and the counters
+// other modules increment (app.counters). Served only when asked for: behind METRICS_TOKEN on the API's port,
+// or on an internal listener (METRICS_PORT), or both; with neither, /metrics does not exist.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client'
+import type { MetricsConfig } from '../config.ts'
+import {
+  isMetricsToken,
+  listenForMetrics,
+  METRICS_CHALLENGE,
+  type MetricsListener,
+} from './metrics-access.ts'
 
-export const metricsPlugin = fp(async (app: FastifyInstance) => {
-  // One registry per app instance: tests build many apps in one process.
+/** A registry with the process metrics: one per app (tests build many apps in one process), or the worker's. */
+export function createRegistry(): Registry {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
-  const requests = new Counter({
-    name: 'http_requests_total',
-    help: 'HTTP requests answered, by method, route and status.',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [registry],
-  })
-  const durations = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'HTTP request durations, by method, route and status.',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [registry],
-  })
-  app.decorate('metrics', registry)
-  app.decorate('counters', abuseCounters(registry))
-
-  app.addHook('onResponse', async (request, reply) => {
-    // The route pattern, never the raw URL: ids in paths would explode the label set.
-    const route = request.routeOptions.url ?? 'unmatched'
-    const labels = { method: request.method, route, status: String(reply.statusCode) }
-    requests.inc(labels)
-    durations.observe(labels, reply.elapsedTime / 1000)
-  })
-
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-    reply.header('Content-Type', registry.contentType)
-    return registry.metrics()
-  })
-})
+  return registry
+}
 
 /** What abuse the service turned away, and the retries it answered without doing the work twice. */
-function abuseCounters(registry: Registry) {
+function createCounters(registry: Registry) {
   return {
     throttled: new Counter({
       name: 'reseller_api_token_throttled_total',
@@ -65,9 +47,75 @@ function abuseCounters(registry: Registry) {
   }
 }
 
+export type AppCounters = ReturnType<typeof createCounters>
+
+export const metricsPlugin = fp(async (app: FastifyInstance, options: { config: MetricsConfig }) => {
+  const { config } = options
+  const registry = createRegistry()
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by method, route and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  })
+  const durations = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request durations, by method, route and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  })
+  app.decorate('metrics', registry)
+  app.decorate('counters', createCounters(registry))
+
+  app.addHook('onResponse', async (request, reply) => {
+    // The route pattern, never the raw URL: ids in paths would explode the label set.
+    const route = request.routeOptions.url ?? 'unmatched'
+    const labels = { method: request.method, route, status: String(reply.statusCode) }
+    requests.inc(labels)
+    durations.observe(labels, reply.elapsedTime / 1000)
+  })
+
+  // With an internal listener, the API's port has no /metrics at all, token or not.
+  let listener: MetricsListener | null = null
+  app.decorate('metricsListener', () => listener)
+  if (config.port !== null) {
+    app.addHook('onReady', async () => {
+      listener = await listenForMetrics(registry, config)
+    })
+    app.addHook('onClose', async () => {
+      await listener?.close()
+    })
+  } else if (config.token !== null) {
+    const token = config.token
+    app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+      // Answered here, in the v3 shape of errors outside any API: this route is registered before the app's
+      // error handler, so a thrown error would reach Fastify's default one.
+      if (!isMetricsToken(request.headers.authorization, token))
+        return reply
+          .code(401)
+          .header('WWW-Authenticate', METRICS_CHALLENGE)
+          .send({ message: 'A valid metrics token is required.', code: 'UNAUTHORIZED' })
+      reply.header('Content-Type', registry.contentType)
+      return registry.metrics()
+    })
+  }
+})
+
+/** Where /metrics is served, for the start banner; null when nowhere. */
+export function metricsWhere(config: MetricsConfig, apiAddress: string): string | null {
+  if (config.port !== null) {
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host
+    return `http://${host}:${config.port}/metrics${config.token ? ' (bearer METRICS_TOKEN)' : ''}`
+  }
+  return config.token ? `${apiAddress}/metrics (bearer METRICS_TOKEN)` : null
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
     metrics: Registry
-    counters: ReturnType<typeof abuseCounters>
+    counters: AppCounters
+    /** The internal /metrics listener, once the app is ready, when METRICS_PORT is set. */
+    metricsListener: () => MetricsListener | null
   }
 }

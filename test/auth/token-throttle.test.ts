@@ -10,9 +10,14 @@ import { type Json, startTestApp, type TestApp, unique } from '../support/app.ts
 
 let t: TestApp
 const OTHER_ADDRESS = '127.0.0.2'
+const METRICS_TOKEN = 'metrics-token-for-the-throttle-test'
 
 beforeAll(async () => {
-  t = await startTestApp({ TOKEN_THROTTLE_MAX_FAILURES: '10', TOKEN_THROTTLE_WINDOW_S: '300' })
+  t = await startTestApp({
+    TOKEN_THROTTLE_MAX_FAILURES: '10',
+    TOKEN_THROTTLE_WINDOW_S: '300',
+    METRICS_TOKEN: METRICS_TOKEN,
+  })
 })
 afterAll(async () => {
   await t?.close()
@@ -154,8 +159,8 @@ describe('throttling failed client authentications', () => {
   })
 
   it('counts throttled requests and failures in /metrics', async () => {
-    const metrics = await t.request('GET', '/metrics')
-    if (metrics.status !== 200) return // metrics may be off in this configuration; the counters are named below
+    const metrics = await t.request('GET', '/metrics', { token: METRICS_TOKEN })
+    expect(metrics.status).toBe(200)
     expect(metrics.text).toMatch(/reseller_api_token_throttled_total \d+/)
     expect(metrics.text).toMatch(
       /reseller_api_token_authentication_failures_total\{reason="invalid_secret"\} \d+/,

@@ -156,3 +156,35 @@ describe('RATE_LIMIT_MAX=0', () => {
     }
   }, 120_000)
 })
+
+describe('outside the APIs, past the per-address limit', () => {
+  it('answers 429 with Retry-After: the documents in v3’s shape, the token endpoint in RFC 6749’s', async () => {
+    const small = await startTestApp({ RATE_LIMIT_MAX: '4', RATE_LIMIT_WINDOW_S: '60' })
+    try {
+      // startTestApp took a token already: one of the four is spent.
+      const statuses: number[] = []
+      let last: Response | null = null
+      for (let i = 0; i < 4; i++) {
+        last = await small.request('GET', '/openapi.json')
+        statuses.push(last.status)
+      }
+      expect(statuses).toEqual([200, 200, 200, 429])
+      expect(last?.body).toEqual({
+        message: expect.stringMatching(/Too many requests/),
+        code: 'TOO_MANY_REQUESTS',
+      })
+      expect(Number(last?.headers.get('retry-after'))).toBeGreaterThan(0)
+      const token = await small.request('POST', '/oauth/token', {
+        body: { grant_type: 'client_credentials', client_id: 'x', client_secret: 'y' },
+      })
+      expect(token.status).toBe(429)
+      expect(token.body.error).toBe('too_many_requests')
+      expect(token.headers.get('retry-after')).toMatch(/^\d+$/)
+      // An API client's own window is apart from the address's.
+      const api = await small.request('GET', '/v3/resellers', { token: small.cspToken })
+      expect(api.status).toBe(200)
+    } finally {
+      await small.close()
+    }
+  }, 120_000)
+})

@@ -13,10 +13,11 @@ const logStream = new Writable({
   },
 })
 
+const METRICS_TOKEN = 'metrics-token-0123456789'
 let t: TestApp
 beforeAll(async () => {
   const options = loggerOptions('info') as Record<string, unknown>
-  t = await startTestApp({}, { logger: { ...options, stream: logStream } })
+  t = await startTestApp({ METRICS_TOKEN }, { logger: { ...options, stream: logStream } })
 })
 afterAll(async () => {
   await t?.close()
@@ -52,7 +53,7 @@ describe('metrics', () => {
     const reseller = await t.createReseller()
     await t.request('GET', `/v3/resellers/${reseller.id}`, { token: t.cspToken })
     await t.request('GET', '/v3/resellers/not-a-reseller', { token: t.cspToken })
-    const response = await t.request('GET', '/metrics')
+    const response = await t.request('GET', '/metrics', { token: METRICS_TOKEN })
     expect(response.status).toBe(200)
     expect(response.headers.get('content-type')).toContain('text/plain')
     expect(response.text).toMatch(

@@ -1,7 +1,7 @@
 // Starts the real app on a real port with a fresh database, and gives tests small helpers to call it.
 import { randomBytes } from 'node:crypto'
 import type { FastifyServerOptions } from 'fastify'
-import { buildApp } from '../../src/app.ts'
+import { type App, buildApp } from '../../src/app.ts'
 import { SCOPES } from '../../src/auth/scopes.ts'
 import { bootstrap } from '../../src/bootstrap.ts'
 import { loadConfig } from '../../src/config.ts'
@@ -36,6 +36,8 @@ export interface RequestOptions {
 
 export interface TestApp {
   url: string
+  /** The Fastify instance (its registry, counters, metrics listener). */
+  app: App
   db: Db
   deps: AppDeps
   /** The webhook dispatcher, when started with { dispatcher: true }. */
@@ -126,6 +128,7 @@ export async function startTestApp(
 
   const testApp: TestApp = {
     url,
+    app,
     db,
     deps,
     dispatcher,

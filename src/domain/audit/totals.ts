@@ -134,7 +134,7 @@ export async function exactCount(tx: Queryable, where: string, params: readonly 
  * The tenant's first day not rolled up (its UTC midnight in ms; -Infinity when none is), after rolling up the
  * days that have completed since the last roll-up.
  */
-async function rollUpCompletedDays(tx: Queryable, tenantId: string): Promise<number> {
+export async function rollUpCompletedDays(tx: Queryable, tenantId: string): Promise<number> {
   const { rows } = await tx.query<{
     rolled_until: string | null
     complete_until: string
