@@ -11,8 +11,15 @@ export const openapiPlugin = fp(async (app: FastifyInstance, { publicUrl }: { pu
       info: {
         title: 'Reseller API',
         version: '0.1.0',
-        description:
+        description: [
           'Resellers, their organizations and users, in two dialects: v3 (Cryptlex reseller API) and v1 (CloudCockpit reseller user API).',
+          '',
+          '# Rate limits',
+          'Each API client has a window of requests (RATE_LIMIT_MAX per RATE_LIMIT_WINDOW_S, by default 1000 per 10 s, or its tenant’s own); requests outside the APIs count per source address. Every counted response carries `RateLimit-Policy` and `RateLimit` (IETF draft-ietf-httpapi-ratelimit-headers) and `X-Rate-Limit-Limit` (the period, e.g. `10s`), `X-Rate-Limit-Remaining` and `X-Rate-Limit-Reset` (the UTC time the window resets). Past the limit: 429 with `Retry-After`, in the API’s error shape.',
+          '',
+          '# Idempotency',
+          'Every POST takes an `Idempotency-Key` header (1 to 255 characters): a repeat of the same request with the same key within 24 h gets the first response again, with `Idempotent-Replayed: true`, and runs nothing; the key with another request answers 422; a repeat while the first runs waits for it, or answers 409.',
+        ].join('\n'),
       },
       servers: [{ url: publicUrl }],
       components: {
