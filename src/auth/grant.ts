@@ -1,11 +1,11 @@
 // The OAuth client-credentials grant (RFC 6749 §4.4): which client authenticates and how, the scopes it may
 // have, the token issued and the audit of its issuance. No HTTP here: the token route parses and renders.
-import { timingSafeEqual } from 'node:crypto'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/connection.ts'
 import type { Actor, Principal } from '../domain/actor.ts'
 import { recordAudit } from '../domain/audit/record.ts'
-import { findActiveClient, secretMatches } from '../domain/clients.ts'
+import { findActiveClient, upgradeSecretHash } from '../domain/clients.ts'
+import { type Pepper, secretsEqual, verifyClientSecret } from './client-secrets.ts'
 import type { TokenService } from './tokens.ts'
 
 /** A refusal in RFC 6749 §5.2's terms; `isBasic` says the client tried HTTP Basic (the 401 challenges it). */
@@ -36,18 +36,13 @@ export interface GrantDeps {
   db: Db
   tokens: TokenService
   config: Config
+  pepper: Pepper
 }
 
 interface ClientCredentials {
   clientId: string
   clientSecret: string
   isBasic: boolean
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a)
-  const right = Buffer.from(b)
-  return left.length === right.length && timingSafeEqual(left, right)
 }
 
 const malformedBasic = () => new OAuthFailure(401, 'invalid_client', 'Malformed Basic credentials.', true)
@@ -106,13 +101,14 @@ function narrowScopes(requested: unknown, granted: readonly string[]): string[] 
 
 /** The platform operator (from the config, holding no scopes) or an active API client whose secret matches. */
 async function authenticateClient(
-  { db, config }: GrantDeps,
+  { db, config, pepper }: GrantDeps,
   { clientId, clientSecret, isBasic }: ClientCredentials,
 ): Promise<{ principal: Omit<Principal, 'scopes'>; scopes: readonly string[] }> {
   const failed = () => new OAuthFailure(401, 'invalid_client', 'Client authentication failed.', isBasic)
   const platform = config.platform
   if (platform && clientId === platform.clientId) {
-    if (!safeEqual(clientSecret, platform.clientSecret)) throw failed()
+    // Digests of equal length are compared, so the time taken tells nothing of the secret's length either.
+    if (!secretsEqual(clientSecret, platform.clientSecret)) throw failed()
     return {
       principal: {
         type: 'platform',
@@ -125,7 +121,10 @@ async function authenticateClient(
     }
   }
   const client = await findActiveClient(db, clientId)
-  if (!client || !secretMatches(clientSecret, client.secret_hash)) throw failed()
+  if (!client) throw failed()
+  const secret = verifyClientSecret(pepper, clientSecret, client.secret_hash)
+  if (!secret.matches) throw failed()
+  if (secret.isLegacy) await upgradeSecretHash(db, client.id, client.secret_hash, pepper, clientSecret)
   return {
     principal: {
       type: 'client',

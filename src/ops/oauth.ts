@@ -2,6 +2,7 @@
 import formbody from '@fastify/formbody'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import type { Pepper } from '../auth/client-secrets.ts'
 import { grantClientCredentials, OAuthFailure } from '../auth/grant.ts'
 import type { TokenService } from '../auth/tokens.ts'
 import type { Config } from '../config.ts'
@@ -30,7 +31,8 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{
   db: Db
   tokens: TokenService
   config: Config
-}> = async (app, { db, tokens, config }) => {
+  pepper: Pepper
+}> = async (app, { db, tokens, config, pepper }) => {
   await app.register(formbody)
 
   app.setErrorHandler((error, request, reply) => {
@@ -99,7 +101,7 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{
         if (typeof value === 'string' && textProblem(value))
           throw new OAuthFailure(400, 'invalid_request', 'A parameter holds a character that is not allowed.')
       return grantClientCredentials(
-        { db, tokens, config },
+        { db, tokens, config, pepper },
         { authorization: request.headers.authorization, body },
         requestFactsOf(request),
       )
