@@ -79,3 +79,33 @@ export function openKeyring(config: Config): Keyring {
   const kept = fs.existsSync(previousFile) ? [readKeyFile(previousFile)] : []
   return makeKeyring(readKeyFile(file), [...previous, ...kept])
 }
+
+/**
+ * Starts a rotation of the embedded default's key file: the old key is kept in encryption.key.previous and a
+ * new one replaces encryption.key (atomically), so that a start at any moment opens every value. If a
+ * previous file is already there, an earlier rotation stopped half-way: it is finished with the keys it left.
+ */
+export function beginKeyFileRotation(dataDir: string): { keyring: Keyring; isResumed: boolean } {
+  const file = path.join(dataDir, KEY_FILE)
+  const previousFile = path.join(dataDir, PREVIOUS_KEY_FILE)
+  if (!fs.existsSync(file))
+    throw new ConfigError(
+      'ENCRYPTION_KEY',
+      `there is no key file ${file} to rotate (and ENCRYPTION_KEY is unset)`,
+    )
+  if (fs.existsSync(previousFile))
+    return { keyring: makeKeyring(readKeyFile(file), [readKeyFile(previousFile)]), isResumed: true }
+  const old = readKeyFile(file)
+  writeKeyFile(previousFile, keyText(old))
+  const next = newKeyText()
+  const temporary = `${file}.new`
+  fs.rmSync(temporary, { force: true })
+  writeKeyFile(temporary, next)
+  fs.renameSync(temporary, file)
+  return { keyring: makeKeyring(parseKey(next) as KeyObject, [old]), isResumed: false }
+}
+
+/** Ends a key file rotation once every value is under the new key: the old key is dropped. */
+export function finishKeyFileRotation(dataDir: string): void {
+  fs.rmSync(path.join(dataDir, PREVIOUS_KEY_FILE), { force: true })
+}
