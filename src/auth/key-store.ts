@@ -1,6 +1,7 @@
 // The signing keys a process holds, kept current: reloaded every minute (which also rotates them when due and
-// drops expired ones), and at once, at most once a second, when a token names a key this process has not seen
-// (another process rotated first).
+// drops expired ones), and when a token names a key this process has not seen (another process rotated
+// first): at once, or, a second after the last such reload, so that tokens with made-up kids cost at most
+// one reload a second and a real one is never refused for the wait.
 import type { Db } from '../db/connection.ts'
 import type { Keyring } from '../secrets/keyring.ts'
 import { type KeyPolicy, loadSigningKeys, type SigningKeys } from './keys.ts'
@@ -12,7 +13,7 @@ export interface KeyStore {
   current(): SigningKeys
   /** Reloads now (rotating when due); tests and the unknown-kid path. */
   reload(): Promise<SigningKeys>
-  /** Reloads unless a reload ran within the last second; answers the keys either way. */
+  /** Reloads for a token with an unknown kid: at most once a second (waiting for its turn); answers the keys. */
   reloadForUnknownKid(): Promise<SigningKeys>
   /** Stops the periodic reload. */
   stop(): void
@@ -25,8 +26,9 @@ export async function createKeyStore(
   onError: (error: unknown) => void,
 ): Promise<KeyStore> {
   let keys = await loadSigningKeys(db, keyring, policy)
-  let lastReload = Date.now()
   let inFlight: Promise<SigningKeys> | null = null
+  let lastUnknownKidReload = 0
+  let unknownKidReload: Promise<SigningKeys> | null = null
 
   const reload = (): Promise<SigningKeys> => {
     inFlight ??= loadSigningKeys(db, keyring, policy, keys)
@@ -35,7 +37,6 @@ export async function createKeyStore(
         return loaded
       })
       .finally(() => {
-        lastReload = Date.now()
         inFlight = null
       })
     return inFlight
@@ -50,13 +51,21 @@ export async function createKeyStore(
   return {
     current: () => keys,
     reload,
-    async reloadForUnknownKid() {
-      if (inFlight) return inFlight
-      if (Date.now() - lastReload < UNKNOWN_KID_RELOAD_GAP_MS) return keys
-      return reload().catch((error) => {
-        onError(error)
-        return keys
-      })
+    reloadForUnknownKid() {
+      unknownKidReload ??= (async () => {
+        const wait = lastUnknownKidReload + UNKNOWN_KID_RELOAD_GAP_MS - Date.now()
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+        lastUnknownKidReload = Date.now()
+        return reload()
+      })()
+        .catch((error) => {
+          onError(error)
+          return keys
+        })
+        .finally(() => {
+          unknownKidReload = null
+        })
+      return unknownKidReload
     },
     stop: () => clearInterval(timer),
   }
