@@ -11,11 +11,12 @@
 // the live counts are set from the rows; VACUUM ANALYZE last, so that index-only scans work.
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
+import { loadPepper } from '../src/auth/client-secrets.ts'
 import { bootstrap } from '../src/bootstrap.ts'
 import { loadConfig } from '../src/config.ts'
 import { openDatabase } from '../src/db/connection.ts'
-import { migrate } from '../src/db/migrate.ts'
 import { findTenantByDomain } from '../src/domain/tenants.ts'
+import { prepareDatabase } from '../src/services.ts'
 
 function option(name: string): string | undefined {
   const index = process.argv.indexOf(`--${name}`)
@@ -157,6 +158,8 @@ await createDatabase(databaseUrl)
 // The service's own schema and first-start set-up.
 const config = loadConfig({
   DATABASE_URL: databaseUrl,
+  // The service that will serve this database needs the same key.
+  ENCRYPTION_KEY: process.env.ENCRYPTION_KEY,
   BOOTSTRAP_TENANT_DOMAIN: tenantDomain,
   BOOTSTRAP_CLIENT_ID: clientId,
   BOOTSTRAP_CLIENT_SECRET: clientSecret,
@@ -166,8 +169,8 @@ const db = await openDatabase(config.database, 2)
 let tenantId: string
 let apiClientId: string
 try {
-  await migrate(db)
-  await bootstrap(db, config)
+  const keyring = await prepareDatabase(config, db)
+  await bootstrap(db, config, await loadPepper(db, keyring))
   const tenant = await findTenantByDomain(db, tenantDomain)
   if (!tenant) throw new Error('bootstrap did not create the tenant')
   tenantId = tenant.id

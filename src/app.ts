@@ -78,10 +78,17 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyServerO
   await app.register(openapiPlugin, { publicUrl: deps.config.publicUrl })
 
   await app.register(healthRoutes, { db: deps.db })
-  await app.register(oauthRoutes, { db: deps.db, tokens: deps.tokens, config: deps.config })
+  await app.register(oauthRoutes, {
+    db: deps.db,
+    tokens: deps.tokens,
+    config: deps.config,
+    pepper: deps.pepper,
+  })
   await app.register(v3, { ...deps, prefix: '/v3' })
   await app.register(v1, { ...deps, prefix: '/v1' })
   await app.register(platform, { ...deps, prefix: '/platform' })
+  // The signing keys' periodic reload ends with the app.
+  app.addHook('onClose', async () => deps.tokens.keys.stop())
   return app
 }
 

@@ -2,6 +2,7 @@
 // tenant with a generated csp client whose credentials are saved under DATA_DIR.
 import fs from 'node:fs'
 import path from 'node:path'
+import type { Pepper } from './auth/client-secrets.ts'
 import type { Config } from './config.ts'
 import type { Db } from './db/connection.ts'
 import { systemActor } from './domain/actor.ts'
@@ -22,19 +23,20 @@ async function ensureTenantAndClient(
   db: Db,
   domain: string,
   credentials: { clientId: string; clientSecret: string },
+  pepper: Pepper,
 ): Promise<void> {
   await db.transaction(async (tx) => {
     const correlationId = newId()
     let tenant = await findTenantByDomain(tx, domain)
     if (!tenant) tenant = await createTenant(tx, systemActor(null, correlationId), { domain, name: domain })
-    await ensureClient(tx, systemActor(tenant.id, correlationId), credentials, 'Bootstrap client')
+    await ensureClient(tx, systemActor(tenant.id, correlationId), credentials, 'Bootstrap client', pepper)
   })
 }
 
-export async function bootstrap(db: Db, config: Config): Promise<BootstrapResult> {
+export async function bootstrap(db: Db, config: Config, pepper: Pepper): Promise<BootstrapResult> {
   if (config.bootstrap) {
     const { tenantDomain, clientId, clientSecret } = config.bootstrap
-    await ensureTenantAndClient(db, tenantDomain, { clientId, clientSecret })
+    await ensureTenantAndClient(db, tenantDomain, { clientId, clientSecret }, pepper)
     return { tenantDomain, credentials: null, savedTo: null }
   }
   if (config.database.kind === 'postgres') return { tenantDomain: null, credentials: null, savedTo: null }
@@ -51,7 +53,7 @@ export async function bootstrap(db: Db, config: Config): Promise<BootstrapResult
   if ((await countTenants(db)) > 0) return { tenantDomain: null, credentials: null, savedTo: null }
 
   const credentials = { clientId: generateClientId(), clientSecret: generateSecret() }
-  await ensureTenantAndClient(db, 'localhost', credentials)
+  await ensureTenantAndClient(db, 'localhost', credentials, pepper)
   if (file) {
     fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
     fs.writeFileSync(file, `${JSON.stringify({ tenantDomain: 'localhost', ...credentials }, null, 2)}\n`, {

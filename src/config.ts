@@ -1,4 +1,5 @@
 // Environment → one typed, validated Config. A bad value stops the process with a message naming the variable.
+import { createSecretKey, type KeyObject } from 'node:crypto'
 import path from 'node:path'
 
 export type DatabaseTarget =
@@ -16,6 +17,13 @@ export interface Config {
   bootstrap: { tenantDomain: string; clientId: string; clientSecret: string } | null
   platform: { clientId: string; clientSecret: string } | null
   tokenTtlSeconds: number
+  /** How old the newest signing key may grow before a new one takes over (days; fractions allowed). */
+  signingKeyRotationDays: number
+  /**
+   * The key-encryption keys. `key` null: the embedded database's key file, or a key made for an in-memory
+   * database (secrets/keyring.ts openKeyring). KeyObjects, so that a logged config shows no key.
+   */
+  encryption: { key: KeyObject | null; previous: KeyObject[] }
   webhookRetrySchedule: number[]
   webhookTimeoutMs: number
   webhookAllowPrivateNetworks: boolean
@@ -85,6 +93,53 @@ const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a
 // Client ids travel in HTTP Basic (before a colon) and form bodies: keep them to a safe alphabet.
 const CLIENT_ID = /^[A-Za-z0-9._~-]{3,128}$/
 const MIN_SECRET_LENGTH = 16
+export const KEY_BYTES = 32
+const MAKE_A_KEY = 'make one with `openssl rand -base64 32`'
+
+/** A 32-byte key from its base64 (or base64url) text, or null when it is not one. */
+export function parseKey(text: string): KeyObject | null {
+  const trimmed = text.trim()
+  if (!/^[A-Za-z0-9+/_-]{43}=?$/.test(trimmed)) return null
+  const bytes = Buffer.from(trimmed, 'base64')
+  return bytes.length === KEY_BYTES ? createSecretKey(bytes) : null
+}
+
+/**
+ * ENCRYPTION_KEY and ENCRYPTION_KEY_PREVIOUS. A PostgreSQL server needs the key from the environment: every
+ * process against it must share it, and it must not live beside the data it protects. Never a built-in key.
+ */
+function encryption(env: Env, target: DatabaseTarget): Config['encryption'] {
+  const raw = env.ENCRYPTION_KEY
+  let key: KeyObject | null = null
+  if (raw !== undefined && raw !== '') {
+    key = parseKey(raw)
+    if (!key) throw new ConfigError('ENCRYPTION_KEY', `must be 32 bytes in base64; ${MAKE_A_KEY}`)
+  } else if (target.kind === 'postgres') {
+    throw new ConfigError(
+      'ENCRYPTION_KEY',
+      `is required with a PostgreSQL DATABASE_URL (it encrypts the signing keys and webhook secrets kept in the database; every process needs the same one); ${MAKE_A_KEY} and keep it apart from the database`,
+    )
+  }
+  const previous = (env.ENCRYPTION_KEY_PREVIOUS ?? '')
+    .split(',')
+    .filter((part) => part.trim() !== '')
+    .map((part, index) => {
+      const parsed = parseKey(part)
+      if (!parsed)
+        throw new ConfigError('ENCRYPTION_KEY_PREVIOUS', `key ${index + 1} is not 32 bytes in base64`)
+      return parsed
+    })
+  return { key, previous }
+}
+
+function positiveNumber(env: Env, name: string, fallback: number, max: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!/^\d+(\.\d+)?$/.test(raw) || value <= 0 || value > max)
+    throw new ConfigError(name, `must be a number above 0 and at most ${max}, got "${raw}"`)
+  return value
+}
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name]
@@ -195,16 +250,19 @@ export function loadConfig(env: Env = process.env): Config {
   if (headersTimeoutMs > requestTimeoutMs)
     throw new ConfigError('HEADERS_TIMEOUT_MS', `must not exceed REQUEST_TIMEOUT_MS (${requestTimeoutMs})`)
 
+  const target = database(env, dataDir)
   return {
     port,
     host,
     publicUrl,
-    database: database(env, dataDir),
+    database: target,
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
     dataDir,
     bootstrap,
     platform: clientPair(env, 'PLATFORM_CLIENT_ID', 'PLATFORM_CLIENT_SECRET'),
     tokenTtlSeconds: integer(env, 'TOKEN_TTL_SECONDS', 3600, 60, 86400),
+    signingKeyRotationDays: positiveNumber(env, 'SIGNING_KEY_ROTATION_DAYS', 30, 3650),
+    encryption: encryption(env, target),
     webhookRetrySchedule,
     webhookTimeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 15000, 100, 300000),
     webhookAllowPrivateNetworks: boolean(env, 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),

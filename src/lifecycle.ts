@@ -15,9 +15,17 @@ export function loadConfigOrExit(env: Record<string, string | undefined> = proce
   }
 }
 
-/** Runs a process entry; a start that throws prints its stack and exits 1. */
+/**
+ * Runs a process entry; a start that throws prints its stack and exits 1, or, for a configuration found wrong
+ * only at start (a key file that holds no key, secrets encrypted under a key it was not given), its message
+ * and exits 78.
+ */
 export function runProcess(main: () => Promise<void>): void {
   main().catch((error) => {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Configuration error: ${error.message}\n`)
+      process.exit(78)
+    }
     process.stderr.write(`Failed to start: ${error instanceof Error ? error.stack : String(error)}\n`)
     process.exit(1)
   })

@@ -39,11 +39,11 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit()
   const db = await openDatabase(config.database, config.databasePoolSize)
   const deps = await prepareServices(config, db)
-  const result = await bootstrap(db, config)
+  const result = await bootstrap(db, config, deps.pepper)
   const app = await buildApp(deps)
   const address = await app.listen({ port: config.port, host: config.host })
   app.log.info({ address }, 'listening')
-  const dispatcher = config.webhookDispatcher ? createDispatcher(db, config, app.log) : null
+  const dispatcher = config.webhookDispatcher ? createDispatcher(db, config, app.log, deps.keyring) : null
   await dispatcher?.start()
   // The purge runs wherever the dispatcher does.
   const retention =

@@ -32,10 +32,18 @@ export async function stopChild(child: ChildProcess, timeoutMs = 20_000): Promis
   clearTimeout(timer)
 }
 
-/** The minimal environment a child gets: nothing of the caller's but PATH and HOME. */
+/**
+ * The benchmark's key-encryption key: ENCRYPTION_KEY when given, else one fixed for the benchmark's own
+ * throwaway databases, so that a seeded database kept from an earlier run opens in the next. Never the
+ * service's: the service has no built-in key.
+ */
+const BENCH_ENCRYPTION_KEY = process.env.ENCRYPTION_KEY || 'YmVuY2gtb25seS1rZXktbm90LWZvci1wcm9kdWN0aW8='
+
+/** The minimal environment a child gets: nothing of the caller's but PATH, HOME and the encryption key. */
 export const baseEnv = (): Record<string, string> => ({
   PATH: process.env.PATH ?? '',
   HOME: process.env.HOME ?? '',
+  ENCRYPTION_KEY: BENCH_ENCRYPTION_KEY,
 })
 
 function spawnScript(script: string, env: Record<string, string>): ChildProcess {

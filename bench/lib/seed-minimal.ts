@@ -7,11 +7,12 @@
 //
 //   DATA_DIR=/tmp/x DATABASE_URL= node --import tsx bench/lib/seed-minimal.ts --users 100000
 import { randomBytes } from 'node:crypto'
+import { loadPepper } from '../../src/auth/client-secrets.ts'
 import { bootstrap } from '../../src/bootstrap.ts'
 import { loadConfig } from '../../src/config.ts'
 import { openDatabase } from '../../src/db/connection.ts'
-import { migrate } from '../../src/db/migrate.ts'
 import { findTenantByDomain } from '../../src/domain/tenants.ts'
+import { prepareDatabase } from '../../src/services.ts'
 
 const users = Number(process.argv[process.argv.indexOf('--users') + 1])
 if (!Number.isInteger(users) || users < 1) throw new Error('--users N is required')
@@ -53,8 +54,8 @@ const config = loadConfig({
 })
 const db = await openDatabase(config.database, 2)
 try {
-  await migrate(db)
-  await bootstrap(db, config)
+  const keyring = await prepareDatabase(config, db)
+  await bootstrap(db, config, await loadPepper(db, keyring))
   const tenant = await findTenantByDomain(db, 'bench.example.com')
   if (!tenant) throw new Error('bootstrap did not create the tenant')
   await db.query(

@@ -1,12 +1,13 @@
 // The OAuth client-credentials grant (RFC 6749 §4.4): which client authenticates and how, the scopes it may
 // have, the token issued and the audit of its issuance. No HTTP here: the token route parses and renders.
-import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/connection.ts'
 import type { Actor, Principal } from '../domain/actor.ts'
 import { recordAudit } from '../domain/audit/record.ts'
-import { type ClientCredentialsRow, findActiveClient, hashSecret, secretMatches } from '../domain/clients.ts'
+import { type ClientCredentialsRow, findActiveClient, upgradeSecretHash } from '../domain/clients.ts'
 import type { RequestFacts } from '../http/request-context.ts'
+import { hashClientSecret, type Pepper, secretsEqual, verifyClientSecret } from './client-secrets.ts'
 import type { TokenThrottle } from './throttle.ts'
 import type { TokenService } from './tokens.ts'
 
@@ -40,6 +41,7 @@ export interface GrantDeps {
   db: Db
   tokens: TokenService
   config: Config
+  pepper: Pepper
   throttle: TokenThrottle
   /** Told of each refusal for too many failures, and of each failed authentication by reason. */
   onThrottled(): void
@@ -52,12 +54,6 @@ interface ClientCredentials {
   clientId: string
   clientSecret: string
   isBasic: boolean
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a)
-  const right = Buffer.from(b)
-  return left.length === right.length && timingSafeEqual(left, right)
 }
 
 const malformedBasic = () => new OAuthFailure(401, 'invalid_client', 'Malformed Basic credentials.', true)
@@ -114,24 +110,36 @@ function narrowScopes(requested: unknown, granted: readonly string[]): string[] 
   return wanted
 }
 
-// What an unknown client id's secret is checked against, so that it costs what a known one's does.
-const UNKNOWN_CLIENT_HASH = hashSecret(randomBytes(32).toString('base64url'))
+// What an unknown client id's secret is checked against, so that it costs what a known one's does (per
+// pepper: the hash must be of the current scheme).
+const unknownClientHashes = new WeakMap<Pepper, string>()
+function unknownClientHash(pepper: Pepper): string {
+  let hash = unknownClientHashes.get(pepper)
+  if (hash === undefined) {
+    hash = hashClientSecret(pepper, randomBytes(32).toString('base64url'))
+    unknownClientHashes.set(pepper, hash)
+  }
+  return hash
+}
 
 interface Authenticated {
   principal: Omit<Principal, 'scopes'>
   scopes: readonly string[]
 }
 
+type Authentication =
+  | { authenticated: Authenticated }
+  | { failure: FailureReason; client: ClientCredentialsRow | null }
+
 /** The platform operator (from the config, holding no scopes) or an active API client whose secret matches. */
 async function authenticateClient(
-  { db, config }: GrantDeps,
+  { db, config, pepper }: GrantDeps,
   { clientId, clientSecret }: ClientCredentials,
-): Promise<
-  { authenticated: Authenticated } | { failure: FailureReason; client: ClientCredentialsRow | null }
-> {
+): Promise<Authentication> {
   const platform = config.platform
   if (platform && clientId === platform.clientId) {
-    if (!safeEqual(clientSecret, platform.clientSecret)) return { failure: 'invalid_secret', client: null }
+    // Digests of equal length are compared, so the time taken tells nothing of the secret's length either.
+    if (!secretsEqual(clientSecret, platform.clientSecret)) return { failure: 'invalid_secret', client: null }
     const principal = {
       type: 'platform',
       id: platform.clientId,
@@ -143,9 +151,10 @@ async function authenticateClient(
   }
   const client = await findActiveClient(db, clientId)
   // Unknown or not, the secret is checked: the answer's timing does not tell whether the client id exists.
-  const isMatch = secretMatches(clientSecret, client?.secret_hash ?? UNKNOWN_CLIENT_HASH)
+  const secret = verifyClientSecret(pepper, clientSecret, client?.secret_hash ?? unknownClientHash(pepper))
   if (!client) return { failure: 'unknown_client', client: null }
-  if (!isMatch) return { failure: 'invalid_secret', client }
+  if (!secret.matches) return { failure: 'invalid_secret', client }
+  if (secret.isLegacy) await upgradeSecretHash(db, client.id, client.secret_hash, pepper, clientSecret)
   return {
     authenticated: {
       principal: {

@@ -2,7 +2,7 @@
 import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from 'jose'
 import type { PrincipalRole } from '../domain/actor.ts'
 import { newId } from '../domain/ids.ts'
-import type { SigningKeys } from './keys.ts'
+import type { KeyStore } from './key-store.ts'
 
 export const AUDIENCE = 'reseller-api'
 
@@ -25,13 +25,16 @@ const VERIFIED_CACHE_SIZE = 10_000
 /** How far a token's iat may lie ahead of this clock (another process's clock may run a little fast). */
 export const CLOCK_SKEW_SECONDS = 60
 
-export function createTokenService(keys: SigningKeys, issuer: string, ttlSeconds: number) {
+export function createTokenService(store: KeyStore, issuer: string, ttlSeconds: number) {
   const verified = new Map<string, VerifiedToken>()
   return {
-    jwks: () => ({ keys: keys.publicJwks }),
+    jwks: () => ({ keys: store.current().publicJwks }),
     ttlSeconds,
+    /** The signing keys, to reload or stop reloading (services close it). */
+    keys: store,
     async issue(claims: TokenClaims): Promise<{ token: string; jti: string; expiresIn: number }> {
       const jti = newId()
+      const keys = store.current()
       const payload: Record<string, unknown> = { role: claims.role, scope: claims.scope.join(' ') }
       if (claims.tid) payload.tid = claims.tid
       if (claims.rid) payload.rid = claims.rid
@@ -65,7 +68,9 @@ export function createTokenService(keys: SigningKeys, issuer: string, ttlSeconds
   async function verifySignature(token: string): Promise<VerifiedToken> {
     try {
       const { kid } = decodeProtectedHeader(token)
-      const key = kid ? keys.publicKeys.get(kid) : undefined
+      let key = kid ? store.current().publicKeys.get(kid) : undefined
+      // A key this process has not loaded yet: another process may have rotated first.
+      if (kid && !key) key = (await store.reloadForUnknownKid()).publicKeys.get(kid)
       if (!key) throw new TokenError('The token was not signed by this service.')
       const { payload } = await jwtVerify(token, key, {
         issuer,

@@ -6,6 +6,7 @@ import type { Config } from '../config.ts'
 import type { Db } from '../db/connection.ts'
 import { sql } from '../db/sql.ts'
 import { DELIVERY_DUE, OUTBOX_CHANNEL } from '../domain/webhooks/events.ts'
+import type { Keyring } from '../secrets/keyring.ts'
 import { dueCount, dueEndpoints } from './due.ts'
 import { createEndpointWorker } from './endpoint-worker.ts'
 import { FANOUT_BATCH, fanOut } from './fan-out.ts'
@@ -68,7 +69,13 @@ function announcements() {
   }
 }
 
-export function createDispatcher(db: Db, config: Config, log: FastifyBaseLogger): Dispatcher {
+/** `keyring` opens the endpoints' signing secrets (they are kept encrypted). */
+export function createDispatcher(
+  db: Db,
+  config: Config,
+  log: FastifyBaseLogger,
+  keyring: Keyring,
+): Dispatcher {
   const sender = createSender({
     timeoutMs: config.webhookTimeoutMs,
     allowPrivate: config.webhookAllowPrivateNetworks,
@@ -78,7 +85,14 @@ export function createDispatcher(db: Db, config: Config, log: FastifyBaseLogger)
   let timer: NodeJS.Timeout | null = null
   let unlisten: (() => Promise<void>) | null = null
   const arrivals = announcements()
-  const endpoints = createEndpointWorker({ db, config, sender, isStopping, nextArrival: arrivals.next })
+  const endpoints = createEndpointWorker({
+    db,
+    config,
+    keyring,
+    sender,
+    isStopping,
+    nextArrival: arrivals.next,
+  })
   const workers = new Set<Promise<void>>()
 
   // Fan-out runs as soon as a change commits (NOTIFY), apart from delivery, so a new event never waits for a

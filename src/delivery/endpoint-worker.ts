@@ -3,6 +3,9 @@
 import type { Config } from '../config.ts'
 import type { Db, Queryable } from '../db/connection.ts'
 import { sql } from '../db/sql.ts'
+import { endpointSecretAad } from '../domain/webhooks/endpoints.ts'
+import { decryptSecret } from '../secrets/envelope.ts'
+import type { Keyring } from '../secrets/keyring.ts'
 import { isDue } from './due.ts'
 import { recordHealth } from './health.ts'
 import { type DueRow, ENDPOINT_COLUMNS, type EndpointRow } from './rows.ts'
@@ -23,6 +26,7 @@ export function retryDelaySeconds(schedule: readonly number[], attempts: number)
 export interface EndpointWorkerDeps {
   db: Db
   config: Config
+  keyring: Keyring
   sender: Sender
   isStopping: () => boolean
   /** Resolves when fan-out commits new deliveries (a lingering worker wakes at once). */
@@ -32,7 +36,7 @@ export interface EndpointWorkerDeps {
 type Attempt = { delivery: DueRow; result: AttemptResult }
 
 export function createEndpointWorker(deps: EndpointWorkerDeps) {
-  const { db, config, sender, isStopping } = deps
+  const { db, config, keyring, sender, isStopping } = deps
   const working = new Set<string>()
 
   /**
@@ -52,11 +56,12 @@ export function createEndpointWorker(deps: EndpointWorkerDeps) {
   }
 
   /** Sends a claimed batch in order to the endpoint's current URL (a PATCHed URL applies to retries too). */
-  async function sendBatch(endpoint: EndpointRow, batch: DueRow[]): Promise<Attempt[]> {
+  async function sendBatch(endpoint: EndpointRow, secret: string, batch: DueRow[]): Promise<Attempt[]> {
     const attempts: Attempt[] = []
     for (const delivery of batch) {
       if (isStopping()) break
-      const result = await sender.send(endpoint.url, headersFor(endpoint, delivery), delivery.request_body)
+      const headers = headersFor(endpoint, secret, delivery)
+      const result = await sender.send(endpoint.url, headers, delivery.request_body)
       attempts.push({ delivery, result })
     }
     return attempts
@@ -68,6 +73,9 @@ export function createEndpointWorker(deps: EndpointWorkerDeps) {
     while (!isStopping()) {
       let endpoint = await readEndpoint(conn, endpointId)
       if (!endpoint || endpoint.deleted_at || !endpoint.enabled || endpoint.status === 'suspended') return
+      // Opened before anything is claimed: a secret that cannot be opened (a wrong key) leaves the deliveries
+      // waiting, unsent and unsigned, and the error is logged.
+      const secret = decryptSecret(keyring, endpoint.secret, endpointSecretAad(endpoint.id))
       const batch = await claimDue(conn, endpointId)
       if (batch.length === 0) {
         // Drained: linger a moment for the next fan-out rather than pay the lock and reads again.
@@ -77,7 +85,7 @@ export function createEndpointWorker(deps: EndpointWorkerDeps) {
         continue
       }
       hasLingered = false
-      const attempts = await sendBatch(endpoint, batch)
+      const attempts = await sendBatch(endpoint, secret, batch)
       await recordAttempts(conn, attempts, endpoint.url, config.webhookRetrySchedule)
       await releaseUnattempted(conn, batch.slice(attempts.length))
       const outcomes = attempts.map((a) => a.result.isSuccess)
@@ -110,7 +118,7 @@ export function createEndpointWorker(deps: EndpointWorkerDeps) {
   return { work, isWorking: (endpointId: string) => working.has(endpointId) }
 }
 
-function headersFor(endpoint: EndpointRow, delivery: DueRow): Record<string, string> {
+function headersFor(endpoint: EndpointRow, secret: string, delivery: DueRow): Record<string, string> {
   const timestamp = Math.floor(Date.now() / 1000)
   return {
     'content-type': 'application/json; charset=utf-8',
@@ -119,7 +127,7 @@ function headersFor(endpoint: EndpointRow, delivery: DueRow): Record<string, str
     'webhook-timestamp': String(timestamp),
     'webhook-signature': sign(
       endpoint.signature_scheme,
-      endpoint.secret,
+      secret,
       delivery.id,
       timestamp,
       delivery.request_body,

@@ -6,6 +6,7 @@ export interface EndpointRow {
   tenant_id: string
   reseller_id: string | null
   url: string
+  /** Sealed: the worker opens it as it signs (secrets/envelope.ts). */
   secret: string
   signature_scheme: SignatureScheme
   enabled: boolean

@@ -1,5 +1,6 @@
 // API clients: OAuth2 client credentials that mint access tokens for a csp or reseller principal.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
+import { hashClientSecret, type Pepper, verifyClientSecret } from '../auth/client-secrets.ts'
 import { isScope, SCOPES } from '../auth/scopes.ts'
 import type { Queryable } from '../db/connection.ts'
 import { sql } from '../db/sql.ts'
@@ -56,15 +57,6 @@ const toClient = (row: ClientRow): ApiClient => ({
   updatedAt: new Date(row.updated_at),
 })
 
-/** SHA-256 suits a 256-bit random secret: nothing to brute-force, and token issuance stays fast. */
-export const hashSecret = (secret: string): string => createHash('sha256').update(secret).digest('hex')
-
-export function secretMatches(secret: string, secretHash: string): boolean {
-  const a = Buffer.from(hashSecret(secret), 'hex')
-  const b = Buffer.from(secretHash, 'hex')
-  return a.length === b.length && timingSafeEqual(a, b)
-}
-
 export const generateSecret = (): string => randomBytes(32).toString('base64url')
 export const generateClientId = (): string => `rc_${randomBytes(15).toString('base64url')}`
 
@@ -77,6 +69,7 @@ export async function createClient(
   tx: Queryable,
   actor: Actor,
   input: CreateClientInput,
+  pepper: Pepper,
   credentials: { clientId: string; clientSecret: string } = {
     clientId: generateClientId(),
     clientSecret: generateSecret(),
@@ -113,7 +106,7 @@ export async function createClient(
       newId(),
       tenantId,
       credentials.clientId,
-      hashSecret(credentials.clientSecret),
+      hashClientSecret(pepper, credentials.clientSecret),
       input.name,
       input.role,
       input.resellerId,
@@ -224,7 +217,23 @@ export async function findActiveClient(
   return rows[0] ?? null
 }
 
-/** Whether a client (by row id) may still act: not revoked, tenant not disabled. */
+/**
+ * Replaces a legacy (unsalted) hash by a salted one, once the secret has just been checked against it; a no-op
+ * if the hash changed meanwhile. Not audited: the credentials are the same, only their form at rest changes.
+ */
+export async function upgradeSecretHash(
+  tx: Queryable,
+  id: string,
+  legacyHash: string,
+  pepper: Pepper,
+  secret: string,
+): Promise<void> {
+  await tx.query(
+    sql`UPDATE api_clients SET secret_hash = ${hashClientSecret(pepper, secret)}
+        WHERE id = ${id} AND secret_hash = ${legacyHash}`,
+  )
+}
+
 /** The tenant of a live client of an enabled tenant; null when the client is revoked or its tenant disabled. */
 export async function activeClientTenant(tx: Queryable, id: string): Promise<string | null> {
   const { rows } = await tx.query<{ tenant_id: string }>(
@@ -243,6 +252,7 @@ export async function ensureClient(
   actor: Actor,
   credentials: { clientId: string; clientSecret: string },
   name: string,
+  pepper: Pepper,
 ): Promise<void> {
   const { rows } = await tx.query<{
     id: string
@@ -256,13 +266,22 @@ export async function ensureClient(
   ])
   const existing = rows[0]
   if (!existing) {
-    await createClient(tx, actor, { name, role: 'csp', resellerId: null, scopes: [...SCOPES] }, credentials)
+    await createClient(
+      tx,
+      actor,
+      { name, role: 'csp', resellerId: null, scopes: [...SCOPES] },
+      pepper,
+      credentials,
+    )
     return
   }
   if (existing.tenant_id !== actor.tenantId)
     throw invalid('clientId', 'This client id already belongs to another tenant.')
+  const secret = verifyClientSecret(pepper, credentials.clientSecret, existing.secret_hash)
+  if (secret.matches && secret.isLegacy)
+    await upgradeSecretHash(tx, existing.id, existing.secret_hash, pepper, credentials.clientSecret)
   const isCurrent =
-    secretMatches(credentials.clientSecret, existing.secret_hash) &&
+    secret.matches &&
     existing.role === 'csp' &&
     existing.revoked_at === null &&
     SCOPES.every((scope) => existing.scopes.includes(scope))
@@ -270,7 +289,7 @@ export async function ensureClient(
   await tx.query(
     `UPDATE api_clients SET secret_hash = $2, role = 'csp', reseller_id = NULL, scopes = $3, revoked_at = NULL,
        updated_at = now() WHERE id = $1`,
-    [existing.id, hashSecret(credentials.clientSecret), [...SCOPES]],
+    [existing.id, hashClientSecret(pepper, credentials.clientSecret), [...SCOPES]],
   )
   await recordAudit(tx, actor, {
     action: 'client.updated',

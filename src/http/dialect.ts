@@ -28,6 +28,8 @@ export function createDialect(parts: DialectParts): FastifyPluginAsyncTypebox<Ap
     const deps: AppDeps = {
       config: options.config,
       db: options.db,
+      keyring: options.keyring,
+      pepper: options.pepper,
       tokens: options.tokens,
       principals: options.principals,
     }

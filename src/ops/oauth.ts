@@ -2,6 +2,7 @@
 import formbody from '@fastify/formbody'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import type { Pepper } from '../auth/client-secrets.ts'
 import { grantClientCredentials, OAuthFailure } from '../auth/grant.ts'
 import { createTokenThrottle } from '../auth/throttle.ts'
 import type { TokenService } from '../auth/tokens.ts'
@@ -32,7 +33,8 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{
   db: Db
   tokens: TokenService
   config: Config
-}> = async (app, { db, tokens, config }) => {
+  pepper: Pepper
+}> = async (app, { db, tokens, config, pepper }) => {
   await app.register(formbody)
   const throttle = createTokenThrottle(app.limits.count, config.tokenThrottle)
 
@@ -111,6 +113,7 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{
           db,
           tokens,
           config,
+          pepper,
           throttle,
           onThrottled: () => app.counters.throttled.inc(),
           onFailure: (reason) => app.counters.authenticationFailures.inc({ reason }),

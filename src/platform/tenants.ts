@@ -117,6 +117,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, opti
           tx,
           { ...systemActor(created.id, actor.correlationId), type: actor.type, id: actor.id },
           { name: 'First csp client', role: 'csp', resellerId: null, scopes: [...SCOPES] },
+          options.pepper,
         )
         return { tenant: created, clientId: client.clientId, clientSecret: secret }
       })

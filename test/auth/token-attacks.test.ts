@@ -12,6 +12,7 @@ import {
   SignJWT,
 } from 'jose'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { decryptSecret } from '../../src/secrets/envelope.ts'
 import { type Json, type Response, startTestApp, TENANT, type TestApp, unique } from '../support/app.ts'
 
 let t: TestApp
@@ -283,14 +284,16 @@ beforeAll(async () => {
   claims = decodeJwt(t.cspToken)
   otherTenantId = (await t.createTenant(`${unique('other')}.example.com`)).tenantId
   realKid = decodeProtectedHeader(t.cspToken).kid as string
-  const { rows } = await t.db.query<{ kid: string; private_jwk: JWK; public_jwk: JWK }>(
+  const { rows } = await t.db.query<{ kid: string; private_jwk: string; public_jwk: JWK }>(
     'SELECT kid, private_jwk, public_jwk FROM signing_keys WHERE kid = $1',
     [realKid],
   )
   const row = rows[0]
   if (!row) throw new Error('no signing key')
   const parse = (jwk: JWK | string): JWK => (typeof jwk === 'string' ? JSON.parse(jwk) : jwk)
-  serviceKey = { kid: row.kid, privateJwk: parse(row.private_jwk), publicJwk: parse(row.public_jwk) }
+  // The private JWK is kept encrypted: opened here with the app's own key, as the service opens it.
+  const privateJwk = decryptSecret(t.deps.keyring, row.private_jwk, `signing_keys.private_jwk:${row.kid}`)
+  serviceKey = { kid: row.kid, privateJwk: parse(privateJwk), publicJwk: parse(row.public_jwk) }
 
   // A client with every scope, revoked through the API after it got its token.
   const created = await t.request('POST', '/v3/clients', {

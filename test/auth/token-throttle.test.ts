@@ -25,12 +25,12 @@ afterAll(async () => {
 
 async function newClient(): Promise<{ clientId: string; clientSecret: string; id: string }> {
   const { client, clientSecret } = await t.db.transaction((tx) =>
-    createClient(tx, systemActor(t.tenantId, newId()), {
-      name: unique('client'),
-      role: 'csp',
-      resellerId: null,
-      scopes: ['reseller:read'],
-    }),
+    createClient(
+      tx,
+      systemActor(t.tenantId, newId()),
+      { name: unique('client'), role: 'csp', resellerId: null, scopes: ['reseller:read'] },
+      t.deps.pepper,
+    ),
   )
   return { clientId: client.clientId, clientSecret, id: client.id }
 }

@@ -42,6 +42,8 @@ const databaseUrl = (() => {
 })()
 const processes: { spawned: Spawned; url: string }[] = []
 const secret = randomBytes(24).toString('hex')
+// One key for both processes of one database, as in any deployment.
+const encryptionKey = randomBytes(32).toString('base64')
 
 async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: PG_URL })
@@ -60,7 +62,7 @@ async function start(): Promise<{ spawned: Spawned; url: string }> {
     // Behind one load balancer: one issuer for both.
     PUBLIC_URL: 'http://api.shared.example',
     DATABASE_URL: databaseUrl,
-    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    ENCRYPTION_KEY: encryptionKey,
     BOOTSTRAP_TENANT_DOMAIN: 'shared.example.com',
     BOOTSTRAP_CLIENT_ID: 'shared-csp',
     BOOTSTRAP_CLIENT_SECRET: secret,

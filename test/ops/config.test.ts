@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../../src/config.ts'
 
@@ -20,7 +21,8 @@ describe('configuration', () => {
     ['postgres://u@127.0.0.1:5432/db', 'postgres'],
     ['postgresql://u@127.0.0.1/db', 'postgres'],
   ])('reads DATABASE_URL %s as %s', (url, kind) => {
-    expect(loadConfig({ DATABASE_URL: url }).database.kind).toBe(kind)
+    const key = randomBytes(32).toString('base64')
+    expect(loadConfig({ DATABASE_URL: url, ENCRYPTION_KEY: key }).database.kind).toBe(kind)
   })
 
   it.each([

@@ -1,5 +1,6 @@
 // The newcomer's path: start the real process on a fresh DATA_DIR, run the banner's own curl lines.
 import { execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -27,6 +28,7 @@ afterAll(killChildren)
 
 describe('first start on the embedded database', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reseller-api-'))
+  let keyFile = ''
 
   it('creates tenant localhost, prints working credentials and curl lines, and saves them', async () => {
     const port = await freePort()
@@ -38,6 +40,9 @@ describe('first start on the embedded database', () => {
     const saved = JSON.parse(fs.readFileSync(path.join(dataDir, 'credentials.json'), 'utf8'))
     expect(saved.clientSecret).toBe(secret)
     expect(fs.statSync(path.join(dataDir, 'credentials.json')).mode & 0o777).toBe(0o600)
+    // The key-encryption key of the embedded default: made on the first start, owner-only.
+    expect(fs.statSync(path.join(dataDir, 'encryption.key')).mode & 0o777).toBe(0o600)
+    keyFile = fs.readFileSync(path.join(dataDir, 'encryption.key'), 'utf8')
 
     // Run the banner's two lines exactly as printed.
     const lines = banner
@@ -72,6 +77,8 @@ describe('first start on the embedded database', () => {
       headers: { authorization: `Bearer ${token.access_token}` },
     }).then((r) => r.json() as Promise<unknown[]>)
     expect(resellers).toHaveLength(1)
+    // The same key file, reused (the signing key and webhook secrets it encrypts open again).
+    expect(fs.readFileSync(path.join(dataDir, 'encryption.key'), 'utf8')).toBe(keyFile)
     started.child.kill('SIGTERM')
     expect(await started.exited).toBe(0)
   })
@@ -91,6 +98,7 @@ describe.runIf(SERVER_URL)('start on a PostgreSQL server with BOOTSTRAP_*', () =
     try {
       const env = {
         DATABASE_URL: database.url,
+        ENCRYPTION_KEY: randomBytes(32).toString('base64'),
         BOOTSTRAP_TENANT_DOMAIN: 'partner.example.com',
         BOOTSTRAP_CLIENT_ID: 'partner-admin',
         BOOTSTRAP_CLIENT_SECRET: 'a-long-enough-bootstrap-secret',

@@ -2,7 +2,7 @@
 import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loggedUrl, loggerOptions, serializeError } from '../../src/logging.ts'
-import { startTestApp, type TestApp, unique } from '../support/app.ts'
+import { ENCRYPTION_KEY, startTestApp, type TestApp, unique } from '../support/app.ts'
 
 const lines: string[] = []
 const stream = new Writable({
@@ -64,7 +64,8 @@ describe('logs under errors', () => {
 
     const log = lines.join('\n')
     expect(lines.length).toBeGreaterThan(10)
-    for (const secret of [PASSWORD, WEBHOOK_TOKEN, CLIENT_SECRET, t.cspToken, '$argon2id$'])
+    const keys = [ENCRYPTION_KEY, 'enc:v1:', 'hmac-sha256$']
+    for (const secret of [PASSWORD, WEBHOOK_TOKEN, CLIENT_SECRET, t.cspToken, '$argon2id$', ...keys])
       expect(log, `the log holds ${secret}`).not.toContain(secret)
     // The requests themselves are still logged, by path.
     expect(log).toContain('/oauth/token')

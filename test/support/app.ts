@@ -16,6 +16,8 @@ import { prepareServices } from '../../src/services.ts'
 import { createTestDatabase } from './database.ts'
 
 export const TENANT = 'portal.example.com'
+/** The key-encryption key of the test apps: every run its own, as a PostgreSQL server requires one. */
+export const ENCRYPTION_KEY = randomBytes(32).toString('base64')
 export const PLATFORM = { clientId: 'platform-operator', clientSecret: randomBytes(24).toString('hex') }
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read JSON bodies of many shapes and assert on them directly.
@@ -85,16 +87,17 @@ export async function startTestApp(
       PLATFORM_CLIENT_ID: PLATFORM.clientId,
       PLATFORM_CLIENT_SECRET: PLATFORM.clientSecret,
       LOG_LEVEL: 'silent',
+      ENCRYPTION_KEY,
       ...env,
     }),
     database: database.target,
   }
   const db = await openDatabase(config.database, 5)
   const deps = await prepareServices(config, db)
-  await bootstrap(db, config)
+  await bootstrap(db, config, deps.pepper)
   const app = await buildApp(deps, { logger: options.logger ?? false })
   const address = await app.listen({ port: 0, host: '127.0.0.1' })
-  const dispatcher = options.dispatcher ? createDispatcher(db, config, app.log) : null
+  const dispatcher = options.dispatcher ? createDispatcher(db, config, app.log, deps.keyring) : null
   await dispatcher?.start()
   // The issuer must be the address the tokens are verified against; the app read it at build time.
   const url = address
@@ -140,12 +143,17 @@ export async function startTestApp(
     platformToken: () => issue(PLATFORM.clientId, PLATFORM.clientSecret),
     async tokenFor({ role = 'csp', resellerId, scopes = [...SCOPES], tenantId: tid = tenantId }) {
       const { client, clientSecret } = await db.transaction((tx) =>
-        createClient(tx, systemActor(tid, newId()), {
-          name: unique('client'),
-          role,
-          resellerId: resellerId ?? null,
-          scopes,
-        }),
+        createClient(
+          tx,
+          systemActor(tid, newId()),
+          {
+            name: unique('client'),
+            role,
+            resellerId: resellerId ?? null,
+            scopes,
+          },
+          deps.pepper,
+        ),
       )
       return issue(client.clientId, clientSecret)
     },

@@ -114,6 +114,7 @@ it(`delivers every event after SIGKILL and a restart (${SERVER_URL ? 'PostgreSQL
   if (SERVER_URL) {
     database = await createTestDatabase()
     target.DATABASE_URL = database.url
+    target.ENCRYPTION_KEY = randomBytes(32).toString('base64')
   } else {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reseller-api-crash-'))
     target.DATA_DIR = dataDir

@@ -3,6 +3,8 @@
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDispatcher } from '../../src/delivery/dispatcher.ts'
+import { endpointSecretAad } from '../../src/domain/webhooks/endpoints.ts'
+import { decryptSecret, encryptSecret } from '../../src/secrets/envelope.ts'
 import { type Json, startTestApp, type TestApp, unique } from '../support/app.ts'
 import { type Receiver, startReceiver } from './receiver.ts'
 
@@ -21,6 +23,15 @@ afterAll(async () => {
 })
 
 const masked = (token: string) => `********${token.slice(-4)}`
+
+/** The endpoint's secret as stored, opened with the app's key (it is kept encrypted). */
+async function storedSecret(id: string): Promise<string> {
+  const { rows } = await t.db.query<{ secret: string }>(
+    'SELECT secret FROM webhook_endpoints WHERE id = $1',
+    [id],
+  )
+  return decryptSecret(t.deps.keyring, rows[0]?.secret as string, endpointSecretAad(id))
+}
 
 async function register(body: Record<string, unknown>, token = t.cspToken) {
   return t.request('POST', '/v3/webhooks', {
@@ -87,10 +98,7 @@ describe('registration', () => {
     expect(created.status, created.text).toBe(201)
     expect(created.body.token).toBe(masked(chosen))
     expect(created.text).not.toContain(chosen)
-    const row = await t.db.query<{ secret: string }>('SELECT secret FROM webhook_endpoints WHERE id = $1', [
-      created.body.id,
-    ])
-    expect(row.rows[0]?.secret).toBe(chosen)
+    expect(await storedSecret(created.body.id)).toBe(chosen)
   })
 
   it('accepts a chosen token of 16 characters and refuses one of 15, whose mask would show too much', async () => {
@@ -103,22 +111,21 @@ describe('registration', () => {
   it('holds a new token given by PATCH to the same 16 characters: 15 refused, changing nothing', async () => {
     const created = await register({})
     expect(created.status, created.text).toBe(201)
-    const secret = () =>
-      t.db.query<{ secret: string }>('SELECT secret FROM webhook_endpoints WHERE id = $1', [created.body.id])
-    const before = (await secret()).rows[0]?.secret
+    const secret = () => storedSecret(created.body.id)
+    const before = await secret()
     const refused = await t.request('PATCH', `/v3/webhooks/${created.body.id}`, {
       token: t.cspToken,
       body: { token: 'b'.repeat(15) },
     })
     expect(refused.status, refused.text).toBe(400)
     expect(refused.body.message).toContain('token')
-    expect((await secret()).rows[0]?.secret).toBe(before)
+    expect(await secret()).toBe(before)
     const accepted = await t.request('PATCH', `/v3/webhooks/${created.body.id}`, {
       token: t.cspToken,
       body: { token: 'b'.repeat(16) },
     })
     expect(accepted.status, accepted.text).toBe(200)
-    expect((await secret()).rows[0]?.secret).toBe('b'.repeat(16))
+    expect(await secret()).toBe('b'.repeat(16))
   })
 
   it('generates a whsec_ secret for standard-webhooks and checks a given one', async () => {
@@ -471,8 +478,14 @@ describe('SSRF refusal at connection', () => {
       await t.db.query(
         `INSERT INTO webhook_endpoints (id, tenant_id, name, url, secret, signature_scheme, enabled, events,
            created_at, updated_at)
-         VALUES ($1, $2, 'sneaky', $3, 'secret-secret-secret', 'cryptlex', true, $4, now(), now())`,
-        [id, tenant.tenantId, url, ['reseller.created']],
+         VALUES ($1, $2, 'sneaky', $3, $5, 'cryptlex', true, $4, now(), now())`,
+        [
+          id,
+          tenant.tenantId,
+          url,
+          ['reseller.created'],
+          encryptSecret(t.deps.keyring, 'secret-secret-secret', endpointSecretAad(id)),
+        ],
       )
     }
     // Nothing but these loopback endpoints may be delivered to from this file.
@@ -480,7 +493,7 @@ describe('SSRF refusal at connection', () => {
 
     const reseller = await t.createReseller({}, tenant.token)
     expect(reseller.id).toBeTruthy()
-    const dispatcher = createDispatcher(t.db, t.deps.config, pino({ level: 'silent' }))
+    const dispatcher = createDispatcher(t.db, t.deps.config, pino({ level: 'silent' }), t.deps.keyring)
     try {
       await dispatcher.drain()
     } finally {

@@ -1,12 +1,17 @@
 // Scale-out: two webhook dispatcher processes (src/worker.ts) against one PostgreSQL database deliver 5,000
 // events to one receiver — every delivery arrives, and none arrives again once it was answered 2xx. One
 // dispatcher is stopped with SIGTERM half-way and started again: a graceful stop loses and repeats nothing.
+import { createHmac, randomBytes } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, describe, expect, it } from 'vitest'
+import { parseKey } from '../../src/config.ts'
 import { openDatabase } from '../../src/db/connection.ts'
 import { migrate } from '../../src/db/migrate.ts'
 import { newId } from '../../src/domain/ids.ts'
+import { endpointSecretAad } from '../../src/domain/webhooks/endpoints.ts'
+import { encryptSecret } from '../../src/secrets/envelope.ts'
+import { makeKeyring } from '../../src/secrets/keyring.ts'
 import { createTestDatabase, SERVER_URL, type TestDatabase } from '../support/database.ts'
 import { killChildren, type Spawned, spawnNode, waitForOutput } from '../support/process.ts'
 
@@ -19,6 +24,9 @@ afterAll(async () => {
   killChildren()
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {})
 })
+
+const ENCRYPTION_KEY = randomBytes(32).toString('base64')
+const SIGNING_SECRET = 'scale-test-signing-secret'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -49,8 +57,12 @@ describe.runIf(SERVER_URL)('two dispatchers, one PostgreSQL', () => {
         const count = (attempts.get(id) ?? 0) + 1
         attempts.set(id, count)
         if (succeeded.has(id)) afterSuccess.push(id)
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8'))
+        const raw = Buffer.concat(chunks).toString('utf8')
+        const body = JSON.parse(raw)
         if (body.event !== 'role.created' || typeof body.data?.id !== 'string') wrongBodies.push(id)
+        // Signed with the secret the workers opened from its ciphertext.
+        const signature = createHmac('sha256', SIGNING_SECRET).update(raw).digest('base64')
+        if (request.headers['webhook-signature'] !== signature) wrongBodies.push(id)
         const fails = count === 1 && Number.parseInt(id.slice(-4), 16) % FAIL_FIRST_EVERY === 0
         response.writeHead(fails ? 503 : 200, { 'content-type': 'text/plain' })
         response.end(fails ? 'busy' : 'ok')
@@ -67,8 +79,10 @@ describe.runIf(SERVER_URL)('two dispatchers, one PostgreSQL', () => {
 
     // Tenants, each with one endpoint for role.created.
     const tenants: string[] = []
+    const keyring = makeKeyring(parseKey(ENCRYPTION_KEY) as NonNullable<ReturnType<typeof parseKey>>)
     for (let i = 0; i < ENDPOINTS; i++) {
       const tenantId = newId()
+      const endpointId = newId()
       tenants.push(tenantId)
       await db.query('INSERT INTO tenants (id, domain, name) VALUES ($1, $2, $2)', [
         tenantId,
@@ -77,13 +91,20 @@ describe.runIf(SERVER_URL)('two dispatchers, one PostgreSQL', () => {
       await db.query(
         `INSERT INTO webhook_endpoints (id, tenant_id, name, url, secret, signature_scheme, enabled, events,
            created_at, updated_at)
-         VALUES ($1, $2, $3, $4, 'scale-test-signing-secret', 'cryptlex', true, ARRAY['role.created'], now(), now())`,
-        [newId(), tenantId, `scale ${i}`, url],
+         VALUES ($1, $2, $3, $4, $5, 'cryptlex', true, ARRAY['role.created'], now(), now())`,
+        [
+          endpointId,
+          tenantId,
+          `scale ${i}`,
+          url,
+          encryptSecret(keyring, SIGNING_SECRET, endpointSecretAad(endpointId)),
+        ],
       )
     }
 
     const env = {
       DATABASE_URL: database.url,
+      ENCRYPTION_KEY,
       WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
       WEBHOOK_RETRY_SCHEDULE: '0.2,0.2,0.2,0.2,0.2',
       WEBHOOK_TIMEOUT_MS: '5000',

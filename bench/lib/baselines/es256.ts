@@ -3,6 +3,7 @@
 // so the same bytes are signed; no database, no HTTP. Prints one JSON line (a Measured).
 import { webcrypto } from 'node:crypto'
 import { exportJWK, generateKeyPair } from 'jose'
+import { fixedKeyStore } from '../../../src/auth/key-store.ts'
 import { SCOPES } from '../../../src/auth/scopes.ts'
 import { createTokenService } from '../../../src/auth/tokens.ts'
 import { closedLoop } from '../measure.ts'
@@ -11,12 +12,12 @@ import { loopOptions } from './env.ts'
 const { privateKey, publicKey } = await generateKeyPair('ES256')
 const kid = webcrypto.randomUUID()
 const tokens = createTokenService(
-  {
+  fixedKeyStore({
     kid,
     privateKey,
     publicJwks: [{ ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' }],
     publicKeys: new Map([[kid, publicKey]]),
-  },
+  }),
   'http://127.0.0.1:3000',
   3600,
 )

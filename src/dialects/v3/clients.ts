@@ -18,7 +18,7 @@ const ListQuery = Type.Object(
   { additionalProperties: false },
 )
 
-export const clientRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db, principals }) => {
+export const clientRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db, principals, pepper }) => {
   app.post(
     '/clients',
     {
@@ -33,12 +33,17 @@ export const clientRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db
     async (request, reply) => {
       const body = request.body
       const { client, clientSecret } = await db.transaction((tx) =>
-        createClient(tx, actorOf(request), {
-          name: body.name,
-          role: body.role,
-          resellerId: body.resellerId ?? null,
-          scopes: body.scopes,
-        }),
+        createClient(
+          tx,
+          actorOf(request),
+          {
+            name: body.name,
+            role: body.role,
+            resellerId: body.resellerId ?? null,
+            scopes: body.scopes,
+          },
+          pepper,
+        ),
       )
       reply.header('Cache-Control', 'no-store')
       return reply.code(201).send({ ...presentClient(client), clientSecret })

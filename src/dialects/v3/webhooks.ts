@@ -35,8 +35,8 @@ const PageQuery = Type.Object(
 )
 
 /** Webhook endpoints: register, list, the event catalogue, get, update, delete. */
-export const webhookRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db, config }) => {
-  const allowPrivate = config.webhookAllowPrivateNetworks
+export const webhookRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db, config, keyring }) => {
+  const options = { allowPrivate: config.webhookAllowPrivateNetworks, keyring }
 
   app.post(
     '/webhooks',
@@ -65,7 +65,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { d
           events: body.events,
           resellerId: body.resellerId ?? null,
         },
-        allowPrivate,
+        options,
       )
       reply.header('Cache-Control', 'no-store')
       return reply.code(201).send(presentWebhook(endpoint, isSecretGenerated))
@@ -86,7 +86,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { d
     async (request, reply) => {
       const page = request.query.page ?? 1
       const limit = request.query.limit ?? 10
-      const { items, total } = await listEndpoints(db, actorOf(request), {
+      const { items, total } = await listEndpoints(db, actorOf(request), keyring, {
         offset: (page - 1) * limit,
         limit,
       })
@@ -122,7 +122,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { d
         response: withErrors({ 200: WebhookDto }),
       },
     },
-    async (request) => presentWebhook(await getEndpoint(db, actorOf(request), request.params.id)),
+    async (request) => presentWebhook(await getEndpoint(db, actorOf(request), keyring, request.params.id)),
   )
 
   app.patch(
@@ -154,7 +154,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { d
           events: body.events ?? undefined,
           resellerId: body.resellerId,
         },
-        allowPrivate,
+        options,
       )
       if (isSecretGenerated) reply.header('Cache-Control', 'no-store')
       return presentWebhook(endpoint, isSecretGenerated)

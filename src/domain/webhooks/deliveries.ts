@@ -8,7 +8,7 @@ import type { Actor } from '../actor.ts'
 import { conflict, notFound } from '../errors.ts'
 import { isUuid, newId } from '../ids.ts'
 import { tenantOf } from '../reach.ts'
-import { getEndpoint } from './endpoints.ts'
+import { reachEndpoint } from './endpoints.ts'
 import { DELIVERY_DUE, OUTBOX_CHANNEL } from './events.ts'
 
 export type DeliveryStatus = 'pending' | 'queued' | 'succeeded' | 'retrying' | 'failed' | 'cancelled'
@@ -123,7 +123,7 @@ export async function resendDelivery(tx: Queryable, actor: Actor, id: string): P
   const delivery = await getDelivery(tx, actor, id, true)
   if (delivery.status === 'queued' || delivery.status === 'pending')
     throw conflict('DELIVERY_IN_PROGRESS', 'This delivery is already on its way.')
-  const endpoint = await getEndpoint(tx, actor, delivery.webhookId)
+  const endpoint = await reachEndpoint(tx, actor, delivery.webhookId)
   const { rows } = await tx.query<DeliveryRow>(
     `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), url = $2, error_message = NULL,
        updated_at = now()
@@ -136,7 +136,7 @@ export async function resendDelivery(tx: Queryable, actor: Actor, id: string): P
 
 /** Queues a signed test event to one endpoint (whatever events it subscribes to). */
 export async function sendTestEvent(tx: Queryable, actor: Actor, webhookId: string): Promise<Delivery> {
-  const endpoint = await getEndpoint(tx, actor, webhookId)
+  const endpoint = await reachEndpoint(tx, actor, webhookId)
   const id = newId()
   const now = new Date()
   const body = renderBody('webhook.test', { webhookId: endpoint.id, message: 'A test event.' }, now)

@@ -5,6 +5,8 @@ import { sql } from '../../db/sql.ts'
 import { assertSecretFits, generateSigningSecret, type SignatureScheme } from '../../delivery/signing.ts'
 import { assertPublicUrl } from '../../delivery/ssrf.ts'
 import { CREATION_ORDER, listPage } from '../../query/page.ts'
+import { decryptSecret, encryptSecret, secretAad } from '../../secrets/envelope.ts'
+import type { Keyring } from '../../secrets/keyring.ts'
 import type { Actor } from '../actor.ts'
 import { type Change, diff, recordAudit } from '../audit/record.ts'
 import { forbidden, invalid, notFound } from '../errors.ts'
@@ -23,6 +25,7 @@ export interface WebhookEndpoint {
   resellerId: string | null
   name: string
   url: string
+  /** In clear: opened from its ciphertext as the row is read (the database holds it encrypted). */
   secret: string
   signatureScheme: SignatureScheme
   enabled: boolean
@@ -61,13 +64,23 @@ interface EndpointRow {
 export const ENDPOINT_COLUMNS =
   'id, tenant_id, reseller_id, name, url, secret, signature_scheme, enabled, events, status, created_at, updated_at'
 
-export const toEndpoint = (row: EndpointRow): WebhookEndpoint => ({
+/** The additional authenticated data of an endpoint's secret: the ciphertext opens in this row only. */
+export const endpointSecretAad = (id: string): string => secretAad('webhook_endpoints', 'secret', id)
+
+/** An endpoint as the callers that need no secret see it (its secret stays sealed). */
+export type EndpointFacts = Omit<WebhookEndpoint, 'secret'>
+
+export const toEndpoint = (row: EndpointRow, keyring: Keyring): WebhookEndpoint => ({
+  ...toFacts(row),
+  secret: decryptSecret(keyring, row.secret, endpointSecretAad(row.id)),
+})
+
+const toFacts = (row: EndpointRow): EndpointFacts => ({
   id: row.id,
   tenantId: row.tenant_id,
   resellerId: row.reseller_id,
   name: row.name,
   url: row.url,
-  secret: row.secret,
   signatureScheme: row.signature_scheme,
   enabled: row.enabled,
   events: row.events,
@@ -78,13 +91,13 @@ export const toEndpoint = (row: EndpointRow): WebhookEndpoint => ({
 
 // The secret is never audited; its rotation shows as a change of `secretRotated`.
 const AUDITED = ['name', 'url', 'signatureScheme', 'enabled', 'events', 'status', 'resellerId'] as const
-const auditView = (e: WebhookEndpoint | null) => e as unknown as Record<string, unknown> | null
+const auditView = (e: EndpointFacts | null) => e as unknown as Record<string, unknown> | null
 
 const auditEndpoint = (
   tx: Queryable,
   actor: Actor,
   verb: 'created' | 'updated' | 'deleted',
-  endpoint: WebhookEndpoint,
+  endpoint: EndpointFacts,
   changes: Change[],
 ) =>
   recordAudit(tx, actor, {
@@ -123,16 +136,17 @@ export async function createEndpoint(
   db: Db,
   actor: Actor,
   input: EndpointInput,
-  allowPrivate: boolean,
+  options: { allowPrivate: boolean; keyring: Keyring },
 ): Promise<{ endpoint: WebhookEndpoint; isSecretGenerated: boolean }> {
-  await assertPublicUrl(input.url, allowPrivate)
-  return db.transaction((tx) => insertEndpoint(tx, actor, input))
+  await assertPublicUrl(input.url, options.allowPrivate)
+  return db.transaction((tx) => insertEndpoint(tx, actor, input, options.keyring))
 }
 
 async function insertEndpoint(
   tx: Queryable,
   actor: Actor,
   input: EndpointInput,
+  keyring: Keyring,
 ): Promise<{ endpoint: WebhookEndpoint; isSecretGenerated: boolean }> {
   const tenantId = tenantOf(actor)
   const events = checkEvents(input.events)
@@ -140,23 +154,24 @@ async function insertEndpoint(
   const isSecretGenerated = input.secret === null
   const secret = input.secret ?? generateSigningSecret(input.signatureScheme)
   assertSecretFits(input.signatureScheme, secret)
+  const id = newId()
   const { rows } = await tx.query<EndpointRow>(
     `INSERT INTO webhook_endpoints (id, tenant_id, reseller_id, name, url, secret, signature_scheme, enabled, events,
        created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), now()) RETURNING ${ENDPOINT_COLUMNS}`,
     [
-      newId(),
+      id,
       tenantId,
       resellerId,
       input.name,
       input.url,
-      secret,
+      encryptSecret(keyring, secret, endpointSecretAad(id)),
       input.signatureScheme,
       input.enabled,
       events,
     ],
   )
-  const endpoint = toEndpoint(rows[0] as EndpointRow)
+  const endpoint = toEndpoint(rows[0] as EndpointRow, keyring)
   await auditEndpoint(tx, actor, 'created', endpoint, diff(null, auditView(endpoint), AUDITED))
   return { endpoint, isSecretGenerated }
 }
@@ -165,9 +180,24 @@ async function insertEndpoint(
 export async function getEndpoint(
   tx: Queryable,
   actor: Actor,
+  keyring: Keyring,
   id: string,
   lock = false,
 ): Promise<WebhookEndpoint> {
+  return toEndpoint(await selectEndpoint(tx, actor, id, lock), keyring)
+}
+
+/** The endpoint, its secret left sealed, if the actor may reach it: for callers that need no secret. */
+export async function reachEndpoint(
+  tx: Queryable,
+  actor: Actor,
+  id: string,
+  lock = false,
+): Promise<EndpointFacts> {
+  return toFacts(await selectEndpoint(tx, actor, id, lock))
+}
+
+async function selectEndpoint(tx: Queryable, actor: Actor, id: string, lock: boolean): Promise<EndpointRow> {
   const tenantId = tenantOf(actor)
   if (!isUuid(id)) throw notFound('Webhook')
   const { rows } = await tx.query<EndpointRow>(
@@ -177,12 +207,13 @@ export async function getEndpoint(
     [tenantId, id, actor.role === 'reseller' ? actor.resellerId : null],
   )
   if (!rows[0]) throw notFound('Webhook')
-  return toEndpoint(rows[0])
+  return rows[0]
 }
 
 export async function listEndpoints(
   tx: Queryable,
   actor: Actor,
+  keyring: Keyring,
   page: PageRequest,
 ): Promise<{ items: WebhookEndpoint[]; total: number }> {
   const { rows, total } = await listPage<EndpointRow>(
@@ -195,7 +226,7 @@ export async function listEndpoints(
     },
     page,
   )
-  return { items: rows.map(toEndpoint), total }
+  return { items: rows.map((row) => toEndpoint(row, keyring)), total }
 }
 
 /**
@@ -207,10 +238,10 @@ export async function updateEndpoint(
   actor: Actor,
   id: string,
   patch: Patch<EndpointInput>,
-  allowPrivate: boolean,
+  options: { allowPrivate: boolean; keyring: Keyring },
 ): Promise<{ endpoint: WebhookEndpoint; isSecretGenerated: boolean }> {
-  if (patch.url !== undefined) await assertPublicUrl(patch.url, allowPrivate)
-  return db.transaction((tx) => changeEndpoint(tx, actor, id, patch))
+  if (patch.url !== undefined) await assertPublicUrl(patch.url, options.allowPrivate)
+  return db.transaction((tx) => changeEndpoint(tx, actor, id, patch, options.keyring))
 }
 
 async function changeEndpoint(
@@ -218,9 +249,10 @@ async function changeEndpoint(
   actor: Actor,
   id: string,
   patch: Patch<EndpointInput>,
+  keyring: Keyring,
 ): Promise<{ endpoint: WebhookEndpoint; isSecretGenerated: boolean }> {
   const tenantId = tenantOf(actor)
-  const before = await getEndpoint(tx, actor, id, true)
+  const before = await getEndpoint(tx, actor, keyring, id, true)
   const scheme = patch.signatureScheme ?? before.signatureScheme
   let secret = patch.secret ?? before.secret
   let isSecretGenerated = false
@@ -259,7 +291,8 @@ async function changeEndpoint(
       id,
       after.name,
       after.url,
-      after.secret,
+      // The same secret is encrypted afresh (a new IV): the ciphertext says nothing of whether it changed.
+      encryptSecret(keyring, after.secret, endpointSecretAad(id)),
       after.signatureScheme,
       after.enabled,
       after.events,
@@ -268,14 +301,14 @@ async function changeEndpoint(
       isReenabled,
     ],
   )
-  const endpoint = toEndpoint(rows[0] as EndpointRow)
+  const endpoint = toEndpoint(rows[0] as EndpointRow, keyring)
   await auditEndpoint(tx, actor, 'updated', endpoint, changes)
   return { endpoint, isSecretGenerated }
 }
 
 /** Deletes an endpoint; its undelivered deliveries are cancelled. */
 export async function deleteEndpoint(tx: Queryable, actor: Actor, id: string): Promise<void> {
-  const before = await getEndpoint(tx, actor, id, true)
+  const before = await reachEndpoint(tx, actor, id, true)
   await tx.query('UPDATE webhook_endpoints SET deleted_at = now(), updated_at = now() WHERE id = $1', [id])
   await cancelUndelivered(tx, id)
   await auditEndpoint(tx, actor, 'deleted', before, diff(auditView(before), null, AUDITED))
