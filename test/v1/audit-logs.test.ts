@@ -451,7 +451,7 @@ describe('GET /v1/AuditLogs: the date window', () => {
 
 describe('GET /v1/AuditLogs: Status', () => {
   it.each(['Failed', 'failed'])(
-    'answers an empty page for Status=%s: refused requests write no event',
+    'answers an empty page for Status=%s while no failure is recorded (refused requests write no event)',
     async (status) => {
       const body = await page(`?Status=${status}`)
       expect(body).toEqual({
