@@ -1,6 +1,7 @@
 // The real processes: the start banner says where /metrics is (or how to turn it on), the internal listener
 // closes on SIGTERM, and the worker serves its own process metrics on METRICS_PORT. With TEST_DATABASE_URL
 // set, a worker's purge loop is watched deleting what is due in a database the test fills.
+import { randomBytes } from 'node:crypto'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { newId } from '../../src/domain/ids.ts'
 import { createTestDatabase, SERVER_URL, type TestDatabase } from '../support/database.ts'
@@ -97,6 +98,7 @@ describe('the worker process', () => {
       const worker = spawnNode(['--import', 'tsx', 'src/worker.ts'], {
         LOG_LEVEL: 'info',
         DATABASE_URL: database.url,
+        ENCRYPTION_KEY: randomBytes(32).toString('base64'),
         RETENTION_INTERVAL_S: '1',
         RETENTION_BATCH_SIZE: '100',
       })
