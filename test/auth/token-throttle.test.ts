@@ -121,13 +121,11 @@ describe('throttling failed client authentications', () => {
 
   it('counts failures per address across client ids: spraying many ids is throttled too', async () => {
     const from = '127.0.0.3'
-    {
-      const statuses: number[] = []
-      for (let i = 0; i < 15; i++)
-        statuses.push((await token(`rc_sprayed_${i}`, 'guess-guess-guess', from)).status)
-      expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401))
-      expect(statuses.slice(10)).toEqual(Array(5).fill(429))
-    }
+    const statuses: number[] = []
+    for (let i = 0; i < 15; i++)
+      statuses.push((await token(`rc_sprayed_${i}`, 'guess-guess-guess', from)).status)
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401))
+    expect(statuses.slice(10)).toEqual(Array(5).fill(429))
   })
 
   it('lets the right secret through below the threshold, and a success does not reset an attacker', async () => {
@@ -142,20 +140,18 @@ describe('throttling failed client authentications', () => {
 
   it('does the same work for an unknown client id as for a wrong secret: one audit row each', async () => {
     const from = '127.0.0.5'
-    {
-      const client = await newClient()
-      const before = await t.count('audit_events', "action = 'client.authentication.failed'")
-      expect((await token(client.clientId, 'not-the-secret-zzzz', from)).status).toBe(401)
-      expect((await token('rc_no_such_client_here', 'not-the-secret-zzzz', from)).status).toBe(401)
-      expect(await t.count('audit_events', "action = 'client.authentication.failed'")).toBe(before + 2)
-      // The unknown one belongs to no tenant: no tenant's log shows it.
-      expect(
-        await t.count(
-          'audit_events',
-          "action = 'client.authentication.failed' AND tenant_id IS NULL AND actor_id = 'rc_no_such_client_here'",
-        ),
-      ).toBe(1)
-    }
+    const client = await newClient()
+    const before = await t.count('audit_events', "action = 'client.authentication.failed'")
+    expect((await token(client.clientId, 'not-the-secret-zzzz', from)).status).toBe(401)
+    expect((await token('rc_no_such_client_here', 'not-the-secret-zzzz', from)).status).toBe(401)
+    expect(await t.count('audit_events', "action = 'client.authentication.failed'")).toBe(before + 2)
+    // The unknown one belongs to no tenant: no tenant's log shows it.
+    expect(
+      await t.count(
+        'audit_events',
+        "action = 'client.authentication.failed' AND tenant_id IS NULL AND actor_id = 'rc_no_such_client_here'",
+      ),
+    ).toBe(1)
   })
 
   it('counts throttled requests and failures in /metrics', async () => {
