@@ -38,6 +38,7 @@ export const OPERATIONS = {
   DeleteClient: { scope: 'client:write' },
   GetAllEventLogs: { scope: 'eventLog:read' },
   GetAllRoles: { scope: 'role:read' },
+  GetClaimsRole: { scope: 'role:read' },
   CreateRole: { scope: 'role:write' },
   GetRole: { scope: 'role:read' },
   UpdateRole: { scope: 'role:write' },

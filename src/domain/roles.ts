@@ -14,6 +14,19 @@ import { assertCsp, tenantOf } from './reach.ts'
 
 export const DEFAULT_ROLE = 'user'
 
+/**
+ * The claims a role may hold, grouped by the resource they act on (`reseller:user:read` → `reseller:user`), as
+ * Cryptlex's GET /v3/roles/claims answers them.
+ */
+export function claimsByResource(): Record<string, string[]> {
+  const groups: Record<string, string[]> = {}
+  for (const scope of SCOPES) {
+    const resource = scope.slice(0, scope.lastIndexOf(':'))
+    groups[resource] = [...(groups[resource] ?? []), scope]
+  }
+  return groups
+}
+
 export const BUILTIN_ROLES: readonly { name: string; description: string; claims: string[] }[] = [
   {
     name: 'reseller-admin',

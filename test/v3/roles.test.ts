@@ -183,3 +183,51 @@ describe('v3 roles', () => {
     expect((await t.request('GET', '/v3/roles', { token: noRead })).status).toBe(403)
   })
 })
+
+describe('GET /v3/roles/claims', () => {
+  it('lists every claim a role may hold, grouped by resource, in Cryptlex’s {string: string[]} shape', async () => {
+    const response = await t.request('GET', '/v3/roles/claims?roleType=user', { token: t.cspToken })
+    expect(response.status, response.text).toBe(200)
+    expect(response.body['reseller:user']).toEqual([
+      'reseller:user:read',
+      'reseller:user:create',
+      'reseller:user:update',
+      'reseller:user:delete',
+    ])
+    expect(response.body.role).toEqual(['role:read', 'role:write'])
+    for (const claims of Object.values(response.body))
+      expect(claims).toEqual(expect.arrayContaining([expect.any(String)]))
+  })
+
+  it('is not taken for a role id: GET /v3/roles/{id} of an unknown id is still 404', async () => {
+    const response = await t.request('GET', '/v3/roles/0193b0c4-0000-7000-8000-00000000dead', {
+      token: t.cspToken,
+    })
+    expect(response.status).toBe(404)
+  })
+
+  it('needs role:read: 403 without it, 401 without a token', async () => {
+    const narrow = await t.tokenFor({ scopes: ['reseller:read'] })
+    const refused = await t.request('GET', '/v3/roles/claims', { token: narrow })
+    expect(refused.status).toBe(403)
+    expect(refused.body.code).toBe('FORBIDDEN')
+    expect((await t.request('GET', '/v3/roles/claims', { token: null })).status).toBe(401)
+  })
+})
+
+describe('a body-less request with Content-Type: application/json', () => {
+  it('is read as having no body: a DELETE answers 204, a POST that needs a body 400', async () => {
+    const reseller = await t.createReseller()
+    const deleted = await t.request('DELETE', `/v3/resellers/${reseller.id}`, {
+      token: t.cspToken,
+      headers: { 'content-type': 'application/json' },
+    })
+    expect(deleted.status, deleted.text).toBe(204)
+    const refused = await t.request('POST', '/v3/resellers', {
+      token: t.cspToken,
+      headers: { 'content-type': 'application/json' },
+    })
+    expect(refused.status).toBe(400)
+    expect(refused.body.code).toBe('VALIDATION_ERROR')
+  })
+})

@@ -1,6 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { createRole, getRole, listRoles, ROLE_FIELDS, updateRole } from '../../domain/roles.ts'
+import {
+  claimsByResource,
+  createRole,
+  getRole,
+  listRoles,
+  ROLE_FIELDS,
+  updateRole,
+} from '../../domain/roles.ts'
 import { actorOf } from '../../http/request-context.ts'
 import { setTotal, TOTAL_HEADERS } from '../../http/total-count.ts'
 import { presentRole } from '../../representations/cryptlex.ts'
@@ -29,6 +36,26 @@ export const roleRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }
       setTotal(reply, total)
       return items.map(presentRole)
     },
+  )
+
+  app.get(
+    '/roles/claims',
+    {
+      config: { operation: 'GetClaimsRole' },
+      schema: {
+        tags,
+        summary: 'List the claims a role may hold, by resource',
+        description:
+          'Every claim (permission) a role can be given, grouped by the resource it acts on. `roleType` is accepted for Cryptlex clients; the claims are the same for every role.',
+        querystring: Type.Object({ roleType: Type.Optional(Type.String({ maxLength: 64 })) }),
+        response: withErrors({
+          200: Type.Record(Type.String(), Type.Array(Type.String()), {
+            description: 'Claims by resource, e.g. {"reseller:user": ["reseller:user:read", …]}.',
+          }),
+        }),
+      },
+    },
+    async () => claimsByResource(),
   )
 
   app.post(
