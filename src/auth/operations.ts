@@ -42,6 +42,7 @@ export const OPERATIONS = {
   CreateRole: { scope: 'role:write' },
   GetRole: { scope: 'role:read' },
   UpdateRole: { scope: 'role:write' },
+  DeleteRole: { scope: 'role:write' },
   // v3: webhooks and their delivery log
   CreateWebhook: { scope: 'webhook:write' },
   GetAllWebhooks: { scope: 'webhook:read' },

@@ -193,3 +193,34 @@ export async function updateRole(
   await recordResourceChange(tx, actor, TRACKING, 'updated', before, role)
   return role
 }
+
+/**
+ * Deletes a custom role. A built-in role cannot be deleted (403); a role that active users hold cannot either
+ * (409, naming how many). Users deleted earlier that still name it are given the built-in `user` role, which
+ * changes nothing for them: a deleted user acts as nobody.
+ */
+export async function deleteRole(tx: Queryable, actor: Actor, id: string): Promise<void> {
+  const tenantId = assertCsp(actor)
+  if (!isUuid(id)) throw notFound('Role')
+  const { rows } = await tx.query<RoleRow>(
+    sql`SELECT ${sql.raw(COLUMNS)} FROM roles WHERE tenant_id = ${tenantId} AND id = ${id} FOR UPDATE`,
+  )
+  if (!rows[0]) throw notFound('Role')
+  const role = toRole(rows[0])
+  if (role.isBuiltin) throw forbidden('Built-in roles cannot be deleted.')
+  const held = await tx.query<{ n: number }>(
+    sql`SELECT count(*)::int AS n FROM users
+        WHERE tenant_id = ${tenantId} AND role = ${role.name} AND deleted_at IS NULL`,
+  )
+  const holders = held.rows[0]?.n ?? 0
+  if (holders > 0)
+    throw conflict(
+      'ROLE_IN_USE',
+      `The role is in use: ${holders} user${holders === 1 ? '' : 's'} hold${holders === 1 ? 's' : ''} it. Give them another role first.`,
+    )
+  await tx.query(
+    sql`UPDATE users SET role = 'user' WHERE tenant_id = ${tenantId} AND role = ${role.name} AND deleted_at IS NOT NULL`,
+  )
+  await tx.query(sql`DELETE FROM roles WHERE tenant_id = ${tenantId} AND id = ${id}`)
+  await recordResourceChange(tx, actor, TRACKING, 'deleted', role, null)
+}

@@ -231,3 +231,61 @@ describe('a body-less request with Content-Type: application/json', () => {
     expect(refused.body.code).toBe('VALIDATION_ERROR')
   })
 })
+
+describe('DELETE /v3/roles/{id}', () => {
+  const createRole = async (name: string) => {
+    const response = await t.request('POST', '/v3/roles', {
+      token: t.cspToken,
+      body: { name, description: 'Deletable', claims: ['reseller:user:read'] },
+    })
+    expect(response.status, response.text).toBe(201)
+    return response.body as { id: string; name: string }
+  }
+
+  it('deletes a custom role nobody holds: 204, then 404, with a role.deleted audit event and outbox event', async () => {
+    const role = await createRole(`temp-${Date.now()}`)
+    const deleted = await t.request('DELETE', `/v3/roles/${role.id}`, { token: t.cspToken })
+    expect(deleted.status, deleted.text).toBe(204)
+    expect((await t.request('GET', `/v3/roles/${role.id}`, { token: t.cspToken })).status).toBe(404)
+    expect(await t.count('audit_events', "action = 'role.deleted' AND resource_id = $1", [role.id])).toBe(1)
+    expect(await t.count('outbox_events', "event = 'role.deleted' AND resource_id = $1", [role.id])).toBe(1)
+    expect((await t.request('DELETE', `/v3/roles/${role.id}`, { token: t.cspToken })).status).toBe(404)
+  })
+
+  it('refuses a built-in role with 403, and changes nothing', async () => {
+    const list = await t.request('GET', '/v3/roles?name=user', { token: t.cspToken })
+    const builtin = list.body[0]
+    const refused = await t.request('DELETE', `/v3/roles/${builtin.id}`, { token: t.cspToken })
+    expect(refused.status).toBe(403)
+    expect((await t.request('GET', `/v3/roles/${builtin.id}`, { token: t.cspToken })).status).toBe(200)
+  })
+
+  it('refuses a role that users hold with 409 naming how many; once they are deleted, it goes', async () => {
+    const role = await createRole(`held-${Date.now()}`)
+    const reseller = await t.createReseller()
+    const ids: string[] = []
+    for (const n of [1, 2]) {
+      const user = await t.request('POST', `/v3/resellers/${reseller.id}/users`, {
+        token: t.cspToken,
+        body: userBody(role.name, `held-${n}-${Date.now()}@example.com`),
+      })
+      expect(user.status, user.text).toBe(201)
+      ids.push(user.body.id)
+    }
+    const refused = await t.request('DELETE', `/v3/roles/${role.id}`, { token: t.cspToken })
+    expect(refused.status).toBe(409)
+    expect(refused.body).toEqual({ message: expect.stringContaining('2 users hold it'), code: 'ROLE_IN_USE' })
+    for (const id of ids)
+      expect(
+        (await t.request('DELETE', `/v3/resellers/${reseller.id}/users/${id}`, { token: t.cspToken })).status,
+      ).toBe(204)
+    expect((await t.request('DELETE', `/v3/roles/${role.id}`, { token: t.cspToken })).status).toBe(204)
+  })
+
+  it('needs role:write: 403 with role:read only, and the role stays', async () => {
+    const role = await createRole(`guarded-${Date.now()}`)
+    const reader = await t.tokenFor({ scopes: ['role:read'] })
+    expect((await t.request('DELETE', `/v3/roles/${role.id}`, { token: reader })).status).toBe(403)
+    expect((await t.request('GET', `/v3/roles/${role.id}`, { token: t.cspToken })).status).toBe(200)
+  })
+})

@@ -3,6 +3,7 @@ import { Type } from 'typebox'
 import {
   claimsByResource,
   createRole,
+  deleteRole,
   getRole,
   listRoles,
   ROLE_FIELDS,
@@ -115,6 +116,24 @@ export const roleRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }
         }),
       )
       return presentRole(role)
+    },
+  )
+
+  app.delete(
+    '/roles/:id',
+    {
+      config: { operation: 'DeleteRole' },
+      schema: {
+        tags,
+        summary: 'Delete a custom role (not a built-in one, nor one that users hold)',
+        description: 'Fires the webhook event role.deleted.',
+        params: IdParams,
+        response: withErrors({ 204: Type.Null() }),
+      },
+    },
+    async (request, reply) => {
+      await db.transaction((tx) => deleteRole(tx, actorOf(request), request.params.id))
+      return reply.code(204).send(null)
     },
   )
 }
