@@ -27,7 +27,7 @@ export const presentReseller = (r: Reseller): Static<typeof ResellerDto> => ({
   updatedAt: r.updatedAt.toISOString(),
   name: r.name,
   email: r.email,
-  description: r.description,
+  description: r.description ?? '',
   allowedUsers: r.allowedUsers,
   allowedOrganizations: r.allowedOrganizations,
 })
@@ -38,7 +38,7 @@ export const presentOrganization = (o: Organization): Static<typeof Organization
   updatedAt: o.updatedAt.toISOString(),
   name: o.name,
   email: o.email,
-  description: o.description,
+  description: o.description ?? '',
   allowedUsers: o.allowedUsers,
   address: { ...o.address },
 })
@@ -56,7 +56,7 @@ export const presentUser = (u: User): UserDto => ({
   googleSsoEnabled: u.googleSsoEnabled,
   lastLoginAt: u.lastLoginAt ? u.lastLoginAt.toISOString() : null,
   organizationId: u.organizationId,
-  organization: u.organization ? presentOrganization(u.organization) : null,
+  ...(u.organization ? { organization: presentOrganization(u.organization) } : {}),
   company: u.company,
 })
 
@@ -83,7 +83,7 @@ export const presentEventLog = (e: AuditEvent): Static<typeof EventLogDto> => ({
   actorId: e.actor.id,
   correlationId: e.correlationId,
   changes: e.changes.map((c) => ({ propertyName: c.field, oldValue: c.from, newValue: c.to })),
-  ipAddress: e.ipAddress,
+  ipAddress: e.ipAddress ?? '',
   userAgent: e.userAgent,
 })
 
@@ -92,7 +92,7 @@ export const presentRole = (r: Role): Static<typeof RoleDto> => ({
   createdAt: r.createdAt.toISOString(),
   updatedAt: r.updatedAt.toISOString(),
   name: r.name,
-  description: r.description,
+  description: r.description ?? '',
   claims: r.claims,
   isBuiltin: r.isBuiltin,
 })
@@ -125,9 +125,9 @@ export const presentDelivery = (d: Delivery): Static<typeof WebhookEventLogDto> 
   lastAttemptedAt: iso(d.lastAttemptedAt),
   nextAttemptAt: iso(d.nextAttemptAt),
   requestBody: d.requestBody,
-  responseBody: d.responseBody,
+  responseBody: d.responseBody ?? '',
   responseStatusCode: d.responseStatusCode,
-  errorMessage: d.errorMessage,
+  errorMessage: d.errorMessage ?? '',
 })
 
 const DATE_FIELDS = new Set(['createdAt', 'updatedAt', 'lastLoginAt', 'disabledAt'])

@@ -60,9 +60,9 @@ describe('cross-dialect identity', () => {
       email,
       role: 'user',
       organizationId: null,
-      organization: null,
       lastLoginAt: null,
     })
+    expect(read.body).not.toHaveProperty('organization')
     expect(read.body).not.toHaveProperty('password')
     expect(read.body).not.toHaveProperty('passwordHash')
   })

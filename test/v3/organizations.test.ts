@@ -98,7 +98,7 @@ describe('POST /v3/resellers/{resellerId}/organizations', () => {
   it('defaults allowedUsers to -1 and every address field to null', async () => {
     const response = await post({ name: 'Bare', email: email() })
     expect(response.status, response.text).toBe(201)
-    expect(response.body).toMatchObject({ description: null, allowedUsers: -1, address: EMPTY_ADDRESS })
+    expect(response.body).toMatchObject({ description: '', allowedUsers: -1, address: EMPTY_ADDRESS })
   })
 
   it('keeps a partial address, the rest null', async () => {

@@ -43,7 +43,7 @@ describe('POST /v3/resellers', () => {
     expect(response.body).toMatchObject({
       name: 'Acme Resale',
       email: address,
-      description: null,
+      description: '',
       allowedUsers: -1,
       allowedOrganizations: -1,
     })
@@ -220,7 +220,7 @@ describe('PATCH /v3/resellers/{id}', () => {
     const created = await t.createReseller({ description: 'To clear' })
     const response = await patch(created.id, { name: null, email: null, description: null })
     expect(response.status, response.text).toBe(200)
-    expect(response.body).toMatchObject({ name: created.name, email: created.email, description: null })
+    expect(response.body).toMatchObject({ name: created.name, email: created.email, description: '' })
   })
 
   it('changes nothing and audits nothing for an empty or same-value patch', async () => {

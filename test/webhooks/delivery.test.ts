@@ -415,7 +415,7 @@ describe('retries', () => {
       attempts: 2,
       responseStatusCode: 200,
       responseBody: 'ok',
-      errorMessage: null,
+      errorMessage: '',
       requestBody: first.body,
     })
     expect(Date.parse(delivery.lastAttemptedAt)).toBeGreaterThanOrEqual(Date.parse(delivery.createdAt))
@@ -692,7 +692,7 @@ describe('redelivery', () => {
     const id = header(first, 'webhook-id')
 
     const resent = await call('POST', `/v3/webhook-event-logs/${id}/resend`, token, undefined, 202)
-    expect(resent.body).toMatchObject({ id, webhookId: endpoint.id, errorMessage: null })
+    expect(resent.body).toMatchObject({ id, webhookId: endpoint.id, errorMessage: '' })
     expect(['pending', 'queued', 'succeeded']).toContain(resent.body.status)
     const [, second] = (await r.waitFor(2)) as [Received, Received]
     await settled(tenantId)
@@ -744,7 +744,7 @@ describe('redelivery', () => {
     await settled(tenantId)
     const [done] = await logs(token)
     expect(done).toMatchObject({ id: failed.id, status: 'succeeded', attempts: 2, responseStatusCode: 200 })
-    expect(done.errorMessage).toBeNull()
+    expect(done.errorMessage).toBe('')
   })
 })
 

@@ -508,7 +508,7 @@ describe('SSRF refusal at connection', () => {
         status: 'failed',
         attempts: 1,
         responseStatusCode: null,
-        responseBody: null,
+        responseBody: '',
       })
       expect(delivery.errorMessage).toMatch(/not allowed/)
     }

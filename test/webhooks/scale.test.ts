@@ -135,7 +135,7 @@ describe.runIf(SERVER_URL)('two dispatchers, one PostgreSQL', () => {
             id,
             tenantId,
             name: `role-${i}`,
-            description: null,
+            description: '',
             claims: ['reseller:read'],
             isBuiltin: false,
             createdAt: at,
