@@ -10,6 +10,8 @@ import type { Config } from '../config.ts'
 import type { Db } from '../db/connection.ts'
 import { conflict, invalid, unprocessable } from '../domain/errors.ts'
 import { type ClaimOutcome, claimKey, completeKey, type KeyClaim, readKey } from '../domain/idempotency.ts'
+import { decryptSecret, encryptSecret, SecretUnavailable, secretAad } from '../secrets/envelope.ts'
+import type { Keyring } from '../secrets/keyring.ts'
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key'
 export const MAX_KEY_LENGTH = 255
@@ -112,8 +114,14 @@ function documentHeader(route: { method: string | string[]; schema?: Record<stri
   }
 }
 
+// A first response may carry a secret shown once (a client's secret, a webhook token): it is kept encrypted.
+const bodyAad = (claim: KeyClaim) => secretAad('idempotency_keys', 'body', `${claim.scope}:${claim.key}`)
+
 /** Adds Idempotency-Key to every POST of an API plugin (its routes registered after this call). */
-export function enforceIdempotency(app: FastifyInstance, { db, config }: { db: Db; config: Config }): void {
+export function enforceIdempotency(
+  app: FastifyInstance,
+  { db, config, keyring }: { db: Db; config: Config; keyring: Keyring },
+): void {
   const lease = {
     // A claim outlives any request the service would still be answering; past it, its process is gone.
     lockMs: Math.max(60_000, 2 * config.requestTimeoutMs),
@@ -137,8 +145,21 @@ export function enforceIdempotency(app: FastifyInstance, { db, config }: { db: D
       return
     }
     if (outcome.kind !== 'done') throw refusal(outcome, waitMs)
+    const stored = outcome.response.body
+    let body: string | null
+    try {
+      body = stored === null ? null : decryptSecret(keyring, stored, bodyAad(claim))
+    } catch (error) {
+      if (!(error instanceof SecretUnavailable)) throw error
+      // Its key was retired since (ENCRYPTION_KEY rotated): the answer is gone, and the request is not run again.
+      throw conflict(
+        'IDEMPOTENCY_KEY_UNREADABLE',
+        'The first response to this Idempotency-Key can no longer be read (the encryption key changed); use a new key.',
+        'Idempotency-Key',
+      )
+    }
     app.counters.idempotentReplays.inc()
-    return replay(reply, outcome.response)
+    return replay(reply, { ...outcome.response, body })
   })
   app.addHook('onSend', async (request, reply, payload) => {
     const claim = request.idempotencyClaim
@@ -150,7 +171,11 @@ export function enforceIdempotency(app: FastifyInstance, { db, config }: { db: D
       if (value !== undefined) headers[name] = String(value)
     }
     const body = typeof payload === 'string' ? payload : payload == null ? null : String(payload)
-    await completeKey(db, claim, { status: reply.statusCode, headers, body })
+    await completeKey(db, claim, {
+      status: reply.statusCode,
+      headers,
+      body: body === null ? null : encryptSecret(keyring, body, bodyAad(claim)),
+    })
     return payload
   })
 }

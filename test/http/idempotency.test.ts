@@ -175,6 +175,31 @@ describe('Idempotency-Key on a v3 create', () => {
   })
 })
 
+describe('a first response that shows a secret once', () => {
+  it('is kept encrypted, and replayed whole', async () => {
+    const key = crypto.randomUUID()
+    const body = { name: unique('idem client '), role: 'csp', scopes: ['reseller:read'] }
+    const send = () =>
+      t.request('POST', '/v3/clients', {
+        token: t.cspToken,
+        body,
+        headers: { 'idempotency-key': key },
+      })
+    const first = await send()
+    expect(first.status, first.text).toBe(201)
+    const secret = first.body.clientSecret as string
+    expect(secret).toEqual(expect.any(String))
+    const { rows } = await t.db.query<{ row: string }>(
+      'SELECT idempotency_keys::text AS row FROM idempotency_keys WHERE key = $1',
+      [key],
+    )
+    expect(rows).toHaveLength(1)
+    expect(rows[0]?.row).not.toContain(secret)
+    expect(rows[0]?.row).toContain('enc:v1:')
+    expectReplayOf(await send(), first)
+  })
+})
+
 describe('Idempotency-Key in v1 and the platform API', () => {
   it('runs a v1 create sent twice (and 8 times at once) with one key once, replaying its response', async () => {
     const body = userBody()
