@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/support/conformance-setup.ts'],
     // Each file starts its own app and database; two cores run two files at a time.
     pool: 'forks',
     maxWorkers: 2,

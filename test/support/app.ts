@@ -13,6 +13,7 @@ import { newId } from '../../src/domain/ids.ts'
 import { createTenant } from '../../src/domain/tenants.ts'
 import type { AppDeps } from '../../src/services.ts'
 import { prepareServices } from '../../src/services.ts'
+import { judgeCryptlexResponse } from './cryptlex-conformance.ts'
 import { createTestDatabase } from './database.ts'
 
 export const TENANT = 'portal.example.com'
@@ -96,6 +97,21 @@ export async function startTestApp(
   const deps = await prepareServices(config, db)
   await bootstrap(db, config, deps.pepper)
   const app = await buildApp(deps, { logger: options.logger ?? false })
+  // Every v3 response of every test is judged by Cryptlex's own schemas (test/support/conformance-setup.ts).
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!request.url.startsWith('/v3/') || (payload != null && typeof payload !== 'string')) return payload
+    const status = reply.statusCode
+    const responses = request.routeOptions.schema?.response as Record<string, unknown> | undefined
+    judgeCryptlexResponse({
+      method: request.method,
+      route: request.routeOptions.url ?? (request.url.split('?')[0] as string),
+      status,
+      contentType: String(reply.getHeader('content-type') ?? ''),
+      payload: payload ?? '', // a 204 sends none
+      ourSchema: (responses?.[status] ?? responses?.[`${Math.floor(status / 100)}xx`]) as never,
+    })
+    return payload
+  })
   const address = await app.listen({ port: 0, host: '127.0.0.1' })
   const dispatcher = options.dispatcher ? createDispatcher(db, config, app.log, deps.keyring) : null
   await dispatcher?.start()

@@ -4,6 +4,16 @@ import { type Static, type TSchema, Type } from 'typebox'
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 const Text = (max = 256, min = 0) => Type.String({ minLength: min, maxLength: max })
 const DateTime = Type.String({ format: 'date-time' })
+/**
+ * A response field Cryptlex's model has no place for: marked `x-extension` in our OpenAPI document, so a client
+ * generated from Cryptlex's document can ignore it, and the conformance tests allow it and nothing else.
+ */
+export const Extension = <T extends TSchema>(schema: T, description: string): T =>
+  ({
+    ...schema,
+    description: `Extension (not in Cryptlex's model): ${description}`,
+    'x-extension': true,
+  }) as T
 const Limit = Type.Integer({ minimum: -1, maximum: 2147483647, description: '-1 means unlimited.' })
 
 export const ErrorBody = Type.Object(
@@ -194,15 +204,15 @@ export const EventLogDto = Type.Object(
     resource: Type.String(),
     resourceId: Type.String(),
     action: Type.String(),
-    resellerId: Nullable(Type.String()),
-    actorType: Type.String(),
+    resellerId: Extension(Nullable(Type.String()), 'the reseller the event belongs to, if any.'),
+    actorType: Extension(Type.String(), 'who acted: client, user, system or anonymous.'),
     actorId: Type.String(),
-    correlationId: Type.String(),
+    correlationId: Extension(Type.String(), 'the X-Correlation-Id of the request that made the change.'),
     changes: Type.Array(ChangeDto),
     ipAddress: Type.String({
       description: 'Empty when the event had no client address (the system acting).',
     }),
-    userAgent: Nullable(Type.String()),
+    userAgent: Extension(Nullable(Type.String()), 'the User-Agent of the request, if any.'),
   },
   { additionalProperties: false },
 )
@@ -234,7 +244,7 @@ export const RoleDto = Type.Object(
     name: Type.String(),
     description: Type.String({ description: 'Empty when none was given.' }),
     claims: Type.Array(Type.String()),
-    isBuiltin: Type.Boolean({ description: 'Built-in roles are read-only.' }),
+    isBuiltin: Extension(Type.Boolean(), 'built-in roles are read-only.'),
   },
   { additionalProperties: false },
 )
@@ -317,8 +327,8 @@ export const WebhookDto = Type.Object(
     enabled: Type.Boolean(),
     status: Type.Union([Type.Literal('healthy'), Type.Literal('unhealthy'), Type.Literal('suspended')]),
     events: Type.Array(Type.String()),
-    signatureScheme: Type.String(),
-    resellerId: Nullable(Type.String()),
+    signatureScheme: Extension(Type.String(), 'how deliveries are signed: cryptlex or standard-webhooks.'),
+    resellerId: Extension(Nullable(Type.String()), 'the reseller whose events alone it receives, if any.'),
   },
   { additionalProperties: false },
 )
@@ -340,7 +350,7 @@ export const WebhookEventLogDto = Type.Object(
     ]),
     attempts: Type.Integer(),
     lastAttemptedAt: Nullable(DateTime),
-    nextAttemptAt: Nullable(DateTime),
+    nextAttemptAt: Extension(Nullable(DateTime), 'when the next attempt is due, if one is.'),
     requestBody: Type.String(),
     responseBody: Type.String({ description: 'The first 4 KB; empty before any response.' }),
     responseStatusCode: Nullable(Type.Integer()),

@@ -242,13 +242,26 @@ export const webhookDeliveryRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
       schema: {
         tags,
         summary: 'Send a delivery again (same Webhook-Id and body)',
+        description:
+          'Answers 202 with no body, as Cryptlex does; `Location` names the delivery, whose state GET shows.',
         params: IdParams,
-        response: withErrors({ 202: WebhookEventLogDto }),
+        response: withErrors({
+          202: {
+            ...Type.Null({ description: 'Accepted: the delivery is due again.' }),
+            headers: Type.Object({
+              location: Type.String({ description: 'The delivery: /v3/webhook-event-logs/{id}.' }),
+            }),
+          },
+        }),
       },
     },
     async (request, reply) => {
       const delivery = await db.transaction((tx) => resendDelivery(tx, actorOf(request), request.params.id))
-      return reply.code(202).send(presentDelivery(delivery))
+      // No payload at all (null would be serialized as `null`): Cryptlex's 202 has no body.
+      return reply
+        .code(202)
+        .header('location', `/v3/webhook-event-logs/${delivery.id}`)
+        .send(undefined as unknown as null)
     },
   )
 }
