@@ -47,3 +47,66 @@ describe('the OpenAPI document', () => {
     expect(lacking).toEqual([])
   })
 })
+
+describe('the shared headers', () => {
+  const ref = (name: string) => ({ $ref: `#/components/headers/${name}` })
+  const responsesOf = () =>
+    operations.flatMap(({ name, method, operation }) =>
+      Object.entries(operation.responses).map(([status, response]) => ({
+        name: `${name} ${status}`,
+        method,
+        status,
+        headers: response.headers ?? {},
+      })),
+    )
+
+  it('documents the correlation id and the rate-limit headers on every response, by reference', () => {
+    const shared = ['X-Correlation-Id', 'RateLimit-Policy', 'RateLimit', 'X-Rate-Limit-Limit']
+    const shared2 = ['X-Rate-Limit-Remaining', 'X-Rate-Limit-Reset']
+    const lacking = responsesOf().flatMap(({ name, headers }) =>
+      [...shared, ...shared2]
+        .filter((header) => !isEqual(headers[header], ref(header)))
+        .map((h) => `${name} ${h}`),
+    )
+    expect(lacking).toEqual([])
+  })
+
+  it('documents WWW-Authenticate on every 401 and Retry-After on every 429', () => {
+    const lacking = responsesOf().flatMap(({ name, status, headers }) => {
+      const expected = status === '401' ? 'WWW-Authenticate' : status === '429' ? 'Retry-After' : null
+      return expected && !isEqual(headers[expected], ref(expected)) ? [name] : []
+    })
+    expect(lacking).toEqual([])
+  })
+
+  it('documents Idempotency-Key on every POST of the APIs, and Idempotent-Replayed on each of its responses', () => {
+    const posts = operations.filter(({ name }) => /^POST \/(v3|v1|platform)\//.test(name))
+    expect(posts.length).toBeGreaterThan(10)
+    const lacking = posts.flatMap(({ name, operation }) => {
+      const parameters = (operation as { parameters?: unknown[] }).parameters ?? []
+      const hasKey = parameters.some((p) => isEqual(p, { $ref: '#/components/parameters/IdempotencyKey' }))
+      const unreplayed = Object.entries(operation.responses)
+        .filter(
+          ([, response]) => !isEqual(response.headers?.['Idempotent-Replayed'], ref('Idempotent-Replayed')),
+        )
+        .map(([status]) => `${name} ${status} Idempotent-Replayed`)
+      return [...(hasKey ? [] : [`${name} Idempotency-Key`]), ...unreplayed]
+    })
+    expect(lacking).toEqual([])
+  })
+
+  it('documents the list totals by reference, and every referred header in components', () => {
+    const list = document.paths['/v3/resellers']?.get?.responses['200']?.headers
+    expect(list?.['Pagination-Count']).toEqual(ref('Pagination-Count'))
+    const components = (document as { components?: { headers?: Record<string, unknown> } }).components
+      ?.headers
+    const referred = new Set(
+      JSON.stringify(document.paths)
+        .match(/#\/components\/headers\/[^"]+/g)
+        ?.map((r) => r.split('/').pop()),
+    )
+    for (const name of referred) expect(components?.[name as string], name).toBeDefined()
+  })
+})
+
+const isEqual = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
