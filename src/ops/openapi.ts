@@ -13,6 +13,8 @@ export const openapiPlugin = fp(async (app: FastifyInstance, { publicUrl }: { pu
       info: {
         title: 'Reseller API',
         version: '0.1.0',
+        // As package.json and LICENSE state it (test/ops/openapi-document.test.ts compares them).
+        license: { name: 'MIT License', identifier: 'MIT' },
         description: [
           'Resellers, their organizations and users, in two dialects: v3 (Cryptlex reseller API) and v1 (CloudCockpit reseller user API).',
           '',

@@ -1,6 +1,7 @@
 // Rules every operation of the generated OpenAPI document keeps, so that a route added later cannot forget them.
+import fs from 'node:fs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { buildOpenapiDocument } from '../../scripts/openapi-document.ts'
+import { buildOpenapiDocument, DOCUMENT_PUBLIC_URL } from '../../scripts/openapi-document.ts'
 
 interface Operation {
   operationId?: string
@@ -45,6 +46,17 @@ describe('the OpenAPI document', () => {
       return statuses.filter((status) => !operation.responses[status]).map((status) => `${name} ${status}`)
     })
     expect(lacking).toEqual([])
+  })
+})
+
+describe('the document’s header', () => {
+  it('states the license package.json names, and the server it was generated for', () => {
+    const info = (document as unknown as { info: { license?: { identifier?: string } } }).info
+    const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))
+    expect(info.license?.identifier).toBe(pkg.license)
+    expect((document as unknown as { servers: { url: string }[] }).servers).toEqual([
+      expect.objectContaining({ url: DOCUMENT_PUBLIC_URL, description: expect.any(String) }),
+    ])
   })
 })
 
