@@ -2,6 +2,7 @@
 import fs from 'node:fs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { buildOpenapiDocument, DOCUMENT_PUBLIC_URL } from '../../scripts/openapi-document.ts'
+import { openapiTypes, TYPES_FILE } from '../../scripts/openapi-types.ts'
 
 interface Operation {
   operationId?: string
@@ -46,6 +47,13 @@ describe('the OpenAPI document', () => {
       return statuses.filter((status) => !operation.responses[status]).map((status) => `${name} ${status}`)
     })
     expect(lacking).toEqual([])
+  })
+})
+
+describe('the client types', () => {
+  it('are those of the committed openapi.json (npm run openapi writes both)', async () => {
+    const committed = JSON.parse(fs.readFileSync(new URL('../../openapi.json', import.meta.url), 'utf8'))
+    expect(fs.readFileSync(TYPES_FILE, 'utf8')).toBe(await openapiTypes(committed))
   })
 })
 
