@@ -16,7 +16,8 @@ export function scopeTable(document: { paths: Record<string, Record<string, Open
   const rows: string[] = []
   for (const [path, operations] of Object.entries(document.paths))
     for (const [method, operation] of Object.entries(operations)) {
-      if (!operation.operationId) continue
+      // The authorization table's operations only: the public ones (health, token, JWKS) require nothing.
+      if (!operation.operationId || !(operation['x-required-scope'] || operation['x-required-role'])) continue
       const requires = operation['x-required-role']
         ? `the ${operation['x-required-role']} operator`
         : `\`${operation['x-required-scope']}\`${operation['x-required-roles'] ? ` (roles ${operation['x-required-roles'].join(', ')})` : ''}`

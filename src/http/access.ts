@@ -26,11 +26,12 @@ export function assertAllowed(principal: Principal, access: Access): void {
 /** The access rule as the OpenAPI operation states it. */
 function documentAccess(schema: Record<string, unknown>, operation: string, access: Access): void {
   schema.operationId = operation
-  schema.security = [{ bearer: [] }]
   if ('platform' in access) {
+    schema.security = [{ clientCredentials: [] }]
     schema['x-required-role'] = 'platform'
     return
   }
+  schema.security = [{ clientCredentials: [access.scope] }]
   schema['x-required-scope'] = access.scope
   if (access.roles) schema['x-required-roles'] = access.roles
   schema.description = `${schema.description ? `${schema.description} ` : ''}Requires the scope \`${access.scope}\`.`

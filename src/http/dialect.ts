@@ -9,6 +9,15 @@ import { accessOfRequest, assertAllowed, enforceOperationAccess } from './access
 import { enforceIdempotency } from './idempotency.ts'
 import { assertStorableText } from './input.ts'
 
+/** The challenge a 401 carries, as the OpenAPI document states it. */
+export const CHALLENGE_HEADER = {
+  'WWW-Authenticate': {
+    type: 'string',
+    description:
+      'How to authenticate: `Bearer realm="reseller-api"` on the APIs (a token from POST /oauth/token), `Basic realm="reseller-api"` at the token endpoint.',
+  },
+} as const
+
 export interface RenderedError {
   status: number
   body: unknown

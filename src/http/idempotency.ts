@@ -114,6 +114,16 @@ function documentHeader(route: { method: string | string[]; schema?: Record<stri
   }
 }
 
+/** The header a replayed response carries, as the OpenAPI document states it (on every POST that takes a key). */
+export const REPLAYED_HEADER = {
+  'Idempotent-Replayed': {
+    type: 'string',
+    enum: ['true'],
+    description:
+      'Present on a response replayed for a repeated Idempotency-Key: the request did not run again; this is the first response.',
+  },
+} as const
+
 // A first response may carry a secret shown once (a client's secret, a webhook token): it is kept encrypted.
 const bodyAad = (claim: KeyClaim) => secretAad('idempotency_keys', 'body', `${claim.scope}:${claim.key}`)
 

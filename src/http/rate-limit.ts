@@ -81,6 +81,41 @@ export function setLimitHeaders(reply: FastifyReply, policy: string, window: Win
   reply.header('X-Rate-Limit-Reset', new Date(Date.now() + resetSeconds * 1000).toISOString())
 }
 
+/** What the headers of setLimitHeaders and the 429's Retry-After mean, as the OpenAPI document states them. */
+export const LIMIT_HEADERS = {
+  'RateLimit-Policy': {
+    type: 'string',
+    description:
+      'The window that counted this request (IETF draft-ietf-httpapi-ratelimit-headers): its name (`client` or `ip`), quota `q` and window `w` in seconds. Sent whenever a limit applies.',
+    examples: ['"client";q=1000;w=10'],
+  },
+  RateLimit: {
+    type: 'string',
+    description:
+      'What remains of that window: requests `r` and seconds `t` until it resets (IETF draft-ietf-httpapi-ratelimit-headers).',
+    examples: ['"client";r=999;t=10'],
+  },
+  'X-Rate-Limit-Limit': {
+    type: 'string',
+    description: 'The period of the window, e.g. `10s` (as Cryptlex sends it).',
+    examples: ['10s'],
+  },
+  'X-Rate-Limit-Remaining': { type: 'integer', description: 'Requests left in the current window.' },
+  'X-Rate-Limit-Reset': {
+    type: 'string',
+    format: 'date-time',
+    description: 'The UTC time the current window resets.',
+  },
+} as const
+
+export const RETRY_AFTER_HEADER = {
+  'Retry-After': {
+    type: 'integer',
+    minimum: 1,
+    description: 'Seconds to wait before sending the request again.',
+  },
+} as const
+
 function createCounter(app: FastifyInstance): Counter {
   const check = app.createRateLimit({
     keyGenerator: (request) => request.limitKey,

@@ -14,6 +14,16 @@ declare module 'fastify' {
 
 export const CORRELATION_HEADER = 'x-correlation-id'
 
+/** The header every response carries, as the OpenAPI document states it. */
+export const CORRELATION_RESPONSE_HEADER = {
+  'X-Correlation-Id': {
+    type: 'string',
+    format: 'uuid',
+    description:
+      'The request’s correlation id: the X-Correlation-Id it sent (a UUID), or a new one. Its log lines and audit events carry it.',
+  },
+} as const
+
 /** Fastify's request id is the correlation id, so every log line of the request carries it. */
 export function correlationIdOf(request: { headers: Record<string, string | string[] | undefined> }): string {
   const value = request.headers[CORRELATION_HEADER]

@@ -3,22 +3,36 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Db } from '../db/connection.ts'
 import { pendingMigrations } from '../db/migrate.ts'
+import { ErrorBody } from '../dialects/v3/schemas.ts'
+import { errorResponses } from '../http/dialect.ts'
 
 const Health = Type.Object({ status: Type.String(), details: Type.Optional(Type.String()) })
+// Outside the APIs, requests are limited per source IP, and errors take the v3 shape (app.ts renderAtEdge).
+const withErrors = errorResponses(ErrorBody, [429, 500])
 
 export const healthRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
   app.get(
     '/health/live',
-    { schema: { tags: ['operations'], summary: 'The process is alive', response: { 200: Health } } },
+    {
+      schema: {
+        operationId: 'GetLiveness',
+        tags: ['operations'],
+        summary: 'The process is alive',
+        security: [],
+        response: withErrors({ 200: Health }),
+      },
+    },
     async () => ({ status: 'ok' }),
   )
   app.get(
     '/health/ready',
     {
       schema: {
+        operationId: 'GetReadiness',
         tags: ['operations'],
         summary: 'The database is reachable and migrated',
-        response: { 200: Health, 503: Health },
+        security: [],
+        response: withErrors({ 200: Health, 503: Health }),
       },
     },
     async (_request, reply) => {

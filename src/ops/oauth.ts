@@ -67,10 +67,16 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{
     '/.well-known/jwks.json',
     {
       schema: {
+        operationId: 'GetJsonWebKeySet',
         tags: ['authentication'],
         summary: 'Public keys that verify access tokens',
         security: [],
-        response: { 200: Type.Object({ keys: Type.Array(Type.Record(Type.String(), Type.Unknown())) }) },
+        // Its errors (the per-IP limit) are rendered by this plugin's handler, in RFC 6749's shape.
+        response: {
+          200: Type.Object({ keys: Type.Array(Type.Record(Type.String(), Type.Unknown())) }),
+          429: OAuthError,
+          500: OAuthError,
+        },
       },
     },
     async (_request, reply) => {
@@ -83,6 +89,7 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{
     '/oauth/token',
     {
       schema: {
+        operationId: 'CreateAccessToken',
         tags: ['authentication'],
         summary: 'Issue an access token (OAuth2 client credentials)',
         description:

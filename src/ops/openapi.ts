@@ -3,6 +3,8 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { SCOPES } from '../auth/scopes.ts'
+import { documentSharedHeaders } from './openapi-headers.ts'
 
 export const openapiPlugin = fp(async (app: FastifyInstance, { publicUrl }: { publicUrl: string }) => {
   await app.register(swagger, {
@@ -11,6 +13,8 @@ export const openapiPlugin = fp(async (app: FastifyInstance, { publicUrl }: { pu
       info: {
         title: 'Reseller API',
         version: '0.1.0',
+        // As package.json and LICENSE state it (test/ops/openapi-document.test.ts compares them).
+        license: { name: 'MIT License', identifier: 'MIT' },
         description: [
           'Resellers, their organizations and users, in two dialects: v3 (Cryptlex reseller API) and v1 (CloudCockpit reseller user API).',
           '',
@@ -21,18 +25,28 @@ export const openapiPlugin = fp(async (app: FastifyInstance, { publicUrl }: { pu
           'Every POST takes an `Idempotency-Key` header (1 to 255 characters): a repeat of the same request with the same key within 24 h gets the first response again, with `Idempotent-Replayed: true`, and runs nothing; the key with another request answers 422; a repeat while the first runs waits for it, or answers 409.',
         ].join('\n'),
       },
-      servers: [{ url: publicUrl }],
+      servers: [{ url: publicUrl, description: 'This service (its PUBLIC_URL)' }],
       components: {
         securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          // The bearer token (an ES256 JWT) that POST /oauth/token issues; each operation names the scope it needs.
           clientCredentials: {
             type: 'oauth2',
-            flows: { clientCredentials: { tokenUrl: '/oauth/token', scopes: {} } },
+            description:
+              'A bearer token (ES256 JWT) from POST /oauth/token, client credentials grant. v1 operations also take the tenant in X-Tenant; the platform operator’s token carries no scope.',
+            flows: {
+              clientCredentials: {
+                tokenUrl: `${publicUrl}/oauth/token`,
+                scopes: Object.fromEntries(SCOPES.map((scope) => [scope, `The \`${scope}\` permission.`])),
+              },
+            },
           },
         },
       },
-      security: [{ bearer: [] }],
+      security: [{ clientCredentials: [] }],
     },
+    // The shared headers, added to every operation at once (this app only ever builds an OpenAPI 3 document).
+    transformObject: (document) =>
+      'openapiObject' in document ? documentSharedHeaders(document.openapiObject) : document.swaggerObject,
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
