@@ -132,6 +132,28 @@ export const UserListQuery = Type.Object(
   { additionalProperties: true },
 )
 
+export const CustomerParams = Type.Object({
+  customerId: Type.String({ format: 'uuid', description: 'The customer (one of our organizations).' }),
+})
+export const CustomerQuery = Type.Object(
+  {
+    resellerId: Type.Optional(
+      Type.String({
+        format: 'uuid',
+        description: "The customer's reseller: when given and not the customer's reseller, 404.",
+      }),
+    ),
+  },
+  { additionalProperties: true },
+)
+
+/** The most users GET /v1/customer/{customerId}/users answers: the v1 page size bound (see the route). */
+export const MAX_CUSTOMER_USERS = 2000
+export const CustomerUsers = Type.Array(UserItem, {
+  maxItems: MAX_CUSTOMER_USERS,
+  description: `The customer's users sorted by name (first and last name, as GET /v1/users sorts by Name), ties by id; the first ${MAX_CUSTOMER_USERS} of a larger customer.`,
+})
+
 export const EmailParams = Type.Object({ email: Type.String({ minLength: 1, maxLength: 255 }) })
 export const ResellerQuery = Type.Object({ resellerId: ResellerIdQuery }, { additionalProperties: true })
 
