@@ -164,22 +164,36 @@ export const AuditLogQuery = Type.Object(
     StartDate: Type.Optional(
       Type.String({
         pattern: DATE_PATTERN,
-        description: 'Default: a month before EndDate. No zone means UTC.',
+        description: 'Default: one month ago. No zone means UTC.',
       }),
     ),
     EndDate: Type.Optional(
       Type.String({ pattern: DATE_PATTERN, description: 'Default: now. No zone means UTC.' }),
     ),
     Operations: Type.Optional(
-      Type.Array(Type.String(), {
-        description: 'Actions (e.g. reseller.user.created), repeated or comma-separated.',
+      Type.Array(Type.String({ maxLength: 2000 }), {
+        description:
+          'Actions (e.g. reseller.user.created|reseller.user.updated), separated by | (or commas), or repeated.',
       }),
     ),
     Status: Type.Optional(
       Type.String({
-        pattern: '^([Ss]ucceeded|[Ff]ailed)$',
+        pattern: '^([Pp]rocessing|[Ss]ucce(e)?ded|[Ff]ailed)$',
         description:
-          'Succeeded or Failed. Refused requests change nothing and write no event; Failed finds the failures that are recorded (failed client authentications, actions ending in .failed).',
+          'Processing, Succeded (CloudCockpit’s spelling; Succeeded too) or Failed. Refused requests change nothing and write no event; Failed finds the failures that are recorded (failed client authentications, actions ending in .failed); an event is recorded once its change is done, so none is Processing.',
+      }),
+    ),
+    Reseller: Type.Optional(
+      Type.String({
+        maxLength: 255,
+        description: "A part of the reseller's name (caseless): the events of the resellers so named.",
+      }),
+    ),
+    Customer: Type.Optional(
+      Type.String({
+        maxLength: 255,
+        description:
+          "A part of the customer's name (caseless): the events of the customers so named and of the users now in them.",
       }),
     ),
     resellerId: ResellerIdQuery,
