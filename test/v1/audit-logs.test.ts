@@ -108,6 +108,7 @@ describe('GET /v1/AuditLogs: the envelope and the items', () => {
     expect(response.status, response.text).toBe(200)
     expect(response.headers.get('content-type')).toMatch(/^application\/json/)
     expect(Object.keys(response.body).sort()).toEqual([
+      'continuationToken',
       'hasNextPage',
       'hasPreviousPage',
       'items',
@@ -471,6 +472,7 @@ describe('GET /v1/AuditLogs: Status', () => {
         totalCount: 0,
         hasPreviousPage: false,
         hasNextPage: false,
+        continuationToken: '',
       })
     },
   )

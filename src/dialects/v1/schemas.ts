@@ -80,6 +80,10 @@ export const paged = <T extends ReturnType<typeof Type.Object>>(item: T) =>
       totalCount: Type.Integer(),
       hasPreviousPage: Type.Boolean(),
       hasNextPage: Type.Boolean(),
+      continuationToken: Type.String({
+        description:
+          'CloudCockpit’s envelope carries one; pages here are numbered (pageNumber), so it is always "".',
+      }),
     },
     { additionalProperties: false },
   )
