@@ -130,6 +130,13 @@ describe('POST /v1/customer/{customerId}/users', () => {
     expect(theirs.body.description).toBe(unknown.body.description)
   })
 
+  it("answers a reseller token 404, not 403, for its own customer named with another reseller's id", async () => {
+    const response = await expectNothingWritten(t, () =>
+      create(customerA, userBody(), { token: tokenA, query: `?resellerId=${resellerB}` }),
+    )
+    expectV1Error(response, 404)
+  })
+
   it('answers 404 for a deleted customer and for a customer of another tenant', async () => {
     const doomed = (await t.createOrganization(resellerA)).id
     const deleted = await t.request('DELETE', `/v3/resellers/${resellerA}/organizations/${doomed}`, {
@@ -257,6 +264,34 @@ describe('GET /v1/customer/{customerId}/users', () => {
     ['a resellerId not the customer’s', () => customer, () => t.cspToken, () => `?resellerId=${resellerB}`],
   ])('answers %s with 404 in the v1 error model', async (_, id, token, query) => {
     expectV1Error(await list(id(), { token: token(), query: query() }), 404)
+  })
+
+  it('leaves out a deleted user', async () => {
+    const gone = userBody({ firstName: 'Gone' })
+    expect((await create(customer, gone)).status).toBe(201)
+    const deleted = await t.v1('DELETE', `/v1/users/${gone.email}`, { token: t.cspToken })
+    expect(deleted.status, deleted.text).toBe(204)
+    const response = await list(customer)
+    expect(response.body.map((u: Json) => u.email)).not.toContain(gone.email)
+    expect(response.body).toHaveLength(names.length)
+  })
+
+  it('answers at most the first 2000 users by name of a customer with more (allowedUsers may be unlimited)', async () => {
+    const big = (await t.createOrganization(resellerA, { allowedUsers: -1 })).id
+    // 2,001 users written straight to the table: 2,001 creates over HTTP would take most of a minute.
+    await t.db.query(
+      `INSERT INTO users (id, tenant_id, reseller_id, organization_id, first_name, last_name, email, role,
+         created_at, updated_at)
+       SELECT gen_random_uuid(), $1, $2, $3, 'Many', lpad(n::text, 4, '0'), 'many' || n || '@big.example.com',
+         'user', now(), now()
+       FROM generate_series(1, 2001) AS n`,
+      [t.tenantId, resellerA, big],
+    )
+    const response = await list(big)
+    expect(response.status, response.text).toBe(200)
+    expect(response.body).toHaveLength(2000)
+    expect(response.body[0].lastName).toBe('0001')
+    expect(response.body[1999].lastName).toBe('2000')
   })
 
   it('refuses a token without reseller:user:read with 403', async () => {
