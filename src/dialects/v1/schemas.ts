@@ -110,8 +110,7 @@ const ResellerIdQuery = Type.Optional(
 
 export const UserListQuery = Type.Object(
   {
-    pageNumber: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647, default: 1 })),
-    pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 2000, default: 25 })),
+    ...PageQuery.properties,
     search: Type.Optional(
       Type.String({
         maxLength: 256,
