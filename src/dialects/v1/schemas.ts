@@ -63,10 +63,14 @@ export const ResellerParams = Type.Object({ resellerId: Uuid })
 
 export const Group = Type.Object({ id: Type.String(), name: Type.String() }, { additionalProperties: false })
 
+/** CloudCockpit's page size: 1–2000, default 25 (the customer users' cap is the same bound). */
+export const MAX_PAGE_SIZE = 2000
+const PageSize = Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 25 })
+
 export const PageQuery = Type.Object(
   {
     pageNumber: Type.Optional(PageNumber({ default: 1 })),
-    pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 2000, default: 25 })),
+    pageSize: Type.Optional(PageSize),
   },
   { additionalProperties: true },
 )
@@ -151,7 +155,7 @@ export const CustomerQuery = Type.Object(
 )
 
 /** The most users GET /v1/customer/{customerId}/users answers: the v1 page size bound (see the route). */
-export const MAX_CUSTOMER_USERS = 2000
+export const MAX_CUSTOMER_USERS = MAX_PAGE_SIZE
 export const CustomerUsers = Type.Array(UserItem, {
   maxItems: MAX_CUSTOMER_USERS,
   description: `The customer's users sorted by name (first and last name, as GET /v1/users sorts by Name), ties by id; the first ${MAX_CUSTOMER_USERS} of a larger customer.`,
@@ -163,7 +167,7 @@ export const ResellerQuery = Type.Object({ resellerId: ResellerIdQuery }, { addi
 export const AuditLogQuery = Type.Object(
   {
     PageNumber: Type.Optional(PageNumber({ default: 1 })),
-    PageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 2000, default: 25 })),
+    PageSize: Type.Optional(PageSize),
     StartDate: Type.Optional(
       Type.String({
         pattern: DATE_PATTERN,
