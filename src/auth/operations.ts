@@ -57,6 +57,8 @@ export const OPERATIONS = {
   ResendWebhookEventLog: { scope: 'webhook:write' },
   // v1 (CloudCockpit): the scope of the v3 operation that does the same thing, and the seed's roles
   CreateResellerUserV1: { scope: 'reseller:user:create', roles: V1_ROLES },
+  CreateCustomerUserV1: { scope: 'reseller:user:create', roles: V1_ROLES },
+  GetCustomerUsersV1: { scope: 'reseller:user:read', roles: V1_ROLES },
   GetUsersV1: { scope: 'reseller:user:read', roles: V1_ROLES },
   UpdateUserV1: { scope: 'reseller:user:update', roles: V1_ROLES },
   DeleteUserV1: { scope: 'reseller:user:delete', roles: V1_ROLES },

@@ -9,7 +9,7 @@ import { isUnchanged, recordResourceChange, type Tracking } from './changes.ts'
 import { conflict, notFound } from './errors.ts'
 import { isUuid, newId } from './ids.ts'
 import { definedOnly, type Patch } from './patch.ts'
-import { assertResellerReach } from './reach.ts'
+import { assertResellerReach, reachScope } from './reach.ts'
 
 export interface Address {
   addressLine1: string | null
@@ -257,6 +257,28 @@ export async function findOrganizationRow(
     [tenantId, resellerId, id],
   )
   return rows[0]
+}
+
+/**
+ * A live organization the actor reaches, named by its id alone (v1 names a customer without its reseller):
+ * the tenant's, and a reseller token's own reseller's. `resellerId`, when given, must be its reseller. Any
+ * miss is the same 404, so the answer tells nothing of organizations out of reach.
+ */
+export async function findReachableOrganization(
+  tx: Queryable,
+  actor: Actor,
+  id: string,
+  resellerId: string | null,
+): Promise<Organization> {
+  if (!isUuid(id)) throw notFound('Organization')
+  const { rows } = await tx.query<OrganizationRow>(
+    sql`SELECT ${sql.raw(COLUMNS)} FROM organizations
+     WHERE ${reachScope(actor, 'reseller_id')} AND id = ${id} AND deleted_at IS NULL`,
+  )
+  const row = rows[0]
+  if (!row || (resellerId !== null && row.reseller_id !== resellerId.toLowerCase()))
+    throw notFound('Organization')
+  return toOrganization(row)
 }
 
 export async function assertResellerExists(

@@ -108,6 +108,7 @@ describe('GET /v1/AuditLogs: the envelope and the items', () => {
     expect(response.status, response.text).toBe(200)
     expect(response.headers.get('content-type')).toMatch(/^application\/json/)
     expect(Object.keys(response.body).sort()).toEqual([
+      'continuationToken',
       'hasNextPage',
       'hasPreviousPage',
       'items',
@@ -356,6 +357,16 @@ describe('GET /v1/AuditLogs: Operations', () => {
       `?Operations=${encodeURIComponent('reseller.user.created, reseller.created')}`,
       ['reseller.created', 'reseller.user.created'],
     ],
+    [
+      'two operations, |-separated (CloudCockpit)',
+      `?Operations=${encodeURIComponent('reseller.user.created|reseller.created')}`,
+      ['reseller.created', 'reseller.user.created'],
+    ],
+    [
+      '|-separated with spaces and an empty part',
+      `?Operations=${encodeURIComponent('reseller.user.created | |reseller.created|')}`,
+      ['reseller.created', 'reseller.user.created'],
+    ],
     ['the name in another case', '?operations=reseller.created', ['reseller.created']],
   ])('keeps only %s', async (_, query, expected) => {
     const body = await page(`${query}&PageSize=2000`)
@@ -461,18 +472,95 @@ describe('GET /v1/AuditLogs: Status', () => {
         totalCount: 0,
         hasPreviousPage: false,
         hasNextPage: false,
+        continuationToken: '',
       })
     },
   )
 
-  it.each(['Succeeded', 'succeeded'])('answers every event for Status=%s', async (status) => {
-    const body = await page(`?Status=${status}&PageSize=2000`)
-    expect(body.items.map((item) => item.id)).toEqual(await eventIds())
-    for (const item of body.items) expect(item.status).toBe('Succeeded')
+  it.each(['Processing', 'processing'])(
+    'answers an empty page for Status=%s (an event is written once its change is done)',
+    async (status) => {
+      const body = await page(`?Status=${status}&PageSize=2000`)
+      expect(body).toMatchObject({ items: [], totalCount: 0, totalPages: 0, hasNextPage: false })
+    },
+  )
+
+  it.each(['Succeded', 'succeded', 'Succeeded', 'succeeded'])(
+    'answers every event for Status=%s',
+    async (status) => {
+      const body = await page(`?Status=${status}&PageSize=2000`)
+      expect(body.items.map((item) => item.id)).toEqual(await eventIds())
+      for (const item of body.items) expect(item.status).toBe('Succeeded')
+    },
+  )
+
+  it.each(['Pending', 'Succeed', 'Failed|Succeded', ''])(
+    'refuses Status=%s with 400 on Status',
+    async (status) => {
+      expectV1Error(await logs(`?Status=${encodeURIComponent(status)}`), 400, 'Status')
+    },
+  )
+})
+
+describe('GET /v1/AuditLogs: Reseller and Customer (name substrings)', () => {
+  const tag = randomUUID().slice(0, 8)
+  let named: string
+  let customer: string
+  let customerUser: string
+  beforeAll(async () => {
+    named = (await t.createReseller({ name: `Acme ${tag} Reseller` })).id
+    customer = (await t.createOrganization(named, { name: `Globex ${tag} Customer` })).id
+    const created = await t.v1('POST', `/v1/customer/${customer}/users`, {
+      token: t.cspToken,
+      body: userBody(),
+    })
+    expect(created.status, created.text).toBe(201)
+    customerUser = created.body as string
+    // Another user of the same reseller, in no customer.
+    await createUser(named)
+  })
+  const resourcesOf = (body: Page) => body.items.map((item) => `${item.operation} ${item.resourceId}`).sort()
+
+  it('keeps the events of the resellers whose name holds Reseller, caseless', async () => {
+    const body = await page(`?PageSize=2000&Reseller=${encodeURIComponent(`acme ${tag.toUpperCase()}`)}`)
+    expect(body.totalCount).toBe(body.items.length)
+    expect(body.items.length).toBe(4)
+    for (const item of body.items) expect(item.resellerId).toBe(named)
+    expect(body.items.map((item) => item.operation).sort()).toEqual([
+      'reseller.created',
+      'reseller.organization.created',
+      'reseller.user.created',
+      'reseller.user.created',
+    ])
   })
 
-  it('refuses a Status other than Succeeded or Failed with 400 on Status', async () => {
-    expectV1Error(await logs('?Status=Pending'), 400, 'Status')
+  it('keeps the events of the customers whose name holds Customer and of their users', async () => {
+    const body = await page(`?PageSize=2000&customer=${encodeURIComponent(`${tag} cust`)}`)
+    expect(body.totalCount).toBe(body.items.length)
+    expect(resourcesOf(body)).toEqual(
+      [`reseller.organization.created ${customer}`, `reseller.user.created ${customerUser}`].sort(),
+    )
+  })
+
+  it('combines Reseller and Customer, and answers an empty page for a name nobody has', async () => {
+    const both = await page(`?PageSize=2000&Reseller=${tag}&Customer=${tag}`)
+    expect(both.items).toHaveLength(2)
+    expect((await page(`?Reseller=${randomUUID()}`)).totalCount).toBe(0)
+    expect((await page(`?Customer=${randomUUID()}`)).totalCount).toBe(0)
+  })
+
+  it('takes % and _ literally', async () => {
+    expect((await page('?PageSize=2000&Reseller=%25')).totalCount).toBe(0)
+    expect((await page('?PageSize=2000&Customer=_')).totalCount).toBe(0)
+  })
+
+  it("never shows a reseller token another reseller's events by name", async () => {
+    const body = await page(`?PageSize=2000&Reseller=${tag}`, tokenA)
+    expect(body.totalCount).toBe(0)
+  })
+
+  it('refuses a Reseller of 256 characters with 400 on Reseller', async () => {
+    expectV1Error(await logs(`?Reseller=${'x'.repeat(256)}`), 400, 'Reseller')
   })
 })
 
@@ -596,10 +684,12 @@ describe('GET /v1/AuditLogs: dates and parameters as a .NET client sends them', 
     expect(counts).toEqual(forms.map(() => counts[0]))
   })
 
-  it('starts the default window a month before EndDate, not a month before now', async () => {
-    // With EndDate 45 days ahead, the default StartDate is 15 days ahead: today's events fall outside.
-    expect(await total(`EndDate=${day(45)}`)).toBe(0)
-    expect(await total(`EndDate=${day(20)}`)).toBeGreaterThan(0)
+  it('starts the default window one month before now, whatever EndDate (CloudCockpit: "default one month ago")', async () => {
+    // With EndDate 45 days ahead, today's events are inside; with EndDate 40 days back, the window is empty.
+    expect(await total(`EndDate=${day(45)}`)).toBe(await total(''))
+    expect(await total(`EndDate=${day(45)}`)).toBeGreaterThan(0)
+    expect(await total(`EndDate=${day(-40)}`)).toBe(0)
+    expect(await total(`StartDate=${day(-40)}&EndDate=${day(45)}`)).toBeGreaterThan(0)
   })
 
   it('ignores query parameters it does not bind, as ASP.NET does', async () => {

@@ -34,6 +34,7 @@ describe('GET /v1/users/groups', () => {
     expect(response.status, response.text).toBe(200)
     expect(response.headers.get('content-type')).toMatch(/^application\/json/)
     expect(Object.keys(response.body).sort()).toEqual([
+      'continuationToken',
       'hasNextPage',
       'hasPreviousPage',
       'items',
@@ -47,6 +48,7 @@ describe('GET /v1/users/groups', () => {
       totalCount: 3,
       hasPreviousPage: false,
       hasNextPage: false,
+      continuationToken: '',
     })
     expect(response.body.items.map((g) => g.name).sort()).toEqual(BUILTINS)
     for (const group of response.body.items) {

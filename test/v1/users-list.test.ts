@@ -150,6 +150,7 @@ describe('GET /v1/users: the paged envelope', () => {
     expect(response.headers.get('content-type')).toMatch(/^application\/json/)
     expect(response.headers.get('x-correlation-id')).toMatch(UUID)
     expect(Object.keys(response.body).sort()).toEqual([
+      'continuationToken',
       'hasNextPage',
       'hasPreviousPage',
       'items',
@@ -163,6 +164,7 @@ describe('GET /v1/users: the paged envelope', () => {
       totalCount: A_USERS.length,
       hasPreviousPage: false,
       hasNextPage: false,
+      continuationToken: '',
     })
     expect(response.body.items.map((item) => item.firstName)).toEqual(NAME_ORDER)
   })
@@ -226,6 +228,7 @@ describe('GET /v1/users: the paged envelope', () => {
       totalCount: 0,
       hasPreviousPage: false,
       hasNextPage: false,
+      continuationToken: '',
     })
   })
 

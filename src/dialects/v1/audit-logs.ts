@@ -11,7 +11,17 @@ import { withErrors } from './common.ts'
 import { v1Page } from './paging.ts'
 import { AuditLogItem, AuditLogQuery, paged, TenantHeaders } from './schemas.ts'
 
-const MONTH_MS = 30 * 24 * 60 * 60 * 1000
+/** StartDate's default: one month ago (as .NET's DateTime.UtcNow.AddMonths(-1)). */
+function aMonthAgo(now: Date): Date {
+  const date = new Date(now)
+  const day = date.getUTCDate()
+  date.setUTCDate(1)
+  date.setUTCMonth(date.getUTCMonth() - 1)
+  // The 31st of March a month back is the last of February, not the 3rd of March.
+  const lastDay = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)).getUTCDate()
+  date.setUTCDate(Math.min(day, lastDay))
+  return date
+}
 
 /** A date as a .NET client sends it; without a zone it is UTC, a bare date its midnight. */
 function instantOf(value: string, field: string): Date {
@@ -61,8 +71,9 @@ export const auditLogRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
       const q = request.query
       const actor = actorOf(request)
       const page = v1Page(q.PageNumber, q.PageSize)
-      const end = q.EndDate ? instantOf(q.EndDate, 'EndDate') : new Date()
-      const start = q.StartDate ? instantOf(q.StartDate, 'StartDate') : new Date(end.getTime() - MONTH_MS)
+      const now = new Date()
+      const end = q.EndDate ? instantOf(q.EndDate, 'EndDate') : now
+      const start = q.StartDate ? instantOf(q.StartDate, 'StartDate') : aMonthAgo(now)
       const filters: Filter[] = [
         { field: 'createdAt', op: 'gte', value: start.toISOString() },
         { field: 'createdAt', op: 'lte', value: end.toISOString() },
@@ -71,17 +82,22 @@ export const auditLogRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
         assertResellerReach(actor, q.resellerId)
         filters.push({ field: 'resellerId', op: 'eq', value: q.resellerId })
       }
+      // CloudCockpit separates operations with |; commas and repeated parameters are taken too.
       const operations = (q.Operations ?? [])
-        .flatMap((v) => v.split(','))
+        .flatMap((v) => v.split(/[|,]/))
         .map((v) => v.trim())
         .filter(Boolean)
       if (operations.length > 0) filters.push({ field: 'action', op: 'in', value: operations.join(',') })
+      // An event is written when its change commits: none is still Processing.
+      if (q.Status?.toLowerCase() === 'processing') return page.of([], 0)
       if (q.Status)
         filters.push({
           field: 'action',
           op: q.Status.toLowerCase() === 'failed' ? 'ew' : 'nc',
           value: FAILED,
         })
+      if (q.Reseller) filters.push({ field: 'resellerName', op: 'cn', value: q.Reseller })
+      if (q.Customer) filters.push({ field: 'organizationName', op: 'cn', value: q.Customer })
       const { items, total } = await listAuditEvents(db, actor, {
         filters,
         sort: [{ field: 'createdAt', isDescending: true }],

@@ -5,6 +5,7 @@ import { findTenantDomain } from '../../domain/tenants.ts'
 import { createDialect } from '../../http/dialect.ts'
 import type { AppDeps } from '../../services.ts'
 import { auditLogRoutes } from './audit-logs.ts'
+import { customerUserRoutes } from './customer-users.ts'
 import { renderV1Error } from './errors.ts'
 import { groupRoutes } from './groups.ts'
 import { userRoutes } from './users.ts'
@@ -62,5 +63,5 @@ export const v1 = createDialect({
     bindQueryNamesCaseInsensitively(app)
     requireTenantHeaderMatch(app, deps)
   },
-  routes: [userRoutes, groupRoutes, auditLogRoutes],
+  routes: [userRoutes, customerUserRoutes, groupRoutes, auditLogRoutes],
 })

@@ -17,5 +17,6 @@ export function pageOf<T>(items: T[], total: number, pageNumber: number, pageSiz
     totalCount: total,
     hasPreviousPage: pageNumber > 1,
     hasNextPage: pageNumber < totalPages,
+    continuationToken: '',
   }
 }

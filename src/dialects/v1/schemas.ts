@@ -63,10 +63,14 @@ export const ResellerParams = Type.Object({ resellerId: Uuid })
 
 export const Group = Type.Object({ id: Type.String(), name: Type.String() }, { additionalProperties: false })
 
+/** CloudCockpit's page size: 1–2000, default 25 (the customer users' cap is the same bound). */
+export const MAX_PAGE_SIZE = 2000
+const PageSize = Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 25 })
+
 export const PageQuery = Type.Object(
   {
     pageNumber: Type.Optional(PageNumber({ default: 1 })),
-    pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 2000, default: 25 })),
+    pageSize: Type.Optional(PageSize),
   },
   { additionalProperties: true },
 )
@@ -80,6 +84,10 @@ export const paged = <T extends ReturnType<typeof Type.Object>>(item: T) =>
       totalCount: Type.Integer(),
       hasPreviousPage: Type.Boolean(),
       hasNextPage: Type.Boolean(),
+      continuationToken: Type.String({
+        description:
+          'CloudCockpit’s envelope carries one; pages here are numbered (pageNumber), so it is always "".',
+      }),
     },
     { additionalProperties: false },
   )
@@ -106,8 +114,7 @@ const ResellerIdQuery = Type.Optional(
 
 export const UserListQuery = Type.Object(
   {
-    pageNumber: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647, default: 1 })),
-    pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 2000, default: 25 })),
+    ...PageQuery.properties,
     search: Type.Optional(
       Type.String({
         maxLength: 256,
@@ -132,32 +139,68 @@ export const UserListQuery = Type.Object(
   { additionalProperties: true },
 )
 
+export const CustomerParams = Type.Object({
+  customerId: Type.String({ format: 'uuid', description: 'The customer (one of our organizations).' }),
+})
+export const CustomerQuery = Type.Object(
+  {
+    resellerId: Type.Optional(
+      Type.String({
+        format: 'uuid',
+        description: "The customer's reseller: when given and not the customer's reseller, 404.",
+      }),
+    ),
+  },
+  { additionalProperties: true },
+)
+
+/** The most users GET /v1/customer/{customerId}/users answers: the v1 page size bound (see the route). */
+export const MAX_CUSTOMER_USERS = MAX_PAGE_SIZE
+export const CustomerUsers = Type.Array(UserItem, {
+  maxItems: MAX_CUSTOMER_USERS,
+  description: `The customer's users sorted by name (first and last name, as GET /v1/users sorts by Name), ties by id; the first ${MAX_CUSTOMER_USERS} of a larger customer.`,
+})
+
 export const EmailParams = Type.Object({ email: Type.String({ minLength: 1, maxLength: 255 }) })
 export const ResellerQuery = Type.Object({ resellerId: ResellerIdQuery }, { additionalProperties: true })
 
 export const AuditLogQuery = Type.Object(
   {
     PageNumber: Type.Optional(PageNumber({ default: 1 })),
-    PageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 2000, default: 25 })),
+    PageSize: Type.Optional(PageSize),
     StartDate: Type.Optional(
       Type.String({
         pattern: DATE_PATTERN,
-        description: 'Default: a month before EndDate. No zone means UTC.',
+        description: 'Default: one month ago. No zone means UTC.',
       }),
     ),
     EndDate: Type.Optional(
       Type.String({ pattern: DATE_PATTERN, description: 'Default: now. No zone means UTC.' }),
     ),
     Operations: Type.Optional(
-      Type.Array(Type.String(), {
-        description: 'Actions (e.g. reseller.user.created), repeated or comma-separated.',
+      Type.Array(Type.String({ maxLength: 2000 }), {
+        description:
+          'Actions (e.g. reseller.user.created|reseller.user.updated), separated by | (or commas), or repeated.',
       }),
     ),
     Status: Type.Optional(
       Type.String({
-        pattern: '^([Ss]ucceeded|[Ff]ailed)$',
+        pattern: '^([Pp]rocessing|[Ss]ucce(e)?ded|[Ff]ailed)$',
         description:
-          'Succeeded or Failed. Refused requests change nothing and write no event; Failed finds the failures that are recorded (failed client authentications, actions ending in .failed).',
+          'Processing, Succeded (CloudCockpit’s spelling; Succeeded too) or Failed. Refused requests change nothing and write no event; Failed finds the failures that are recorded (failed client authentications, actions ending in .failed); an event is recorded once its change is done, so none is Processing.',
+      }),
+    ),
+    Reseller: Type.Optional(
+      Type.String({
+        maxLength: 255,
+        description: "A part of the reseller's name (caseless): the events of the resellers so named.",
+      }),
+    ),
+    Customer: Type.Optional(
+      Type.String({
+        maxLength: 255,
+        description:
+          "A part of the customer's name (caseless): the events of the customers so named and of the users now in them.",
       }),
     ),
     resellerId: ResellerIdQuery,

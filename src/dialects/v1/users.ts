@@ -6,7 +6,7 @@ import { createUserWithPassword } from '../../domain/users/create.ts'
 import { deleteUser } from '../../domain/users/delete.ts'
 import { findUserByEmail } from '../../domain/users/get.ts'
 import { listUsers } from '../../domain/users/list.ts'
-import type { User } from '../../domain/users/model.ts'
+import type { CreateUserInput, User } from '../../domain/users/model.ts'
 import { updateUser } from '../../domain/users/update.ts'
 import { actorOf } from '../../http/request-context.ts'
 import type { AppDeps } from '../../services.ts'
@@ -25,13 +25,29 @@ import {
 
 const tags = ['v1 users']
 
-const presentUser = (user: User) => ({
+export const presentUser = (user: User) => ({
   id: user.id,
   firstName: user.firstName,
   lastName: user.lastName,
   email: user.email,
   role: { name: user.role },
   groups: user.groups.map((g) => ({ id: g.id, name: g.name })),
+})
+
+/** A v1 create's body as the core's create input (v1 users have no company, no portal access, no password yet). */
+export const createInputOf = (
+  body: UserCreate,
+  organizationId: string | null,
+): Omit<CreateUserInput, 'passwordHash'> => ({
+  id: body.id,
+  organizationId,
+  firstName: body.firstName,
+  lastName: body.lastName,
+  email: body.email,
+  role: body.role?.name ?? null,
+  company: null,
+  allowCustomerPortalAccess: false,
+  groupIds: body.groups.map((group) => group.id),
 })
 
 /** `groups=a&groups=b` and `groups=a,b` alike. */
@@ -60,18 +76,9 @@ export const userRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }
       },
     },
     async (request, reply) => {
-      const body = request.body
       const user = await createUserWithPassword(db, actorOf(request), request.params.resellerId, {
-        id: body.id,
-        organizationId: null,
-        firstName: body.firstName,
-        lastName: body.lastName,
-        email: body.email,
-        role: body.role?.name ?? null,
-        company: null,
-        allowCustomerPortalAccess: false,
+        ...createInputOf(request.body, null),
         password: null,
-        groupIds: body.groups.map((group) => group.id),
       })
       return reply.code(201).type('application/json; charset=utf-8').send(JSON.stringify(user.id))
     },

@@ -21,6 +21,29 @@ export const AUDIT_FIELDS: Record<string, FieldSpec> = {
   createdAt: { column: 'occurred_at', kind: 'date' },
 }
 
+/** Filters beyond the v3 list's fields (v1's Reseller and Customer): by a reseller's or an organization's name. */
+const NAME_FIELDS: Record<string, FieldSpec> = {
+  // The events of the resellers whose name matches (deleted ones too: their events stay).
+  resellerName: {
+    column: 'reseller_id',
+    kind: 'text',
+    isSortable: false,
+    lookup: (match) => `SELECT r.id FROM resellers r WHERE r.tenant_id = $1 AND ${match('r.name')}`,
+  },
+  // An event names no organization: those of the matching organizations themselves and of their users (the
+  // users in them now), by resource id (audit_events_tenant_resource).
+  organizationName: {
+    column: 'resource_id',
+    kind: 'text',
+    isSortable: false,
+    lookup: (match) =>
+      `SELECT o.id::text FROM organizations o WHERE o.tenant_id = $1 AND ${match('o.name')}
+       UNION ALL SELECT u.id::text FROM organizations o JOIN users u ON u.tenant_id = o.tenant_id
+         AND u.organization_id = o.id WHERE o.tenant_id = $1 AND ${match('o.name')}`,
+  },
+}
+const FILTER_FIELDS = { ...AUDIT_FIELDS, ...NAME_FIELDS }
+
 interface AuditRow {
   id: string
   occurred_at: Date
@@ -68,12 +91,12 @@ export async function listAuditEvents(
   const dates = query.filters.filter((f) => f.field === 'createdAt')
   dimensions.push(
     ...filterConditions(
-      AUDIT_FIELDS,
+      FILTER_FIELDS,
       query.filters.filter((f) => f.field !== 'createdAt'),
       params,
     ),
   )
-  const where = [...dimensions, ...filterConditions(AUDIT_FIELDS, dates, params)].join(' AND ')
+  const where = [...dimensions, ...filterConditions(FILTER_FIELDS, dates, params)].join(' AND ')
   const order = orderBy(AUDIT_FIELDS, query.sort, [{ field: 'createdAt', isDescending: true }], 'id')
   const window = windowOf(dates)
   const countTotal = () =>
