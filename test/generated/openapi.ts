@@ -547,7 +547,7 @@ export interface paths {
         put?: never;
         /**
          * Send a delivery again (same Webhook-Id and body)
-         * @description Requires the scope `webhook:write`.
+         * @description Answers 202 with no body, as Cryptlex does; `Location` names the delivery, whose state GET shows. Requires the scope `webhook:write`.
          */
         post: operations["ResendWebhookEventLog"];
         delete?: never;
@@ -618,6 +618,30 @@ export interface paths {
          * @description The body is the one of create: names, email, role ({ } keeps the role) and groups (replaced). The email in the path matches case-insensitively. Available to the roles: csp, reseller. Requires the scope `reseller:user:update`.
          */
         patch: operations["UpdateUserV1"];
+        trace?: never;
+    };
+    "/v1/customer/{customerId}/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the users of a customer
+         * @description A bare array, not paged, sorted by name (first and last name, as GET /v1/users sorts by Name). A customer may allow any number of users, so the array holds at most the first 2000 (the largest v1 page); GET /v1/users pages through any number. An unknown customer, one out of the token’s reach, or a resellerId that is not the customer’s reseller: 404. Available to the roles: csp, reseller. Requires the scope `reseller:user:read`.
+         */
+        get: operations["GetCustomerUsersV1"];
+        put?: never;
+        /**
+         * Create a Customer User
+         * @description Creates a user of the customer, in the customer's reseller: the body and the answer of Create a Reseller User, under both the reseller's and the customer's allowed users. An unknown customer, one out of the token’s reach, or a resellerId that is not the customer’s reseller: 404. Available to the roles: csp, reseller. Requires the scope `reseller:user:create`.
+         */
+        post: operations["CreateCustomerUserV1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/users/groups": {
@@ -6124,9 +6148,12 @@ export interface operations {
                         resource: string;
                         resourceId: string;
                         action: string;
+                        /** @description Extension (not in Cryptlex's model): the reseller the event belongs to, if any. */
                         resellerId: string | null;
+                        /** @description Extension (not in Cryptlex's model): who acted: client, user, system or anonymous. */
                         actorType: string;
                         actorId: string;
+                        /** @description Extension (not in Cryptlex's model): the X-Correlation-Id of the request that made the change. */
                         correlationId: string;
                         changes: {
                             propertyName: string;
@@ -6135,6 +6162,7 @@ export interface operations {
                         }[];
                         /** @description Empty when the event had no client address (the system acting). */
                         ipAddress: string;
+                        /** @description Extension (not in Cryptlex's model): the User-Agent of the request, if any. */
                         userAgent: string | null;
                     }[];
                 };
@@ -6395,7 +6423,7 @@ export interface operations {
                         /** @description Empty when none was given. */
                         description: string;
                         claims: string[];
-                        /** @description Built-in roles are read-only. */
+                        /** @description Extension (not in Cryptlex's model): built-in roles are read-only. */
                         isBuiltin: boolean;
                     }[];
                 };
@@ -6627,7 +6655,7 @@ export interface operations {
                         /** @description Empty when none was given. */
                         description: string;
                         claims: string[];
-                        /** @description Built-in roles are read-only. */
+                        /** @description Extension (not in Cryptlex's model): built-in roles are read-only. */
                         isBuiltin: boolean;
                     };
                 };
@@ -7071,7 +7099,7 @@ export interface operations {
                         /** @description Empty when none was given. */
                         description: string;
                         claims: string[];
-                        /** @description Built-in roles are read-only. */
+                        /** @description Extension (not in Cryptlex's model): built-in roles are read-only. */
                         isBuiltin: boolean;
                     };
                 };
@@ -7509,7 +7537,7 @@ export interface operations {
                         /** @description Empty when none was given. */
                         description: string;
                         claims: string[];
-                        /** @description Built-in roles are read-only. */
+                        /** @description Extension (not in Cryptlex's model): built-in roles are read-only. */
                         isBuiltin: boolean;
                     };
                 };
@@ -7737,7 +7765,9 @@ export interface operations {
                         enabled: boolean;
                         status: "healthy" | "unhealthy" | "suspended";
                         events: string[];
+                        /** @description Extension (not in Cryptlex's model): how deliveries are signed: cryptlex or standard-webhooks. */
                         signatureScheme: string;
+                        /** @description Extension (not in Cryptlex's model): the reseller whose events alone it receives, if any. */
                         resellerId: string | null;
                     }[];
                 };
@@ -7979,7 +8009,9 @@ export interface operations {
                         enabled: boolean;
                         status: "healthy" | "unhealthy" | "suspended";
                         events: string[];
+                        /** @description Extension (not in Cryptlex's model): how deliveries are signed: cryptlex or standard-webhooks. */
                         signatureScheme: string;
+                        /** @description Extension (not in Cryptlex's model): the reseller whose events alone it receives, if any. */
                         resellerId: string | null;
                     };
                 };
@@ -8424,7 +8456,9 @@ export interface operations {
                         enabled: boolean;
                         status: "healthy" | "unhealthy" | "suspended";
                         events: string[];
+                        /** @description Extension (not in Cryptlex's model): how deliveries are signed: cryptlex or standard-webhooks. */
                         signatureScheme: string;
+                        /** @description Extension (not in Cryptlex's model): the reseller whose events alone it receives, if any. */
                         resellerId: string | null;
                     };
                 };
@@ -8869,7 +8903,9 @@ export interface operations {
                         enabled: boolean;
                         status: "healthy" | "unhealthy" | "suspended";
                         events: string[];
+                        /** @description Extension (not in Cryptlex's model): how deliveries are signed: cryptlex or standard-webhooks. */
                         signatureScheme: string;
+                        /** @description Extension (not in Cryptlex's model): the reseller whose events alone it receives, if any. */
                         resellerId: string | null;
                     };
                 };
@@ -9098,6 +9134,7 @@ export interface operations {
                         status: "pending" | "queued" | "succeeded" | "retrying" | "failed" | "cancelled";
                         attempts: number;
                         lastAttemptedAt: string | null;
+                        /** @description Extension (not in Cryptlex's model): when the next attempt is due, if one is. */
                         nextAttemptAt: string | null;
                         requestBody: string;
                         /** @description The first 4 KB; empty before any response. */
@@ -9383,6 +9420,7 @@ export interface operations {
                         status: "pending" | "queued" | "succeeded" | "retrying" | "failed" | "cancelled";
                         attempts: number;
                         lastAttemptedAt: string | null;
+                        /** @description Extension (not in Cryptlex's model): when the next attempt is due, if one is. */
                         nextAttemptAt: string | null;
                         requestBody: string;
                         /** @description The first 4 KB; empty before any response. */
@@ -9613,6 +9651,7 @@ export interface operations {
                         status: "pending" | "queued" | "succeeded" | "retrying" | "failed" | "cancelled";
                         attempts: number;
                         lastAttemptedAt: string | null;
+                        /** @description Extension (not in Cryptlex's model): when the next attempt is due, if one is. */
                         nextAttemptAt: string | null;
                         requestBody: string;
                         /** @description The first 4 KB; empty before any response. */
@@ -9821,7 +9860,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description Accepted: the delivery is due again. */
             202: {
                 headers: {
                     "X-Correlation-Id": components["headers"]["X-Correlation-Id"];
@@ -9831,31 +9870,11 @@ export interface operations {
                     "X-Rate-Limit-Remaining": components["headers"]["X-Rate-Limit-Remaining"];
                     "X-Rate-Limit-Reset": components["headers"]["X-Rate-Limit-Reset"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description The delivery: /v3/webhook-event-logs/{id}. */
+                    Location?: string;
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        /** @description Also the Webhook-Id header of every attempt. */
-                        id: string;
-                        /** Format: date-time */
-                        createdAt: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                        webhookId: string;
-                        event: string;
-                        url: string;
-                        status: "pending" | "queued" | "succeeded" | "retrying" | "failed" | "cancelled";
-                        attempts: number;
-                        lastAttemptedAt: string | null;
-                        nextAttemptAt: string | null;
-                        requestBody: string;
-                        /** @description The first 4 KB; empty before any response. */
-                        responseBody: string;
-                        responseStatusCode: number | null;
-                        /** @description Empty when the attempt got a response. */
-                        errorMessage: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Cryptlex error body. */
             400: {
@@ -10419,6 +10438,8 @@ export interface operations {
                         totalCount: number;
                         hasPreviousPage: boolean;
                         hasNextPage: boolean;
+                        /** @description CloudCockpit’s envelope carries one; pages here are numbered (pageNumber), so it is always "". */
+                        continuationToken: string;
                     };
                 };
             };
@@ -11238,6 +11259,609 @@ export interface operations {
             };
         };
     };
+    GetCustomerUsersV1: {
+        parameters: {
+            query?: {
+                /** @description The customer's reseller: when given and not the customer's reseller, 404. */
+                resellerId?: string;
+            };
+            header: {
+                /** @description The domain used to access the portal. */
+                "x-tenant": string;
+                /** @description Correlates the audit events this request causes. */
+                "x-correlation-id"?: string;
+            };
+            path: {
+                /** @description The customer (one of our organizations). */
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer's users sorted by name (first and last name, as GET /v1/users sorts by Name), ties by id; the first 2000 of a larger customer. */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["X-Correlation-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Rate-Limit-Limit": components["headers"]["X-Rate-Limit-Limit"];
+                    "X-Rate-Limit-Remaining": components["headers"]["X-Rate-Limit-Remaining"];
+                    "X-Rate-Limit-Reset": components["headers"]["X-Rate-Limit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        firstName: string;
+                        lastName: string;
+                        email: string;
+                        role: {
+                            name: string;
+                        };
+                        groups: {
+                            id: string;
+                            name: string;
+                        }[];
+                    }[];
+                };
+            };
+            /** @description CloudCockpit error model. */
+            400: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["X-Correlation-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Rate-Limit-Limit": components["headers"]["X-Rate-Limit-Limit"];
+                    "X-Rate-Limit-Remaining": components["headers"]["X-Rate-Limit-Remaining"];
+                    "X-Rate-Limit-Reset": components["headers"]["X-Rate-Limit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        statusCode: number;
+                        type: string;
+                        description: string;
+                        correlationId: string;
+                        errors: {
+                            propertyName: string;
+                            description: string[];
+                        }[];
+                    };
+                };
+            };
+            /** @description CloudCockpit error model. */
+            401: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["X-Correlation-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Rate-Limit-Limit": components["headers"]["X-Rate-Limit-Limit"];
+                    "X-Rate-Limit-Remaining": components["headers"]["X-Rate-Limit-Remaining"];
+                    "X-Rate-Limit-Reset": components["headers"]["X-Rate-Limit-Reset"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        statusCode: number;
+                        type: string;
+                        description: string;
+                        correlationId: string;
+                        errors: {
+                            propertyName: string;
+                            description: string[];
+                        }[];
+                    };
+                };
+            };
+            /** @description CloudCockpit error model. */
+            403: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["X-Correlation-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Rate-Limit-Limit": components["headers"]["X-Rate-Limit-Limit"];
+                    "X-Rate-Limit-Remaining": components["headers"]["X-Rate-Limit-Remaining"];
+                    "X-Rate-Limit-Reset": components["headers"]["X-Rate-Limit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        statusCode: number;
+                        type: string;
+                        description: string;
+                        correlationId: string;
+                        errors: {
+                            propertyName: string;
+                            description: string[];
+                        }[];
+                    };
+                };
+            };
+            /** @description CloudCockpit error model. */
+            404: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["X-Correlation-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Rate-Limit-Limit": components["headers"]["X-Rate-Limit-Limit"];
+                    "X-Rate-Limit-Remaining": components["headers"]["X-Rate-Limit-Remaining"];
+                    "X-Rate-Limit-Reset": components["headers"]["X-Rate-Limit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        statusCode: number;
+                        type: string;
+                        description: string;
+                        correlationId: string;
+                        errors: {
+                            propertyName: string;
+                            description: string[];
+                        }[];
+                    };
+                };
+            };
+            /** @description CloudCockpit error model. */
+            409: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["X-Correlation-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Rate-Limit-Limit": components["headers"]["X-Rate-Limit-Limit"];
+                    "X-Rate-Limit-Remaining": components["headers"]["X-Rate-Limit-Remaining"];
+                    "X-Rate-Limit-Reset": components["headers"]["X-Rate-Limit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        statusCode: number;
+                        type: string;
+                        description: string;
+                        correlationId: string;
+                        errors: {
+                            propertyName: string;
+                            description: string[];
+                        }[];
+                    };
+                };
+            };
+            /** @description CloudCockpit error model. */
+            413: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["X-Correlation-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Rate-Limit-Limit": components["headers"]["X-Rate-Limit-Limit"];
+                    "X-Rate-Limit-Remaining": components["headers"]["X-Rate-Limit-Remaining"];
+                    "X-Rate-Limit-Reset": components["headers"]["X-Rate-Limit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        statusCode: number;
+                        type: string;
+                        description: string;
+                        correlationId: string;
+                        errors: {
+                            propertyName: string;
+                            description: string[];
+                        }[];
+                    };
+                };
+            };
+            /** @description CloudCockpit error model. */
+            415: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["X-Correlation-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Rate-Limit-Limit": components["headers"]["X-Rate-Limit-Limit"];
+                    "X-Rate-Limit-Remaining": components["headers"]["X-Rate-Limit-Remaining"];
+                    "X-Rate-Limit-Reset": components["headers"]["X-Rate-Limit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        statusCode: number;
+                        type: string;
+                        description: string;
+                        correlationId: string;
+                        errors: {
+                            propertyName: string;
+                            description: string[];
+                        }[];
+                    };
+                };
+            };
+            /** @description CloudCockpit error model. */
+            422: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["X-Correlation-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Rate-Limit-Limit": components["headers"]["X-Rate-Limit-Limit"];
+                    "X-Rate-Limit-Remaining": components["headers"]["X-Rate-Limit-Remaining"];
+                    "X-Rate-Limit-Reset": components["headers"]["X-Rate-Limit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        statusCode: number;
+                        type: string;
+                        description: string;
+                        correlationId: string;
+                        errors: {
+                            propertyName: string;
+                            description: string[];
+                        }[];
+                    };
+                };
+            };
+            /** @description CloudCockpit error model. */
+            429: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["X-Correlation-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Rate-Limit-Limit": components["headers"]["X-Rate-Limit-Limit"];
+                    "X-Rate-Limit-Remaining": components["headers"]["X-Rate-Limit-Remaining"];
+                    "X-Rate-Limit-Reset": components["headers"]["X-Rate-Limit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        statusCode: number;
+                        type: string;
+                        description: string;
+                        correlationId: string;
+                        errors: {
+                            propertyName: string;
+                            description: string[];
+                        }[];
+                    };
+                };
+            };
+            /** @description CloudCockpit error model. */
+            500: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["X-Correlation-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Rate-Limit-Limit": components["headers"]["X-Rate-Limit-Limit"];
+                    "X-Rate-Limit-Remaining": components["headers"]["X-Rate-Limit-Remaining"];
+                    "X-Rate-Limit-Reset": components["headers"]["X-Rate-Limit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        statusCode: number;
+                        type: string;
+                        description: string;
+                        correlationId: string;
+                        errors: {
+                            propertyName: string;
+                            description: string[];
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    CreateCustomerUserV1: {
+        parameters: {
+            query?: {
+                /** @description The customer's reseller: when given and not the customer's reseller, 404. */
+                resellerId?: string;
+            };
+            header: {
+                /** @description The domain used to access the portal. */
+                "x-tenant": string;
+                /** @description Correlates the audit events this request causes. */
+                "x-correlation-id"?: string;
+                /** @description A unique key (1 to 255 characters, e.g. a UUID) that makes a retry of this POST safe: within 24 h, a repeat with the same body gets the first response again, with `Idempotent-Replayed: true`, and runs nothing; the key with another body answers 422; a repeat while the first runs waits for it, or answers 409. */
+                "idempotency-key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The customer (one of our organizations). */
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    id?: string;
+                    firstName: string;
+                    lastName: string;
+                    /** Format: email */
+                    email: string;
+                    /** @description The role; { } gives the default role "user". */
+                    role?: {
+                        name?: string;
+                    };
+                    groups: {
+                        /** Format: uuid */
+                        id: string;
+                        name?: string | null;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description The id of the new user. */
+            201: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["X-Correlation-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Rate-Limit-Limit": components["headers"]["X-Rate-Limit-Limit"];
+                    "X-Rate-Limit-Remaining": components["headers"]["X-Rate-Limit-Remaining"];
+                    "X-Rate-Limit-Reset": components["headers"]["X-Rate-Limit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description CloudCockpit error model. */
+            400: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["X-Correlation-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Rate-Limit-Limit": components["headers"]["X-Rate-Limit-Limit"];
+                    "X-Rate-Limit-Remaining": components["headers"]["X-Rate-Limit-Remaining"];
+                    "X-Rate-Limit-Reset": components["headers"]["X-Rate-Limit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        statusCode: number;
+                        type: string;
+                        description: string;
+                        correlationId: string;
+                        errors: {
+                            propertyName: string;
+                            description: string[];
+                        }[];
+                    };
+                };
+            };
+            /** @description CloudCockpit error model. */
+            401: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["X-Correlation-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Rate-Limit-Limit": components["headers"]["X-Rate-Limit-Limit"];
+                    "X-Rate-Limit-Remaining": components["headers"]["X-Rate-Limit-Remaining"];
+                    "X-Rate-Limit-Reset": components["headers"]["X-Rate-Limit-Reset"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        statusCode: number;
+                        type: string;
+                        description: string;
+                        correlationId: string;
+                        errors: {
+                            propertyName: string;
+                            description: string[];
+                        }[];
+                    };
+                };
+            };
+            /** @description CloudCockpit error model. */
+            403: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["X-Correlation-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Rate-Limit-Limit": components["headers"]["X-Rate-Limit-Limit"];
+                    "X-Rate-Limit-Remaining": components["headers"]["X-Rate-Limit-Remaining"];
+                    "X-Rate-Limit-Reset": components["headers"]["X-Rate-Limit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        statusCode: number;
+                        type: string;
+                        description: string;
+                        correlationId: string;
+                        errors: {
+                            propertyName: string;
+                            description: string[];
+                        }[];
+                    };
+                };
+            };
+            /** @description CloudCockpit error model. */
+            404: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["X-Correlation-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Rate-Limit-Limit": components["headers"]["X-Rate-Limit-Limit"];
+                    "X-Rate-Limit-Remaining": components["headers"]["X-Rate-Limit-Remaining"];
+                    "X-Rate-Limit-Reset": components["headers"]["X-Rate-Limit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        statusCode: number;
+                        type: string;
+                        description: string;
+                        correlationId: string;
+                        errors: {
+                            propertyName: string;
+                            description: string[];
+                        }[];
+                    };
+                };
+            };
+            /** @description CloudCockpit error model. */
+            409: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["X-Correlation-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Rate-Limit-Limit": components["headers"]["X-Rate-Limit-Limit"];
+                    "X-Rate-Limit-Remaining": components["headers"]["X-Rate-Limit-Remaining"];
+                    "X-Rate-Limit-Reset": components["headers"]["X-Rate-Limit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        statusCode: number;
+                        type: string;
+                        description: string;
+                        correlationId: string;
+                        errors: {
+                            propertyName: string;
+                            description: string[];
+                        }[];
+                    };
+                };
+            };
+            /** @description CloudCockpit error model. */
+            413: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["X-Correlation-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Rate-Limit-Limit": components["headers"]["X-Rate-Limit-Limit"];
+                    "X-Rate-Limit-Remaining": components["headers"]["X-Rate-Limit-Remaining"];
+                    "X-Rate-Limit-Reset": components["headers"]["X-Rate-Limit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        statusCode: number;
+                        type: string;
+                        description: string;
+                        correlationId: string;
+                        errors: {
+                            propertyName: string;
+                            description: string[];
+                        }[];
+                    };
+                };
+            };
+            /** @description CloudCockpit error model. */
+            415: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["X-Correlation-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Rate-Limit-Limit": components["headers"]["X-Rate-Limit-Limit"];
+                    "X-Rate-Limit-Remaining": components["headers"]["X-Rate-Limit-Remaining"];
+                    "X-Rate-Limit-Reset": components["headers"]["X-Rate-Limit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        statusCode: number;
+                        type: string;
+                        description: string;
+                        correlationId: string;
+                        errors: {
+                            propertyName: string;
+                            description: string[];
+                        }[];
+                    };
+                };
+            };
+            /** @description CloudCockpit error model. */
+            422: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["X-Correlation-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Rate-Limit-Limit": components["headers"]["X-Rate-Limit-Limit"];
+                    "X-Rate-Limit-Remaining": components["headers"]["X-Rate-Limit-Remaining"];
+                    "X-Rate-Limit-Reset": components["headers"]["X-Rate-Limit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        statusCode: number;
+                        type: string;
+                        description: string;
+                        correlationId: string;
+                        errors: {
+                            propertyName: string;
+                            description: string[];
+                        }[];
+                    };
+                };
+            };
+            /** @description CloudCockpit error model. */
+            429: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["X-Correlation-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Rate-Limit-Limit": components["headers"]["X-Rate-Limit-Limit"];
+                    "X-Rate-Limit-Remaining": components["headers"]["X-Rate-Limit-Remaining"];
+                    "X-Rate-Limit-Reset": components["headers"]["X-Rate-Limit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        statusCode: number;
+                        type: string;
+                        description: string;
+                        correlationId: string;
+                        errors: {
+                            propertyName: string;
+                            description: string[];
+                        }[];
+                    };
+                };
+            };
+            /** @description CloudCockpit error model. */
+            500: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["X-Correlation-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Rate-Limit-Limit": components["headers"]["X-Rate-Limit-Limit"];
+                    "X-Rate-Limit-Remaining": components["headers"]["X-Rate-Limit-Remaining"];
+                    "X-Rate-Limit-Reset": components["headers"]["X-Rate-Limit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        statusCode: number;
+                        type: string;
+                        description: string;
+                        correlationId: string;
+                        errors: {
+                            propertyName: string;
+                            description: string[];
+                        }[];
+                    };
+                };
+            };
+        };
+    };
     GetUserGroupsV1: {
         parameters: {
             query?: {
@@ -11280,6 +11904,8 @@ export interface operations {
                         totalCount: number;
                         hasPreviousPage: boolean;
                         hasNextPage: boolean;
+                        /** @description CloudCockpit’s envelope carries one; pages here are numbered (pageNumber), so it is always "". */
+                        continuationToken: string;
                     };
                 };
             };
@@ -11532,14 +12158,18 @@ export interface operations {
             query?: {
                 PageNumber?: number;
                 PageSize?: number;
-                /** @description Default: a month before EndDate. No zone means UTC. */
+                /** @description Default: one month ago. No zone means UTC. */
                 StartDate?: string;
                 /** @description Default: now. No zone means UTC. */
                 EndDate?: string;
-                /** @description Actions (e.g. reseller.user.created), repeated or comma-separated. */
+                /** @description Actions (e.g. reseller.user.created|reseller.user.updated), separated by | (or commas), or repeated. */
                 Operations?: string[];
-                /** @description Succeeded or Failed. Refused requests change nothing and write no event; Failed finds the failures that are recorded (failed client authentications, actions ending in .failed). */
+                /** @description Processing, Succeded (CloudCockpit’s spelling; Succeeded too) or Failed. Refused requests change nothing and write no event; Failed finds the failures that are recorded (failed client authentications, actions ending in .failed); an event is recorded once its change is done, so none is Processing. */
                 Status?: string;
+                /** @description A part of the reseller's name (caseless): the events of the resellers so named. */
+                Reseller?: string;
+                /** @description A part of the customer's name (caseless): the events of the customers so named and of the users now in them. */
+                Customer?: string;
                 /** @description The reseller whose users to act on (csp tokens). */
                 resellerId?: string;
             };
@@ -11595,6 +12225,8 @@ export interface operations {
                         totalCount: number;
                         hasPreviousPage: boolean;
                         hasNextPage: boolean;
+                        /** @description CloudCockpit’s envelope carries one; pages here are numbered (pageNumber), so it is always "". */
+                        continuationToken: string;
                     };
                 };
             };

@@ -248,9 +248,7 @@ export const webhookDeliveryRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
         response: withErrors({
           202: {
             ...Type.Null({ description: 'Accepted: the delivery is due again.' }),
-            headers: Type.Object({
-              location: Type.String({ description: 'The delivery: /v3/webhook-event-logs/{id}.' }),
-            }),
+            headers: { Location: Type.String({ description: 'The delivery: /v3/webhook-event-logs/{id}.' }) },
           },
         }),
       },
