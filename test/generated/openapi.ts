@@ -3876,7 +3876,10 @@ export interface operations {
                 "application/json": {
                     firstName: string;
                     lastName?: string | null;
-                    /** Format: email */
+                    /**
+                     * Format: email
+                     * @description Stricter than Cryptlex: at most 256 characters (Cryptlex sets no limit; no address past 254 can be delivered, RFC 5321).
+                     */
                     email: string;
                     role: string;
                     company?: string | null;
@@ -6625,6 +6628,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description Stricter than Cryptlex: at most 256 characters, as on update (Cryptlex sets no limit on create). */
                     name: string;
                     description?: string | null;
                     claims: string[];

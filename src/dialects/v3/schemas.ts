@@ -14,6 +14,17 @@ export const Extension = <T extends TSchema>(schema: T, description: string): T 
     description: `Extension (not in Cryptlex's model): ${description}`,
     'x-extension': true,
   }) as T
+/** A request field we hold to a narrower rule than Cryptlex's model, for safety: the reason is in our document. */
+export const Stricter = <T extends TSchema>(schema: T, why: string): T =>
+  ({ ...schema, description: `Stricter than Cryptlex: ${why}` }) as T
+const UserEmail = Stricter(
+  Type.String({ minLength: 1, maxLength: 256, format: 'email' }),
+  'at most 256 characters (Cryptlex sets no limit; no address past 254 can be delivered, RFC 5321).',
+)
+const Claim = Stricter(
+  Type.String({ minLength: 1, maxLength: 256 }),
+  'a claim GET /v3/roles/claims lists, so 1 to 256 characters.',
+)
 const Limit = Type.Integer({ minimum: -1, maximum: 2147483647, description: '-1 means unlimited.' })
 
 export const ErrorBody = Type.Object(
@@ -125,7 +136,7 @@ export const UserCreate = Type.Object(
   {
     firstName: Text(256, 1),
     lastName: Type.Optional(Nullable(Text())),
-    email: Type.String({ minLength: 1, maxLength: 256, format: 'email' }),
+    email: UserEmail,
     role: Text(256, 1),
     company: Type.Optional(Nullable(Text())),
     organizationId: Type.Optional(Nullable(Text())),
@@ -220,9 +231,9 @@ export const EventLogDto = Type.Object(
 // Roles
 export const RoleCreate = Type.Object(
   {
-    name: Text(256, 1),
+    name: Stricter(Text(256, 1), 'at most 256 characters, as on update (Cryptlex sets no limit on create).'),
     description: Type.Optional(Nullable(Text())),
-    claims: Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { minItems: 1, maxItems: 256 }),
+    claims: Type.Array(Claim, { minItems: 1, maxItems: 256 }),
   },
   { additionalProperties: false },
 )
@@ -230,9 +241,7 @@ export const RoleUpdate = Type.Object(
   {
     name: Type.Optional(Nullable(Text(256, 1))),
     description: Type.Optional(Nullable(Text())),
-    claims: Type.Optional(
-      Nullable(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { minItems: 1, maxItems: 256 })),
-    ),
+    claims: Type.Optional(Nullable(Type.Array(Claim, { minItems: 1, maxItems: 256 }))),
   },
   { additionalProperties: false },
 )
@@ -254,7 +263,7 @@ export const UserUpdate = Type.Object(
   {
     firstName: Type.Optional(Nullable(Text(256, 1))),
     lastName: Type.Optional(Nullable(Text())),
-    email: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 256, format: 'email' }))),
+    email: Type.Optional(Nullable(UserEmail)),
     role: Type.Optional(Nullable(Text(256, 1))),
     company: Type.Optional(Nullable(Text())),
     organizationId: Type.Optional(Nullable(Text())),
