@@ -272,18 +272,39 @@ describe('registration', () => {
     expect(JSON.stringify(rows.rows)).not.toContain(secret)
   })
 
-  it('lists the subscribable events by resource for any valid token', async () => {
+  it('lists every audited action as a subscribable event, grouped by resource', async () => {
     const response = await t.request('GET', '/v3/webhooks/events', { token: t.cspToken })
     expect(response.status).toBe(200)
     expect(response.body).toEqual({
       reseller: ['reseller.created', 'reseller.updated', 'reseller.deleted'],
-      'reseller.user': ['reseller.user.created', 'reseller.user.updated', 'reseller.user.deleted'],
+      'reseller.user': [
+        'reseller.user.created',
+        'reseller.user.updated',
+        'reseller.user.deleted',
+        'reseller.user.password.changed',
+      ],
       'reseller.organization': [
         'reseller.organization.created',
         'reseller.organization.updated',
         'reseller.organization.deleted',
       ],
-      role: ['role.created', 'role.updated'],
+      role: ['role.created', 'role.updated', 'role.deleted'],
+      webhook: [
+        'webhook.created',
+        'webhook.updated',
+        'webhook.deleted',
+        'webhook.healthy',
+        'webhook.unhealthy',
+        'webhook.suspended',
+      ],
+      client: [
+        'client.created',
+        'client.updated',
+        'client.deleted',
+        'client.authentication.failed',
+        'client.token.issued',
+      ],
+      tenant: ['tenant.created', 'tenant.updated', 'tenant.disabled', 'tenant.enabled'],
     })
     expect((await t.request('GET', '/v3/webhooks/events')).status).toBe(401)
   })
