@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/connection.ts'
 import type { Actor, Principal } from '../domain/actor.ts'
-import { recordAudit } from '../domain/audit/record.ts'
+import { recordEvent } from '../domain/changes.ts'
 import { type ClientCredentialsRow, findActiveClient, upgradeSecretHash } from '../domain/clients.ts'
 import type { RequestFacts } from '../http/request-context.ts'
 import { hashClientSecret, type Pepper, secretsEqual, verifyClientSecret } from './client-secrets.ts'
@@ -172,7 +172,8 @@ async function authenticateClient(
 
 /**
  * A failed authentication, audited in the client's tenant (in no tenant's when the client id is unknown, with
- * the same one insert, so that the timing tells nothing): the client id, the IP and the reason, never the secret.
+ * the same one statement, so that the timing tells next to nothing: a known client's also writes its outbox row,
+ * one more row of the same statement): the client id, the IP and the reason, never the secret.
  */
 async function recordFailure(
   { db }: GrantDeps,
@@ -190,15 +191,17 @@ async function recordFailure(
     scopes: new Set(),
     ...facts,
   }
-  await recordAudit(db, actor, {
+  // Its webhook data names the client id tried and the reason, never what was sent as the secret; with no
+  // known client there is no tenant, and the event is audited only.
+  await recordEvent(db, actor, {
     action: 'client.authentication.failed',
-    resource: 'client',
     resourceId: client?.id ?? clientId.slice(0, 128),
     resellerId: actor.resellerId,
     changes: [
       { field: 'clientId', from: null, to: clientId.slice(0, 128) },
       { field: 'reason', from: null, to: reason },
     ],
+    data: { id: client?.id ?? null, clientId: clientId.slice(0, 128), reason },
   })
 }
 
@@ -240,15 +243,15 @@ async function issueToken({ db, tokens }: GrantDeps, actor: Actor, scope: string
     rid: actor.resellerId,
     scope,
   })
-  await recordAudit(db, actor, {
+  await recordEvent(db, actor, {
     action: 'client.token.issued',
-    resource: 'client',
     resourceId: actor.id,
     resellerId: actor.resellerId,
     changes: [
       { field: 'tokenId', from: null, to: issued.jti },
       ...(actor.type === 'client' ? [{ field: 'scope', from: null, to: scope.join(' ') }] : []),
     ],
+    data: { id: actor.id, tokenId: issued.jti, scope: scope.join(' '), expiresIn: issued.expiresIn },
   })
   return {
     access_token: issued.token,

@@ -37,6 +37,10 @@ export const OPERATIONS = {
   GetAllClients: { scope: 'client:read' },
   DeleteClient: { scope: 'client:write' },
   GetAllEventLogs: { scope: 'eventLog:read' },
+  GetEventLog: { scope: 'eventLog:read' },
+  ExportEventLogs: { scope: 'eventLog:read' },
+  // Cryptlex: any valid token; here every tenant operation names a scope, and the names serve the log's readers.
+  GetResourcesEventLog: { scope: 'eventLog:read' },
   GetAllRoles: { scope: 'role:read' },
   GetClaimsRole: { scope: 'role:read' },
   CreateRole: { scope: 'role:write' },

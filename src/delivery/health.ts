@@ -3,9 +3,8 @@ import type { Config } from '../config.ts'
 import type { Queryable } from '../db/connection.ts'
 import { sql } from '../db/sql.ts'
 import { systemActor } from '../domain/actor.ts'
-import { recordAudit } from '../domain/audit/record.ts'
 import { newId } from '../domain/ids.ts'
-import { cancelUndelivered } from '../domain/webhooks/endpoints.ts'
+import { cancelUndelivered, endpointFactsById, recordEndpointEvent } from '../domain/webhooks/endpoints.ts'
 import type { EndpointRow } from './rows.ts'
 
 type HealthRules = Pick<Config, 'webhookUnhealthyAfter' | 'webhookSuspendAfterSeconds'>
@@ -61,13 +60,13 @@ export async function recordHealth(
        WHERE id = ${endpoint.id}`,
     )
     if (next.status === endpoint.status) return
-    await recordAudit(tx, systemActor(endpoint.tenant_id, newId()), {
-      action: `webhook.${next.status}`,
-      resource: 'webhook',
-      resourceId: endpoint.id,
-      resellerId: endpoint.reseller_id,
-      changes: [{ field: 'status', from: endpoint.status, to: next.status }],
-    })
+    await recordEndpointEvent(
+      tx,
+      systemActor(endpoint.tenant_id, newId()),
+      next.status,
+      await endpointFactsById(tx, endpoint.id),
+      [{ field: 'status', from: endpoint.status, to: next.status }],
+    )
     if (next.status === 'suspended') await cancelUndelivered(tx, endpoint.id)
   })
   return { ...endpoint, ...next }

@@ -34,5 +34,9 @@ export function sign(
   return createHmac('sha256', secret).update(body).digest('base64')
 }
 
-/** What every response but the creating one shows of a secret: its last four characters. */
-export const maskSecret = (secret: string): string => `${'*'.repeat(8)}${secret.slice(-4)}`
+/** The shortest secret whose mask shows its last four characters: of a shorter one, four would say too much. */
+export const MASK_SHOWS_FROM = 16
+
+/** What every response but the creating one shows of a secret: its last four characters, or none if it is short. */
+export const maskSecret = (secret: string): string =>
+  `${'*'.repeat(8)}${secret.length >= MASK_SHOWS_FROM ? secret.slice(-4) : ''}`

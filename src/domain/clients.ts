@@ -6,7 +6,7 @@ import type { Queryable } from '../db/connection.ts'
 import { sql } from '../db/sql.ts'
 import { CREATION_ORDER, listPage } from '../query/page.ts'
 import type { Actor } from './actor.ts'
-import { recordAudit } from './audit/record.ts'
+import { recordEvent } from './changes.ts'
 import { forbidden, invalid, notFound } from './errors.ts'
 import { isUuid, newId } from './ids.ts'
 import { assertResellerExists } from './organizations.ts'
@@ -114,9 +114,8 @@ export async function createClient(
     ],
   )
   const client = toClient(rows[0] as ClientRow)
-  await recordAudit(tx, actor, {
+  await recordEvent(tx, actor, {
     action: 'client.created',
-    resource: 'client',
     resourceId: client.id,
     resellerId: client.resellerId,
     changes: [
@@ -126,6 +125,7 @@ export async function createClient(
       { field: 'resellerId', from: null, to: client.resellerId },
       { field: 'scopes', from: null, to: client.scopes },
     ],
+    data: client,
   })
   return { client, clientSecret: credentials.clientSecret }
 }
@@ -161,7 +161,7 @@ export async function deleteClient(tx: Queryable, actor: Actor, id: string): Pro
   )
   if (!rows[0]) throw notFound('Client')
   const client = toClient(rows[0])
-  await auditRevoked(tx, actor, client.id, client.resellerId)
+  await auditRevoked(tx, actor, client)
   return client
 }
 
@@ -175,22 +175,23 @@ export async function revokeResellerClients(
   tenantId: string,
   resellerId: string,
 ): Promise<string[]> {
-  const { rows } = await tx.query<{ id: string }>(
+  const { rows } = await tx.query<ClientRow>(
     `UPDATE api_clients SET revoked_at = now(), updated_at = now()
-     WHERE tenant_id = $1 AND reseller_id = $2 AND revoked_at IS NULL RETURNING id`,
+     WHERE tenant_id = $1 AND reseller_id = $2 AND revoked_at IS NULL RETURNING ${COLUMNS}`,
     [tenantId, resellerId],
   )
-  for (const { id } of rows) await auditRevoked(tx, actor, id, resellerId)
+  for (const row of rows) await auditRevoked(tx, actor, toClient(row))
   return rows.map((row) => row.id)
 }
 
-const auditRevoked = (tx: Queryable, actor: Actor, clientId: string, resellerId: string | null) =>
-  recordAudit(tx, actor, {
+// The webhook data of a deleted client is the client as it was, as every *.deleted event sends its resource.
+const auditRevoked = (tx: Queryable, actor: Actor, client: ApiClient) =>
+  recordEvent(tx, actor, {
     action: 'client.deleted',
-    resource: 'client',
-    resourceId: clientId,
-    resellerId,
+    resourceId: client.id,
+    resellerId: client.resellerId,
     changes: [{ field: 'revoked', from: false, to: true }],
+    data: client,
   })
 
 export interface ClientCredentialsRow {
@@ -286,16 +287,16 @@ export async function ensureClient(
     existing.revoked_at === null &&
     SCOPES.every((scope) => existing.scopes.includes(scope))
   if (isCurrent) return
-  await tx.query(
+  const updated = await tx.query<ClientRow>(
     `UPDATE api_clients SET secret_hash = $2, role = 'csp', reseller_id = NULL, scopes = $3, revoked_at = NULL,
-       updated_at = now() WHERE id = $1`,
+       updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
     [existing.id, hashClientSecret(pepper, credentials.clientSecret), [...SCOPES]],
   )
-  await recordAudit(tx, actor, {
+  await recordEvent(tx, actor, {
     action: 'client.updated',
-    resource: 'client',
     resourceId: existing.id,
     resellerId: null,
     changes: [{ field: 'secret', from: '[redacted]', to: '[redacted]' }],
+    data: toClient(updated.rows[0] as ClientRow),
   })
 }

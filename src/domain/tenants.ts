@@ -3,7 +3,7 @@ import type { Queryable } from '../db/connection.ts'
 import { sql } from '../db/sql.ts'
 import { CREATION_ORDER, listPage } from '../query/page.ts'
 import type { Actor } from './actor.ts'
-import { recordAudit } from './audit/record.ts'
+import { recordEvent } from './changes.ts'
 import { forbidden, notFound } from './errors.ts'
 import { seedBuiltinGroups } from './groups.ts'
 import { isUuid, newId } from './ids.ts'
@@ -71,18 +71,18 @@ export async function createTenant(
   const tenant = toTenant(rows[0] as TenantRow)
   await seedBuiltinRoles(tx, tenant.id)
   await seedBuiltinGroups(tx, tenant.id)
-  await recordAudit(
+  await recordEvent(
     tx,
     { ...actor, tenantId: tenant.id },
     {
       action: 'tenant.created',
-      resource: 'tenant',
       resourceId: tenant.id,
       resellerId: null,
       changes: [
         { field: 'domain', from: null, to: tenant.domain },
         { field: 'name', from: null, to: tenant.name },
       ],
+      data: tenant,
     },
   )
   return tenant
@@ -198,10 +198,10 @@ export async function updateTenant(
         ? 'disabled'
         : 'enabled'
       : 'updated'
-  await recordAudit(
+  await recordEvent(
     tx,
     { ...actor, tenantId: id },
-    { action: `tenant.${verb}`, resource: 'tenant', resourceId: id, resellerId: null, changes },
+    { action: `tenant.${verb}`, resourceId: id, resellerId: null, changes, data: after },
   )
   return after
 }

@@ -13,13 +13,14 @@ import type {
   WebhookEventLogDto,
 } from '../dialects/v3/schemas.ts'
 import type { AuditEvent } from '../domain/audit/record.ts'
+import { isWebhookEvent, resourceOf } from '../domain/catalogue.ts'
 import type { ApiClient } from '../domain/clients.ts'
 import type { Organization } from '../domain/organizations.ts'
 import type { Reseller } from '../domain/resellers.ts'
 import type { Role } from '../domain/roles.ts'
 import { displayName, type User } from '../domain/users/model.ts'
 import type { Delivery } from '../domain/webhooks/deliveries.ts'
-import type { WebhookEndpoint } from '../domain/webhooks/endpoints.ts'
+import type { EndpointFacts, WebhookEndpoint } from '../domain/webhooks/endpoints.ts'
 
 export const presentReseller = (r: Reseller): Static<typeof ResellerDto> => ({
   id: r.id,
@@ -97,13 +98,17 @@ export const presentRole = (r: Role): Static<typeof RoleDto> => ({
   isBuiltin: r.isBuiltin,
 })
 
-export const presentWebhook = (w: WebhookEndpoint, showSecret = false): Static<typeof WebhookDto> => ({
+export const presentWebhook = (w: WebhookEndpoint, showSecret = false): Static<typeof WebhookDto> =>
+  presentEndpointFacts(w, showSecret ? w.secret : maskSecret(w.secret))
+
+/** An endpoint with the token it is shown with (a webhook event's data: "", the secret never leaves). */
+const presentEndpointFacts = (w: EndpointFacts, token: string): Static<typeof WebhookDto> => ({
   id: w.id,
   createdAt: w.createdAt.toISOString(),
   updatedAt: w.updatedAt.toISOString(),
   name: w.name,
   url: w.url,
-  token: showSecret ? w.secret : maskSecret(w.secret),
+  token,
   enabled: w.enabled,
   status: w.status,
   events: w.events,
@@ -131,6 +136,7 @@ export const presentDelivery = (d: Delivery): Static<typeof WebhookEventLogDto> 
 })
 
 const DATE_FIELDS = new Set(['createdAt', 'updatedAt', 'lastLoginAt', 'disabledAt'])
+const CLIENT_CHANGES = new Set(['client.created', 'client.updated', 'client.deleted'])
 
 /** Revives the Date fields of a JSON snapshot of a domain entity. */
 function revive<T>(snapshot: unknown): T {
@@ -139,11 +145,27 @@ function revive<T>(snapshot: unknown): T {
   ) as T
 }
 
-/** A webhook's `data`: the outbox's domain snapshot (taken at commit) as the v3 API shows that resource. */
+/**
+ * A webhook's `data`: the outbox's domain snapshot (taken at commit) as the v3 API shows that resource, chosen
+ * by the event's resource in the catalogue. A deleted resource is sent as it was. The two client events that
+ * change no client (a token issued, an authentication failed) send their facts as recorded: ids and a reason.
+ */
 export function presentEventData(event: string, snapshot: unknown): unknown {
-  if (event.startsWith('reseller.user.')) return presentUser(revive<User>(snapshot))
-  if (event.startsWith('reseller.organization.')) return presentOrganization(revive<Organization>(snapshot))
-  if (event.startsWith('reseller.')) return presentReseller(revive<Reseller>(snapshot))
-  if (event.startsWith('role.')) return presentRole(revive<Role>(snapshot))
-  return snapshot
+  if (!isWebhookEvent(event)) return snapshot
+  switch (resourceOf(event)) {
+    case 'reseller.user':
+      return presentUser(revive<User>(snapshot))
+    case 'reseller.organization':
+      return presentOrganization(revive<Organization>(snapshot))
+    case 'reseller':
+      return presentReseller(revive<Reseller>(snapshot))
+    case 'role':
+      return presentRole(revive<Role>(snapshot))
+    case 'webhook':
+      return presentEndpointFacts(revive<EndpointFacts>(snapshot), '')
+    case 'client':
+      return CLIENT_CHANGES.has(event) ? presentClient(revive<ApiClient>(snapshot)) : snapshot
+    case 'tenant':
+      return snapshot
+  }
 }

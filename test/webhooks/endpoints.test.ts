@@ -22,7 +22,7 @@ afterAll(async () => {
   await t?.close()
 })
 
-const masked = (token: string) => `********${token.slice(-4)}`
+const masked = (token: string) => `********${token.length >= 16 ? token.slice(-4) : ''}`
 
 /** The endpoint's secret as stored, opened with the app's key (it is kept encrypted). */
 async function storedSecret(id: string): Promise<string> {
@@ -101,31 +101,69 @@ describe('registration', () => {
     expect(await storedSecret(created.body.id)).toBe(chosen)
   })
 
-  it('accepts a chosen token of 16 characters and refuses one of 15, whose mask would show too much', async () => {
-    expect((await register({ token: 'a'.repeat(16) })).status).toBe(201)
-    const refused = await register({ token: 'a'.repeat(15) })
-    expect(refused.status).toBe(400)
-    expect(refused.body.message).toContain('token')
+  it.each([
+    [1, 201],
+    [15, 201],
+    [256, 201],
+    [257, 400],
+    [0, 400],
+  ])('takes a chosen token of %i characters with %i, as Cryptlex does (1..256)', async (length, status) => {
+    const name = unique('Token ')
+    const response = await t.request('POST', '/v3/webhooks', {
+      token: t.cspToken,
+      body: { name, url: PUBLIC_URL, events: ['reseller.created'], token: 'k'.repeat(length) },
+    })
+    expect(response.status, response.text).toBe(status)
+    const stored = await t.count('webhook_endpoints', 'tenant_id = $1 AND name = $2', [t.tenantId, name])
+    expect(stored).toBe(status === 201 ? 1 : 0)
+    if (status === 400) expect(response.body.message).toContain('token')
+    else expect(response.text).not.toContain('k'.repeat(Math.max(length, 4)))
   })
 
-  it('holds a new token given by PATCH to the same 16 characters: 15 refused, changing nothing', async () => {
+  it('masks a token shorter than 16 characters whole, and shows the last four of a longer one', async () => {
+    const short = await register({ token: 'abc' })
+    expect(short.body.token).toBe('********')
+    const read = await t.request('GET', `/v3/webhooks/${short.body.id}`, { token: t.cspToken })
+    expect(read.body.token).toBe('********')
+    expect((await register({ token: 'z'.repeat(12) + 'WXYZ' })).body.token).toBe('********WXYZ')
+  })
+
+  it('takes a new token of 1 to 256 characters by PATCH; 257 or "" refused, changing nothing', async () => {
     const created = await register({})
     expect(created.status, created.text).toBe(201)
     const secret = () => storedSecret(created.body.id)
     const before = await secret()
-    const refused = await t.request('PATCH', `/v3/webhooks/${created.body.id}`, {
-      token: t.cspToken,
-      body: { token: 'b'.repeat(15) },
-    })
-    expect(refused.status, refused.text).toBe(400)
-    expect(refused.body.message).toContain('token')
-    expect(await secret()).toBe(before)
-    const accepted = await t.request('PATCH', `/v3/webhooks/${created.body.id}`, {
-      token: t.cspToken,
-      body: { token: 'b'.repeat(16) },
-    })
-    expect(accepted.status, accepted.text).toBe(200)
-    expect(await secret()).toBe('b'.repeat(16))
+    for (const token of ['b'.repeat(257), '']) {
+      const refused = await t.request('PATCH', `/v3/webhooks/${created.body.id}`, {
+        token: t.cspToken,
+        body: { token },
+      })
+      expect(refused.status, refused.text).toBe(400)
+      expect(refused.body.message).toContain('token')
+      expect(await secret()).toBe(before)
+    }
+    for (const token of ['b', 'c'.repeat(256)]) {
+      const accepted = await t.request('PATCH', `/v3/webhooks/${created.body.id}`, {
+        token: t.cspToken,
+        body: { token },
+      })
+      expect(accepted.status, accepted.text).toBe(200)
+      expect(await secret()).toBe(token)
+    }
+  })
+
+  it('takes at most 20 events on create and 10 on update, as Cryptlex does', async () => {
+    const events = (n: number) => Array.from({ length: n }, () => 'reseller.created')
+    expect((await register({ events: events(20) })).status).toBe(201)
+    expect((await register({ events: events(21) })).status).toBe(400)
+    const created = await register({})
+    const patch = (n: number) =>
+      t.request('PATCH', `/v3/webhooks/${created.body.id}`, {
+        token: t.cspToken,
+        body: { events: events(n) },
+      })
+    expect((await patch(10)).status).toBe(200)
+    expect((await patch(11)).status).toBe(400)
   })
 
   it('generates a whsec_ secret for standard-webhooks and checks a given one', async () => {
@@ -272,18 +310,39 @@ describe('registration', () => {
     expect(JSON.stringify(rows.rows)).not.toContain(secret)
   })
 
-  it('lists the subscribable events by resource for any valid token', async () => {
+  it('lists every audited action as a subscribable event, grouped by resource', async () => {
     const response = await t.request('GET', '/v3/webhooks/events', { token: t.cspToken })
     expect(response.status).toBe(200)
     expect(response.body).toEqual({
       reseller: ['reseller.created', 'reseller.updated', 'reseller.deleted'],
-      'reseller.user': ['reseller.user.created', 'reseller.user.updated', 'reseller.user.deleted'],
+      'reseller.user': [
+        'reseller.user.created',
+        'reseller.user.updated',
+        'reseller.user.deleted',
+        'reseller.user.password.changed',
+      ],
       'reseller.organization': [
         'reseller.organization.created',
         'reseller.organization.updated',
         'reseller.organization.deleted',
       ],
-      role: ['role.created', 'role.updated'],
+      role: ['role.created', 'role.updated', 'role.deleted'],
+      webhook: [
+        'webhook.created',
+        'webhook.updated',
+        'webhook.deleted',
+        'webhook.healthy',
+        'webhook.unhealthy',
+        'webhook.suspended',
+      ],
+      client: [
+        'client.created',
+        'client.updated',
+        'client.deleted',
+        'client.authentication.failed',
+        'client.token.issued',
+      ],
+      tenant: ['tenant.created', 'tenant.updated', 'tenant.disabled', 'tenant.enabled'],
     })
     expect((await t.request('GET', '/v3/webhooks/events')).status).toBe(401)
   })

@@ -281,22 +281,29 @@ const Scheme = Type.Union([Type.Literal('cryptlex'), Type.Literal('standard-webh
   description:
     'cryptlex (default): base64 HMAC-SHA256 of the body; standard-webhooks: the Standard Webhooks scheme.',
 })
-const WebhookEvents = Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 20 })
+// Cryptlex's bounds (events: 20 on create, 10 on update); each name must be one of GET /v3/webhooks/events.
+const WebhookEvents = (maxItems: number) =>
+  Type.Array(Type.String({ minLength: 1, maxLength: 256 }), {
+    maxItems,
+    description: 'Event names, as GET /v3/webhooks/events lists them.',
+  })
+const WebhookUrl = Type.String({
+  minLength: 1,
+  maxLength: 256,
+  format: 'uri',
+  description:
+    'Stricter than Cryptlex: http(s) only, and neither the URL nor what its host resolves to may be an internal address (checked here and at every connection).',
+})
+const TOKEN_RULE =
+  'The signing secret (HMAC-SHA256), 1 to 256 characters as Cryptlex allows; 32 or more random characters are advised. A standard-webhooks token must be whsec_ and base64 of 24 to 64 bytes.'
+const WebhookToken = (description = TOKEN_RULE) => Type.String({ minLength: 1, maxLength: 256, description })
 export const WebhookCreate = Type.Object(
   {
     name: Text(256, 1),
-    url: Type.String({ minLength: 1, maxLength: 256, format: 'uri' }),
-    token: Type.Optional(
-      Nullable(
-        Type.String({
-          minLength: 16,
-          maxLength: 256,
-          description: 'The signing secret (at least 16 characters); generated when absent.',
-        }),
-      ),
-    ),
+    url: WebhookUrl,
+    token: Type.Optional(Nullable(WebhookToken(`${TOKEN_RULE} Generated when absent.`))),
     enabled: Type.Optional(Type.Boolean({ default: true })),
-    events: WebhookEvents,
+    events: WebhookEvents(20),
     signatureScheme: Type.Optional(Scheme),
     resellerId: Type.Optional(
       Nullable(
@@ -311,12 +318,12 @@ export const WebhookCreate = Type.Object(
 export const WebhookUpdate = Type.Object(
   {
     name: Type.Optional(Nullable(Text(256, 1))),
-    url: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 256, format: 'uri' }))),
-    token: Type.Optional(Nullable(Type.String({ minLength: 16, maxLength: 256 }))),
+    url: Type.Optional(Nullable(WebhookUrl)),
+    token: Type.Optional(Nullable(WebhookToken())),
     enabled: Type.Optional(
       Nullable(Type.Boolean({ description: 'true also re-enables a suspended endpoint.' })),
     ),
-    events: Type.Optional(Nullable(WebhookEvents)),
+    events: Type.Optional(Nullable(WebhookEvents(10))),
     signatureScheme: Type.Optional(Nullable(Scheme)),
     resellerId: Type.Optional(Nullable(Type.String())),
   },

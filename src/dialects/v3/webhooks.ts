@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { eventsByGroup } from '../../domain/catalogue.ts'
 import {
   DELIVERY_FIELDS,
   getDelivery,
@@ -10,7 +11,6 @@ import {
 import {
   createEndpoint,
   deleteEndpoint,
-  eventsByResource,
   getEndpoint,
   listEndpoints,
   updateEndpoint,
@@ -101,13 +101,15 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { d
       config: { operation: 'GetEventTypesWebhook' },
       schema: {
         tags,
-        summary: 'The events a webhook can subscribe to, by resource',
+        summary: 'The events a webhook can subscribe to, by group',
+        description:
+          'Every action the event log records is a webhook event of the same name, grouped by its resource (`reseller`, `reseller.user`, `role`, `webhook`, `client`, …) as Cryptlex groups them.',
         response: withErrors({ 200: Type.Record(Type.String(), Type.Array(Type.String())) }),
       },
     },
     async (request) => {
       actorOf(request)
-      return eventsByResource()
+      return eventsByGroup()
     },
   )
 

@@ -1,10 +1,12 @@
-// Reading the audit log: a tenant's events, newest first; a reseller sees only its own.
+// Reading the audit log: a tenant's events, newest first; a reseller sees only its own (auditReach).
 import type { Queryable } from '../../db/connection.ts'
 import { filterConditions } from '../../query/filters.ts'
-import type { FieldSpec, ListQuery } from '../../query/language.ts'
+import type { FieldSpec, Filter, ListQuery } from '../../query/language.ts'
 import { amongMatches, FEW_MATCHES } from '../../query/matches.ts'
 import { orderBy } from '../../query/order.ts'
 import type { Actor } from '../actor.ts'
+import { notFound } from '../errors.ts'
+import { isUuid } from '../ids.ts'
 import { tenantOf } from '../reach.ts'
 import type { AuditEvent, Change } from './record.ts'
 import { countWithRollups, exactCount, isRollupCountable, windowOf } from './totals.ts'
@@ -59,6 +61,23 @@ interface AuditRow {
   user_agent: string | null
 }
 
+const EVENT_COLUMNS = `id, occurred_at, correlation_id, action, resource, resource_id, reseller_id, actor_type,
+  actor_id, changes, ip_address, user_agent`
+
+/**
+ * The events the actor reaches, as conditions over audit_events (params appended, $1 the tenant): its tenant's,
+ * and for a reseller token only its reseller's. The list, one event and the export all read through it.
+ */
+function auditReach(actor: Actor, params: unknown[]): string[] {
+  params.push(tenantOf(actor))
+  const conditions = [`tenant_id = $${params.length}`]
+  if (actor.role === 'reseller') {
+    params.push(actor.resellerId)
+    conditions.push(`reseller_id = $${params.length}`)
+  }
+  return conditions
+}
+
 const toEvent = (row: AuditRow): AuditEvent => ({
   id: row.id,
   occurredAt: new Date(row.occurred_at),
@@ -81,13 +100,9 @@ export async function listAuditEvents(
   fewEvents = FEW_MATCHES,
 ): Promise<{ items: AuditEvent[]; total: number }> {
   const tenantId = tenantOf(actor)
-  const params: unknown[] = [tenantId]
+  const params: unknown[] = []
   // Every condition but the dates: the same SQL holds over audit_daily_counts (same column names).
-  const dimensions = ['tenant_id = $1']
-  if (actor.role === 'reseller') {
-    params.push(actor.resellerId)
-    dimensions.push(`reseller_id = $${params.length}`)
-  }
+  const dimensions = auditReach(actor, params)
   const dates = query.filters.filter((f) => f.field === 'createdAt')
   dimensions.push(
     ...filterConditions(
@@ -107,9 +122,7 @@ export async function listAuditEvents(
   const page = async (matching: string) =>
     (
       await tx.query<AuditRow>(
-        `SELECT id, occurred_at, correlation_id, action, resource, resource_id, reseller_id, actor_type, actor_id,
-           changes, ip_address, user_agent
-         FROM audit_events e WHERE ${matching} ORDER BY ${order} LIMIT ${query.limit} OFFSET ${query.offset}`,
+        `SELECT ${EVENT_COLUMNS} FROM audit_events e WHERE ${matching} ORDER BY ${order} LIMIT ${query.limit} OFFSET ${query.offset}`,
         params,
       )
     ).rows.map(toEvent)
@@ -127,4 +140,56 @@ export async function listAuditEvents(
     total <= fewEvents ? `e.tenant_id = $1 AND ${amongMatches('audit_events', 'e', where)}` : where,
   )
   return { items, total }
+}
+
+/** One event the actor reaches; another tenant's, another reseller's or an unknown id is not found alike. */
+export async function getAuditEvent(tx: Queryable, actor: Actor, id: string): Promise<AuditEvent> {
+  const params: unknown[] = []
+  const reach = auditReach(actor, params)
+  if (!isUuid(id)) throw notFound('Event log')
+  params.push(id)
+  const { rows } = await tx.query<AuditRow>(
+    `SELECT ${EVENT_COLUMNS} FROM audit_events WHERE ${reach.join(' AND ')} AND id = $${params.length}`,
+    params,
+  )
+  if (!rows[0]) throw notFound('Event log')
+  return toEvent(rows[0])
+}
+
+/**
+ * Every event the actor reaches that matches the list's filters, newest first as the list, a batch at a time.
+ * Each batch is its own short query (keyset on occurred_at, id over the list's index), so memory stays flat and
+ * no transaction stays open.
+ */
+export async function* exportAuditEvents(
+  db: Queryable,
+  actor: Actor,
+  filters: readonly Filter[],
+  batchSize = 1000,
+): AsyncGenerator<AuditEvent[]> {
+  const params: unknown[] = []
+  const where = [...auditReach(actor, params), ...filterConditions(AUDIT_FIELDS, filters, params)].join(
+    ' AND ',
+  )
+  // The cursor keeps occurred_at to the microsecond, as text (a Date would round it to the millisecond).
+  let after: { occurredAt: string; id: string } | null = null
+  for (;;) {
+    const batchParams = [...params]
+    let keyset = ''
+    if (after) {
+      batchParams.push(after.occurredAt, after.id)
+      keyset = ` AND (occurred_at, id) < ($${batchParams.length - 1}::timestamptz, $${batchParams.length}::uuid)`
+    }
+    const { rows } = await db.query<AuditRow & { cursor: string }>(
+      `SELECT ${EVENT_COLUMNS},
+         to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor
+       FROM audit_events WHERE ${where}${keyset} ORDER BY occurred_at DESC, id DESC LIMIT ${batchSize}`,
+      batchParams,
+    )
+    if (rows.length === 0) return
+    yield rows.map(toEvent)
+    const last = rows[rows.length - 1] as AuditRow & { cursor: string }
+    after = { occurredAt: last.cursor, id: last.id }
+    if (rows.length < batchSize) return
+  }
 }

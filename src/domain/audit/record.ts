@@ -1,4 +1,5 @@
-// Audit events: one per change, written with the change's transaction, never updated.
+// Audit events: one per change, written with the change's transaction, never updated. Written only through
+// domain/changes.ts, with the change's outbox event.
 import type { Queryable } from '../../db/connection.ts'
 import { type Param, type Sql, sql } from '../../db/sql.ts'
 import type { Actor } from '../actor.ts'
@@ -76,14 +77,4 @@ export function auditInsert(values: Sql, from?: string): Sql {
   return from
     ? sql`INSERT INTO audit_events (${AUDIT_COLUMNS}) SELECT ${values} FROM ${sql.raw(from)}`
     : sql`INSERT INTO audit_events (${AUDIT_COLUMNS}) VALUES (${values})`
-}
-
-export async function recordAudit(tx: Queryable, actor: Actor, input: AuditInput): Promise<void> {
-  const values = auditValues(actor, {
-    ...input,
-    action: sql.param(input.action),
-    resourceId: sql.param(input.resourceId),
-    resellerId: sql.param(input.resellerId),
-  })
-  await tx.query(auditInsert(values))
 }

@@ -3,7 +3,7 @@ import { hashPassword } from '../../auth/passwords.ts'
 import type { Db } from '../../db/connection.ts'
 import { sql } from '../../db/sql.ts'
 import type { Actor } from '../actor.ts'
-import { recordAudit } from '../audit/record.ts'
+import { recordEvent } from '../changes.ts'
 import { assertResellerReach } from '../reach.ts'
 import { lockUser } from './get.ts'
 
@@ -17,16 +17,18 @@ export async function setUserPassword(
   const tenantId = assertResellerReach(actor, resellerId)
   const passwordHash = await hashPassword(password)
   await db.transaction(async (tx) => {
-    await lockUser(tx, tenantId, resellerId, id)
-    await tx.query(
-      sql`UPDATE users SET password_hash = ${passwordHash}, updated_at = now() WHERE tenant_id = ${tenantId} AND id = ${id}`,
+    const user = await lockUser(tx, tenantId, resellerId, id)
+    const { rows } = await tx.query<{ updated_at: Date }>(
+      sql`UPDATE users SET password_hash = ${passwordHash}, updated_at = now()
+        WHERE tenant_id = ${tenantId} AND id = ${id} RETURNING updated_at`,
     )
-    await recordAudit(tx, actor, {
+    // The webhook data is the user as its other events send it (the user model holds no password).
+    await recordEvent(tx, actor, {
       action: 'reseller.user.password.changed',
-      resource: 'reseller.user',
       resourceId: id,
       resellerId,
       changes: [],
+      data: { ...user, updatedAt: new Date((rows[0] as { updated_at: Date }).updated_at) },
     })
   })
 }

@@ -8,14 +8,15 @@ import { CREATION_ORDER, listPage } from '../../query/page.ts'
 import { decryptSecret, encryptSecret, secretAad } from '../../secrets/envelope.ts'
 import type { Keyring } from '../../secrets/keyring.ts'
 import type { Actor } from '../actor.ts'
-import { type Change, diff, recordAudit } from '../audit/record.ts'
+import { type Change, diff } from '../audit/record.ts'
+import { isWebhookEvent } from '../catalogue.ts'
+import { recordEvent } from '../changes.ts'
 import { forbidden, invalid, notFound } from '../errors.ts'
 import { isUuid, newId } from '../ids.ts'
 import { assertResellerExists } from '../organizations.ts'
 import type { Patch } from '../patch.ts'
 import type { PageRequest } from '../reach.ts'
 import { reachScope, tenantOf } from '../reach.ts'
-import { WEBHOOK_EVENTS } from './events.ts'
 
 export type EndpointStatus = 'healthy' | 'unhealthy' | 'suspended'
 
@@ -93,25 +94,50 @@ const toFacts = (row: EndpointRow): EndpointFacts => ({
 const AUDITED = ['name', 'url', 'signatureScheme', 'enabled', 'events', 'status', 'resellerId'] as const
 const auditView = (e: EndpointFacts | null) => e as unknown as Record<string, unknown> | null
 
-const auditEndpoint = (
+/** The endpoint as its events carry it: every fact but the secret (picked field by field, so none slips in). */
+const snapshotOf = (e: EndpointFacts): EndpointFacts => ({
+  id: e.id,
+  tenantId: e.tenantId,
+  resellerId: e.resellerId,
+  name: e.name,
+  url: e.url,
+  signatureScheme: e.signatureScheme,
+  enabled: e.enabled,
+  events: e.events,
+  status: e.status,
+  createdAt: e.createdAt,
+  updatedAt: e.updatedAt,
+})
+
+/** An endpoint's event (a change, or a change of health): audited and sent, without the secret. */
+export const recordEndpointEvent = (
   tx: Queryable,
   actor: Actor,
-  verb: 'created' | 'updated' | 'deleted',
+  verb: 'created' | 'updated' | 'deleted' | EndpointStatus,
   endpoint: EndpointFacts,
   changes: Change[],
 ) =>
-  recordAudit(tx, actor, {
+  recordEvent(tx, actor, {
     action: `webhook.${verb}`,
-    resource: 'webhook',
     resourceId: endpoint.id,
     resellerId: endpoint.resellerId,
     changes,
+    data: snapshotOf(endpoint),
   })
+
+/** An endpoint's facts by id, deleted or not, in the caller's transaction (the dispatcher's health events). */
+export async function endpointFactsById(tx: Queryable, id: string): Promise<EndpointFacts> {
+  const { rows } = await tx.query<EndpointRow>(
+    `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = $1`,
+    [id],
+  )
+  if (!rows[0]) throw notFound('Webhook')
+  return toFacts(rows[0])
+}
 
 function checkEvents(events: readonly string[]): string[] {
   events.forEach((event, index) => {
-    if (!(WEBHOOK_EVENTS as readonly string[]).includes(event))
-      throw invalid(`events[${index}]`, `"${event}" is not a webhook event.`)
+    if (!isWebhookEvent(event)) throw invalid(`events[${index}]`, `"${event}" is not a webhook event.`)
   })
   return [...new Set(events)]
 }
@@ -172,7 +198,7 @@ async function insertEndpoint(
     ],
   )
   const endpoint = toEndpoint(rows[0] as EndpointRow, keyring)
-  await auditEndpoint(tx, actor, 'created', endpoint, diff(null, auditView(endpoint), AUDITED))
+  await recordEndpointEvent(tx, actor, 'created', endpoint, diff(null, auditView(endpoint), AUDITED))
   return { endpoint, isSecretGenerated }
 }
 
@@ -302,7 +328,7 @@ async function changeEndpoint(
     ],
   )
   const endpoint = toEndpoint(rows[0] as EndpointRow, keyring)
-  await auditEndpoint(tx, actor, 'updated', endpoint, changes)
+  await recordEndpointEvent(tx, actor, 'updated', endpoint, changes)
   return { endpoint, isSecretGenerated }
 }
 
@@ -311,7 +337,7 @@ export async function deleteEndpoint(tx: Queryable, actor: Actor, id: string): P
   const before = await reachEndpoint(tx, actor, id, true)
   await tx.query('UPDATE webhook_endpoints SET deleted_at = now(), updated_at = now() WHERE id = $1', [id])
   await cancelUndelivered(tx, id)
-  await auditEndpoint(tx, actor, 'deleted', before, diff(auditView(before), null, AUDITED))
+  await recordEndpointEvent(tx, actor, 'deleted', before, diff(auditView(before), null, AUDITED))
 }
 
 /** Cancels an endpoint's undelivered deliveries (it was deleted or suspended); they stay in the log, to be resent. */
@@ -320,15 +346,4 @@ export async function cancelUndelivered(tx: Queryable, endpointId: string): Prom
     sql`UPDATE webhook_deliveries SET status = 'cancelled', next_attempt_at = NULL, updated_at = now()
      WHERE webhook_id = ${endpointId} AND status IN ('pending', 'retrying', 'queued')`,
   )
-}
-
-/** Event names grouped by resource, for GET /v3/webhooks/events. */
-export function eventsByResource(): Record<string, string[]> {
-  const groups: Record<string, string[]> = {}
-  for (const event of WEBHOOK_EVENTS) {
-    const resource = event.slice(0, event.lastIndexOf('.'))
-    groups[resource] ??= []
-    groups[resource].push(event)
-  }
-  return groups
 }

@@ -1,20 +1,6 @@
-// Transactional outbox: each change writes its webhook event in the same transaction (domain/changes.ts).
+// Transactional outbox: each change writes its webhook event in the same transaction (domain/changes.ts); the
+// events themselves are named in domain/catalogue.ts.
 import { type Param, type Sql, sql } from '../../db/sql.ts'
-
-export const WEBHOOK_EVENTS = [
-  'reseller.created',
-  'reseller.updated',
-  'reseller.deleted',
-  'reseller.user.created',
-  'reseller.user.updated',
-  'reseller.user.deleted',
-  'reseller.organization.created',
-  'reseller.organization.updated',
-  'reseller.organization.deleted',
-  'role.created',
-  'role.updated',
-] as const
-export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number]
 
 /**
  * Channel the dispatcher LISTENs on. The payload is the event's name when an outbox row commits (fan-out
