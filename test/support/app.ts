@@ -99,7 +99,7 @@ export async function startTestApp(
   const app = await buildApp(deps, { logger: options.logger ?? false })
   // Every v3 response of every test is judged by Cryptlex's own schemas (test/support/conformance-setup.ts).
   app.addHook('onSend', async (request, reply, payload) => {
-    if (!request.url.startsWith('/v3/') || (payload != null && typeof payload !== 'string')) return payload
+    if (!request.url.startsWith('/v3/')) return payload
     const status = reply.statusCode
     const responses = request.routeOptions.schema?.response as Record<string, unknown> | undefined
     judgeCryptlexResponse({
@@ -107,7 +107,8 @@ export async function startTestApp(
       route: request.routeOptions.url ?? (request.url.split('?')[0] as string),
       status,
       contentType: String(reply.getHeader('content-type') ?? ''),
-      payload: payload ?? '', // a 204 sends none
+      // A 204 sends none; a stream (a CSV export) is counted, and judged by its content type alone.
+      payload: typeof payload === 'string' ? payload : payload == null ? '' : null,
       ourSchema: (responses?.[status] ?? responses?.[`${Math.floor(status / 100)}xx`]) as never,
     })
     return payload

@@ -91,7 +91,8 @@ export interface SentResponse {
   route: string
   status: number
   contentType: string
-  payload: string
+  /** The body as sent, or null for a stream. */
+  payload: string | null
   /** Our own response schema for that status (from the route), to know the extensions. */
   ourSchema?: object
 }
@@ -118,17 +119,19 @@ export function cryptlexViolation(response: SentResponse): string | null {
     const content = documented.content
     // A 204's body never reaches the wire (Fastify drops it); other statuses without content must send none.
     if (!content) {
-      return response.status === 204 || response.payload === ''
+      return response.status === 204 || !response.payload
         ? null
         : `${where}: Cryptlex sends no body, we sent ${response.payload}`
     }
     schema = content['application/json']?.schema
     // A CSV export: Cryptlex documents no schema for it.
     if (!schema || !response.contentType.includes('json')) return null
+    if (response.payload === null) return `${where}: a stream where Cryptlex documents a JSON body`
   } else {
     return null // one of our own routes: only its errors have a Cryptlex shape to keep
   }
-  if (!response.contentType.includes('json')) return `${where}: expected JSON, got ${response.contentType}`
+  if (!response.contentType.includes('json') || response.payload === null)
+    return `${where}: expected a JSON body, got ${response.contentType}`
   let body: unknown
   try {
     body = JSON.parse(response.payload)
@@ -140,7 +143,7 @@ export function cryptlexViolation(response: SentResponse): string | null {
   const errors = (validate.errors ?? [])
     .slice(0, 5)
     .map((e) => `${e.instancePath || '/'} ${e.message}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`)
-  return `${where}: ${errors.join('; ')} — body ${response.payload.slice(0, 300)}`
+  return `${where}: ${errors.join('; ')} — body ${String(response.payload).slice(0, 300)}`
 }
 
 /** Judges one response a test app sent, keeping the count and any violation for the test to fail on. */

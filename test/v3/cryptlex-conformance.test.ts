@@ -200,6 +200,7 @@ describe('every Cryptlex operation we serve, judged with a success and a refusal
       await new Promise((resolve) => setTimeout(resolve, 100))
       delivery = await call('GET', `/v3/webhook-event-logs/${delivery.id}`, 200)
     }
+    await call('GET', `/v3/webhook-event-logs/${delivery.id}`, 200)
     await call('GET', '/v3/webhook-event-logs', 403, undefined, reader)
     await call('GET', `/v3/webhook-event-logs/${none}`, 404)
     await call('POST', `/v3/webhook-event-logs/${delivery.id}/resend`, 202)

@@ -90,9 +90,14 @@ function notes(theirsIn: Schema, oursIn: Schema, at: string): { at: string; stri
   return Object.entries(theirs.properties ?? {}).flatMap(([name, their]) => {
     const our = o.properties?.[name]
     if (!our) return []
-    const here = documented(our)
-      ? [{ at: `${at}.${name}`, stricter: narrowings(their, our, at).length > 0 }]
-      : []
+    // A rule no schema can say is stricter by its own word (and tested where it is enforced).
+    const onUse = [our, ...(our.anyOf ?? [])].some((b) =>
+      b.description?.includes(`${STRICTER}, checked on use`),
+    )
+    const here =
+      documented(our) && !onUse
+        ? [{ at: `${at}.${name}`, stricter: narrowings(their, our, at).length > 0 }]
+        : []
     const item = nonNull(our).items
     const items =
       item && documented(item) && resolve(their).items

@@ -14,7 +14,11 @@ export const Extension = <T extends TSchema>(schema: T, description: string): T 
     description: `Extension (not in Cryptlex's model): ${description}`,
     'x-extension': true,
   }) as T
-/** A request field we hold to a narrower rule than Cryptlex's model, for safety: the reason is in our document. */
+/**
+ * A request field we hold to a narrower rule than Cryptlex's model, for safety: the reason is in our document.
+ * A rule no schema can say (an address that must not be internal) is written "Stricter than Cryptlex, checked on
+ * use: …" instead.
+ */
 export const Stricter = <T extends TSchema>(schema: T, why: string): T =>
   ({ ...schema, description: `Stricter than Cryptlex: ${why}` }) as T
 const UserEmail = Stricter(
@@ -283,16 +287,19 @@ const Scheme = Type.Union([Type.Literal('cryptlex'), Type.Literal('standard-webh
 })
 // Cryptlex's bounds (events: 20 on create, 10 on update); each name must be one of GET /v3/webhooks/events.
 const WebhookEvents = (maxItems: number) =>
-  Type.Array(Type.String({ minLength: 1, maxLength: 256 }), {
-    maxItems,
-    description: 'Event names, as GET /v3/webhooks/events lists them.',
-  })
+  Type.Array(
+    Stricter(Type.String({ minLength: 1, maxLength: 256 }), 'an event GET /v3/webhooks/events lists.'),
+    {
+      maxItems,
+      description: 'Event names, as GET /v3/webhooks/events lists them.',
+    },
+  )
 const WebhookUrl = Type.String({
   minLength: 1,
   maxLength: 256,
   format: 'uri',
   description:
-    'Stricter than Cryptlex: http(s) only, and neither the URL nor what its host resolves to may be an internal address (checked here and at every connection).',
+    'Stricter than Cryptlex, checked on use: http(s) only, and neither the URL nor what its host resolves to may be an internal address (checked here and at every connection).',
 })
 const TOKEN_RULE =
   'The signing secret (HMAC-SHA256), 1 to 256 characters as Cryptlex allows; 32 or more random characters are advised. A standard-webhooks token must be whsec_ and base64 of 24 to 64 bytes.'

@@ -1,6 +1,3 @@
-// Audit events: one per change, written with the change's transaction, never updated. Written only through
-// domain/changes.ts, with the change's outbox event.
-import type { Queryable } from '../../db/connection.ts'
 import { type Param, type Sql, sql } from '../../db/sql.ts'
 import type { Actor } from '../actor.ts'
 import { newId } from '../ids.ts'
