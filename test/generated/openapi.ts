@@ -3682,19 +3682,19 @@ export interface operations {
                 "updatedAt[gte]"?: string;
                 "updatedAt[lt]"?: string;
                 "updatedAt[lte]"?: string;
-                /** @description The user's last sign-in (lastLoginAt); a user who never signed in has none: ne keeps it, the other operators leave it out. Same as lastSeenAt[eq]. */
+                /** @description The user's last sign-in (lastLoginAt). A user who never signed in has none, and no operator (ne neither) matches it. Same as lastSeenAt[eq]. */
                 lastSeenAt?: string;
-                /** @description The user's last sign-in (lastLoginAt); a user who never signed in has none: ne keeps it, the other operators leave it out. */
+                /** @description The user's last sign-in (lastLoginAt). A user who never signed in has none, and no operator (ne neither) matches it. */
                 "lastSeenAt[eq]"?: string;
-                /** @description The user's last sign-in (lastLoginAt); a user who never signed in has none: ne keeps it, the other operators leave it out. */
+                /** @description The user's last sign-in (lastLoginAt). A user who never signed in has none, and no operator (ne neither) matches it. */
                 "lastSeenAt[ne]"?: string;
-                /** @description The user's last sign-in (lastLoginAt); a user who never signed in has none: ne keeps it, the other operators leave it out. */
+                /** @description The user's last sign-in (lastLoginAt). A user who never signed in has none, and no operator (ne neither) matches it. */
                 "lastSeenAt[gt]"?: string;
-                /** @description The user's last sign-in (lastLoginAt); a user who never signed in has none: ne keeps it, the other operators leave it out. */
+                /** @description The user's last sign-in (lastLoginAt). A user who never signed in has none, and no operator (ne neither) matches it. */
                 "lastSeenAt[gte]"?: string;
-                /** @description The user's last sign-in (lastLoginAt); a user who never signed in has none: ne keeps it, the other operators leave it out. */
+                /** @description The user's last sign-in (lastLoginAt). A user who never signed in has none, and no operator (ne neither) matches it. */
                 "lastSeenAt[lt]"?: string;
-                /** @description The user's last sign-in (lastLoginAt); a user who never signed in has none: ne keeps it, the other operators leave it out. */
+                /** @description The user's last sign-in (lastLoginAt). A user who never signed in has none, and no operator (ne neither) matches it. */
                 "lastSeenAt[lte]"?: string;
                 /** @description The users holding a license of this product. There are no products here, so no user holds one: eq and in list none, ne and nin every user. Same as productId[eq]. */
                 productId?: string;
@@ -4300,19 +4300,19 @@ export interface operations {
                 "updatedAt[gte]"?: string;
                 "updatedAt[lt]"?: string;
                 "updatedAt[lte]"?: string;
-                /** @description The user's last sign-in (lastLoginAt); a user who never signed in has none: ne keeps it, the other operators leave it out. Same as lastSeenAt[eq]. */
+                /** @description The user's last sign-in (lastLoginAt). A user who never signed in has none, and no operator (ne neither) matches it. Same as lastSeenAt[eq]. */
                 lastSeenAt?: string;
-                /** @description The user's last sign-in (lastLoginAt); a user who never signed in has none: ne keeps it, the other operators leave it out. */
+                /** @description The user's last sign-in (lastLoginAt). A user who never signed in has none, and no operator (ne neither) matches it. */
                 "lastSeenAt[eq]"?: string;
-                /** @description The user's last sign-in (lastLoginAt); a user who never signed in has none: ne keeps it, the other operators leave it out. */
+                /** @description The user's last sign-in (lastLoginAt). A user who never signed in has none, and no operator (ne neither) matches it. */
                 "lastSeenAt[ne]"?: string;
-                /** @description The user's last sign-in (lastLoginAt); a user who never signed in has none: ne keeps it, the other operators leave it out. */
+                /** @description The user's last sign-in (lastLoginAt). A user who never signed in has none, and no operator (ne neither) matches it. */
                 "lastSeenAt[gt]"?: string;
-                /** @description The user's last sign-in (lastLoginAt); a user who never signed in has none: ne keeps it, the other operators leave it out. */
+                /** @description The user's last sign-in (lastLoginAt). A user who never signed in has none, and no operator (ne neither) matches it. */
                 "lastSeenAt[gte]"?: string;
-                /** @description The user's last sign-in (lastLoginAt); a user who never signed in has none: ne keeps it, the other operators leave it out. */
+                /** @description The user's last sign-in (lastLoginAt). A user who never signed in has none, and no operator (ne neither) matches it. */
                 "lastSeenAt[lt]"?: string;
-                /** @description The user's last sign-in (lastLoginAt); a user who never signed in has none: ne keeps it, the other operators leave it out. */
+                /** @description The user's last sign-in (lastLoginAt). A user who never signed in has none, and no operator (ne neither) matches it. */
                 "lastSeenAt[lte]"?: string;
                 /** @description The users holding a license of this product. There are no products here, so no user holds one: eq and in list none, ne and nin every user. Same as productId[eq]. */
                 productId?: string;

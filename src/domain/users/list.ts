@@ -49,7 +49,7 @@ export const USER_FIELDS: Record<string, FieldSpec> = {
     isSortable: false,
     isNullable: true,
     description:
-      "The user's last sign-in (lastLoginAt); a user who never signed in has none: ne keeps it, the other operators leave it out.",
+      "The user's last sign-in (lastLoginAt). A user who never signed in has none, and no operator (ne neither) matches it.",
   },
   // Cryptlex's users holding a license of a product: we have no products, so no user holds one.
   productId: {
