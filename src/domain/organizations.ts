@@ -1,7 +1,7 @@
 // Organizations: a reseller's customers, which users may belong to.
 import type { Queryable } from '../db/connection.ts'
 import { sql } from '../db/sql.ts'
-import { CONTACT_FIELDS, type ListQuery } from '../query/language.ts'
+import { CONTACT_FIELDS, type FieldSpec, type ListQuery } from '../query/language.ts'
 import { CONTACT_LIST, listPage } from '../query/page.ts'
 import type { Actor } from './actor.ts'
 import { resellerOrganizationsFull, takeResellerOrganizationSlot } from './capacity.ts'
@@ -169,7 +169,17 @@ export async function getOrganization(
   return toOrganization(row)
 }
 
-export const ORGANIZATION_FIELDS = CONTACT_FIELDS
+export const ORGANIZATION_FIELDS: Record<string, FieldSpec> = {
+  ...CONTACT_FIELDS,
+  // Cryptlex's: the path names the reseller already, so another reseller's id lists none.
+  resellerId: {
+    column: 'reseller_id',
+    kind: 'id',
+    isSortable: false,
+    description:
+      "The organization's reseller. The path names one reseller already: its id keeps its organizations, another lists none.",
+  },
+}
 
 export async function listOrganizations(
   tx: Queryable,
@@ -186,6 +196,7 @@ export async function listOrganizations(
       columns: COLUMNS,
       scope: sql`tenant_id = ${tenantId} AND reseller_id = ${resellerId} AND deleted_at IS NULL`,
       ...CONTACT_LIST,
+      fields: ORGANIZATION_FIELDS,
     },
     query,
   )

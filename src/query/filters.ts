@@ -134,6 +134,13 @@ function lookupClause(context: FilterContext, lookup: NonNullable<FieldSpec['loo
     test = (c) => `${c} ILIKE ${pattern}`
     condition = filter.op === 'nc' ? `${column} NOT ILIKE ${pattern}` : holding(test)
   }
+  if (spec.isLookupMapping) {
+    // ne, nin: the rows holding none of the values that equal; nc: those holding some that do not contain.
+    if (filter.op === 'ne' || filter.op === 'nin')
+      push(`(${column} IS NULL OR ${column} <> ALL(ARRAY(${lookup(test)})))`, holding(test))
+    else push(holding(filter.op === 'nc' ? (c) => `NOT (${test(c)})` : test))
+    return
+  }
   const passing = holding(test)
   const failing = holding((c) => `NOT (${test(c)})`)
   if (filter.op === 'ne' || filter.op === 'nin' || filter.op === 'nc') {

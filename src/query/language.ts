@@ -42,6 +42,11 @@ export interface FieldSpec {
    */
   lookup?: (match: (column: string) => string) => string
   /**
+   * The lookup answers other values than the filter's (an email → the ids of the users holding it): every
+   * operator then matches the lookup's values, and the column is compared with what it answers.
+   */
+  isLookupMapping?: boolean
+  /**
    * sw and ew are served by btree indexes of lower(column) and reverse(lower(column)) (text_pattern_ops):
    * ranges of any length. Without it they are ILIKE patterns (fine for a few thousand rows).
    */
@@ -51,6 +56,8 @@ export interface FieldSpec {
    * digits in a row; any other pattern is matched row by row (see unindexedPatterns).
    */
   isTrigramIndexed?: boolean
+  /** What the filter selects, when its name does not say (the query-string schema describes it with this). */
+  description?: string
 }
 
 /**

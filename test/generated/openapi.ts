@@ -209,7 +209,7 @@ export interface paths {
         };
         /**
          * Export a reseller's users as CSV
-         * @description The list filters and `search` apply; rows come in creation order, streamed. Cells that would start a spreadsheet formula are prefixed with a quote. Requires the scope `reseller:user:read`.
+         * @description The list filters and `search` apply; rows come in creation order, or in the order `sort` names, streamed. `page` and `limit` (as in the list) export that page only; without them, every matching user. Cells that would start a spreadsheet formula are prefixed with a quote. Requires the scope `reseller:user:read`.
          */
         get: operations["ExportResellerUsers"];
         put?: never;
@@ -321,7 +321,7 @@ export interface paths {
         };
         /**
          * The audit log, newest first
-         * @description Filters: `field=value` or `field[op]=value`; e.g. `correlationId`, `resourceId`, `action`. Requires the scope `eventLog:read`.
+         * @description Filters: `field=value` or `field[op]=value`; e.g. `correlationId`, `resourceId`, `action`. `userId`, `user.email` and `actorEmail` select the events users did (actor type user); `search` looks in the action, resource, resource id and correlation id, caseless. Requires the scope `eventLog:read`.
          */
         get: operations["GetAllEventLogs"];
         put?: never;
@@ -361,7 +361,7 @@ export interface paths {
         };
         /**
          * Export the audit log as CSV
-         * @description The list's filters apply; rows come newest first, streamed, with EventLogDto's fields as columns (changes as JSON). Cells that would start a spreadsheet formula are prefixed with a quote. Filters: `field=value` or `field[op]=value`; e.g. `correlationId`, `resourceId`, `action`. Requires the scope `eventLog:read`.
+         * @description The list's filters apply; rows come newest first, streamed, with EventLogDto's fields as columns (changes as JSON). Cells that would start a spreadsheet formula are prefixed with a quote. Filters: `field=value` or `field[op]=value`; e.g. `correlationId`, `resourceId`, `action`. `userId`, `user.email` and `actorEmail` select the events users did (actor type user); `search` looks in the action, resource, resource id and correlation id, caseless. Requires the scope `eventLog:read`.
          */
         get: operations["ExportEventLogs"];
         put?: never;
@@ -473,7 +473,7 @@ export interface paths {
         };
         /**
          * List webhook endpoints
-         * @description Requires the scope `webhook:read`.
+         * @description Filters: `id`, `name`, `createdAt`, `updatedAt`, as `field=value` or `field[op]=value`; `search` matches the name or url; `sort`: fields separated by `|` or `,`, `-` for descending (oldest first unless given). Requires the scope `webhook:read`.
          */
         get: operations["GetAllWebhooks"];
         put?: never;
@@ -565,7 +565,7 @@ export interface paths {
         };
         /**
          * The delivery log, newest first
-         * @description Filters: webhookId, status, event (and id, createdAt), as `field=value` or `field[op]=value`. Requires the scope `webhookEventLog:read`.
+         * @description Filters: webhookId, status, event (and id, createdAt, updatedAt), as `field=value` or `field[op]=value`; `search` matches the event or url, caseless. Requires the scope `webhookEventLog:read`.
          */
         get: operations["GetAllWebhookEventLogs"];
         put?: never;
@@ -2422,6 +2422,16 @@ export interface operations {
                 "updatedAt[gte]"?: string;
                 "updatedAt[lt]"?: string;
                 "updatedAt[lte]"?: string;
+                /** @description The organization's reseller. The path names one reseller already: its id keeps its organizations, another lists none. Same as resellerId[eq]. */
+                resellerId?: string;
+                /** @description The organization's reseller. The path names one reseller already: its id keeps its organizations, another lists none. */
+                "resellerId[eq]"?: string;
+                /** @description The organization's reseller. The path names one reseller already: its id keeps its organizations, another lists none. */
+                "resellerId[ne]"?: string;
+                /** @description The organization's reseller. The path names one reseller already: its id keeps its organizations, another lists none. */
+                "resellerId[in]"?: string;
+                /** @description The organization's reseller. The path names one reseller already: its id keeps its organizations, another lists none. */
+                "resellerId[nin]"?: string;
             };
             header?: never;
             path: {
@@ -3672,6 +3682,30 @@ export interface operations {
                 "updatedAt[gte]"?: string;
                 "updatedAt[lt]"?: string;
                 "updatedAt[lte]"?: string;
+                /** @description The user's last sign-in (lastLoginAt). A user who never signed in has none, and no operator (ne neither) matches it. Same as lastSeenAt[eq]. */
+                lastSeenAt?: string;
+                /** @description The user's last sign-in (lastLoginAt). A user who never signed in has none, and no operator (ne neither) matches it. */
+                "lastSeenAt[eq]"?: string;
+                /** @description The user's last sign-in (lastLoginAt). A user who never signed in has none, and no operator (ne neither) matches it. */
+                "lastSeenAt[ne]"?: string;
+                /** @description The user's last sign-in (lastLoginAt). A user who never signed in has none, and no operator (ne neither) matches it. */
+                "lastSeenAt[gt]"?: string;
+                /** @description The user's last sign-in (lastLoginAt). A user who never signed in has none, and no operator (ne neither) matches it. */
+                "lastSeenAt[gte]"?: string;
+                /** @description The user's last sign-in (lastLoginAt). A user who never signed in has none, and no operator (ne neither) matches it. */
+                "lastSeenAt[lt]"?: string;
+                /** @description The user's last sign-in (lastLoginAt). A user who never signed in has none, and no operator (ne neither) matches it. */
+                "lastSeenAt[lte]"?: string;
+                /** @description The users holding a license of this product. There are no products here, so no user holds one: eq and in list none, ne and nin every user. Same as productId[eq]. */
+                productId?: string;
+                /** @description The users holding a license of this product. There are no products here, so no user holds one: eq and in list none, ne and nin every user. */
+                "productId[eq]"?: string;
+                /** @description The users holding a license of this product. There are no products here, so no user holds one: eq and in list none, ne and nin every user. */
+                "productId[ne]"?: string;
+                /** @description The users holding a license of this product. There are no products here, so no user holds one: eq and in list none, ne and nin every user. */
+                "productId[in]"?: string;
+                /** @description The users holding a license of this product. There are no products here, so no user holds one: eq and in list none, ne and nin every user. */
+                "productId[nin]"?: string;
             };
             header?: never;
             path: {
@@ -4200,6 +4234,8 @@ export interface operations {
     ExportResellerUsers: {
         parameters: {
             query?: {
+                /** @description Field names separated by | or ,; a leading - sorts descending. */
+                sort?: string;
                 /** @description The name or email contains this, caseless. Without three letters or digits in a row, refused (400) on a reseller of more than 100,000 users. */
                 search?: string;
                 /** @description Same as id[eq]. */
@@ -4264,6 +4300,34 @@ export interface operations {
                 "updatedAt[gte]"?: string;
                 "updatedAt[lt]"?: string;
                 "updatedAt[lte]"?: string;
+                /** @description The user's last sign-in (lastLoginAt). A user who never signed in has none, and no operator (ne neither) matches it. Same as lastSeenAt[eq]. */
+                lastSeenAt?: string;
+                /** @description The user's last sign-in (lastLoginAt). A user who never signed in has none, and no operator (ne neither) matches it. */
+                "lastSeenAt[eq]"?: string;
+                /** @description The user's last sign-in (lastLoginAt). A user who never signed in has none, and no operator (ne neither) matches it. */
+                "lastSeenAt[ne]"?: string;
+                /** @description The user's last sign-in (lastLoginAt). A user who never signed in has none, and no operator (ne neither) matches it. */
+                "lastSeenAt[gt]"?: string;
+                /** @description The user's last sign-in (lastLoginAt). A user who never signed in has none, and no operator (ne neither) matches it. */
+                "lastSeenAt[gte]"?: string;
+                /** @description The user's last sign-in (lastLoginAt). A user who never signed in has none, and no operator (ne neither) matches it. */
+                "lastSeenAt[lt]"?: string;
+                /** @description The user's last sign-in (lastLoginAt). A user who never signed in has none, and no operator (ne neither) matches it. */
+                "lastSeenAt[lte]"?: string;
+                /** @description The users holding a license of this product. There are no products here, so no user holds one: eq and in list none, ne and nin every user. Same as productId[eq]. */
+                productId?: string;
+                /** @description The users holding a license of this product. There are no products here, so no user holds one: eq and in list none, ne and nin every user. */
+                "productId[eq]"?: string;
+                /** @description The users holding a license of this product. There are no products here, so no user holds one: eq and in list none, ne and nin every user. */
+                "productId[ne]"?: string;
+                /** @description The users holding a license of this product. There are no products here, so no user holds one: eq and in list none, ne and nin every user. */
+                "productId[in]"?: string;
+                /** @description The users holding a license of this product. There are no products here, so no user holds one: eq and in list none, ne and nin every user. */
+                "productId[nin]"?: string;
+                /** @description With limit (10 unless given): export this page only. */
+                page?: number;
+                /** @description With page (1 unless given): export one page. */
+                limit?: number;
             };
             header?: never;
             path: {
@@ -6101,6 +6165,8 @@ export interface operations {
                 limit?: number;
                 /** @description Field names separated by | or ,; a leading - sorts descending. */
                 sort?: string;
+                /** @description The action, resource, resource id or correlation id contains this, caseless. */
+                search?: string;
                 /** @description Same as id[eq]. */
                 id?: string;
                 "id[eq]"?: string;
@@ -6181,6 +6247,52 @@ export interface operations {
                 "createdAt[gte]"?: string;
                 "createdAt[lt]"?: string;
                 "createdAt[lte]"?: string;
+                /** @description The events a user did (actor type user, actor id this). Events of other actors have no user. Same as userId[eq]. */
+                userId?: string;
+                /** @description The events a user did (actor type user, actor id this). Events of other actors have no user. */
+                "userId[eq]"?: string;
+                /** @description The events a user did (actor type user, actor id this). Events of other actors have no user. */
+                "userId[ne]"?: string;
+                /** @description The events a user did (actor type user, actor id this). Events of other actors have no user. */
+                "userId[in]"?: string;
+                /** @description The events a user did (actor type user, actor id this). Events of other actors have no user. */
+                "userId[nin]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. Same as user.email[eq]. */
+                "user.email"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "user.email[eq]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "user.email[ne]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "user.email[sw]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "user.email[ew]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "user.email[cn]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "user.email[nc]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "user.email[in]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "user.email[nin]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. Same as actorEmail[eq]. */
+                actorEmail?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "actorEmail[eq]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "actorEmail[ne]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "actorEmail[sw]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "actorEmail[ew]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "actorEmail[cn]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "actorEmail[nc]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "actorEmail[in]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "actorEmail[nin]"?: string;
             };
             header?: never;
             path?: never;
@@ -6625,6 +6737,8 @@ export interface operations {
     ExportEventLogs: {
         parameters: {
             query?: {
+                /** @description The action, resource, resource id or correlation id contains this, caseless. */
+                search?: string;
                 /** @description Same as id[eq]. */
                 id?: string;
                 "id[eq]"?: string;
@@ -6705,6 +6819,52 @@ export interface operations {
                 "createdAt[gte]"?: string;
                 "createdAt[lt]"?: string;
                 "createdAt[lte]"?: string;
+                /** @description The events a user did (actor type user, actor id this). Events of other actors have no user. Same as userId[eq]. */
+                userId?: string;
+                /** @description The events a user did (actor type user, actor id this). Events of other actors have no user. */
+                "userId[eq]"?: string;
+                /** @description The events a user did (actor type user, actor id this). Events of other actors have no user. */
+                "userId[ne]"?: string;
+                /** @description The events a user did (actor type user, actor id this). Events of other actors have no user. */
+                "userId[in]"?: string;
+                /** @description The events a user did (actor type user, actor id this). Events of other actors have no user. */
+                "userId[nin]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. Same as user.email[eq]. */
+                "user.email"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "user.email[eq]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "user.email[ne]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "user.email[sw]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "user.email[ew]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "user.email[cn]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "user.email[nc]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "user.email[in]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "user.email[nin]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. Same as actorEmail[eq]. */
+                actorEmail?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "actorEmail[eq]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "actorEmail[ne]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "actorEmail[sw]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "actorEmail[ew]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "actorEmail[cn]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "actorEmail[nc]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "actorEmail[in]"?: string;
+                /** @description The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only. */
+                "actorEmail[nin]"?: string;
             };
             header?: never;
             path?: never;
@@ -8527,6 +8687,42 @@ export interface operations {
             query?: {
                 page?: number;
                 limit?: number;
+                /** @description Field names separated by | or ,; a leading - sorts descending. */
+                sort?: string;
+                /** @description The name or url contains this, caseless. */
+                search?: string;
+                /** @description Same as id[eq]. */
+                id?: string;
+                "id[eq]"?: string;
+                "id[ne]"?: string;
+                "id[in]"?: string;
+                "id[nin]"?: string;
+                /** @description Same as name[eq]. */
+                name?: string;
+                "name[eq]"?: string;
+                "name[ne]"?: string;
+                "name[sw]"?: string;
+                "name[ew]"?: string;
+                "name[cn]"?: string;
+                "name[nc]"?: string;
+                "name[in]"?: string;
+                "name[nin]"?: string;
+                /** @description Same as createdAt[eq]. */
+                createdAt?: string;
+                "createdAt[eq]"?: string;
+                "createdAt[ne]"?: string;
+                "createdAt[gt]"?: string;
+                "createdAt[gte]"?: string;
+                "createdAt[lt]"?: string;
+                "createdAt[lte]"?: string;
+                /** @description Same as updatedAt[eq]. */
+                updatedAt?: string;
+                "updatedAt[eq]"?: string;
+                "updatedAt[ne]"?: string;
+                "updatedAt[gt]"?: string;
+                "updatedAt[gte]"?: string;
+                "updatedAt[lt]"?: string;
+                "updatedAt[lte]"?: string;
             };
             header?: never;
             path?: never;
@@ -10146,6 +10342,8 @@ export interface operations {
                 limit?: number;
                 /** @description Field names separated by | or ,; a leading - sorts descending. */
                 sort?: string;
+                /** @description The event or url contains this, caseless. */
+                search?: string;
                 /** @description Same as id[eq]. */
                 id?: string;
                 "id[eq]"?: string;
@@ -10186,6 +10384,14 @@ export interface operations {
                 "createdAt[gte]"?: string;
                 "createdAt[lt]"?: string;
                 "createdAt[lte]"?: string;
+                /** @description Same as updatedAt[eq]. */
+                updatedAt?: string;
+                "updatedAt[eq]"?: string;
+                "updatedAt[ne]"?: string;
+                "updatedAt[gt]"?: string;
+                "updatedAt[gte]"?: string;
+                "updatedAt[lt]"?: string;
+                "updatedAt[lte]"?: string;
             };
             header?: never;
             path?: never;

@@ -15,7 +15,8 @@ import { listQuerySchema, parseListQuery } from './list-query.ts'
 import { EventLogDto, IdParams } from './schemas.ts'
 
 const tags = ['v3 event logs']
-const FILTERS = 'Filters: `field=value` or `field[op]=value`; e.g. `correlationId`, `resourceId`, `action`.'
+const FILTERS =
+  'Filters: `field=value` or `field[op]=value`; e.g. `correlationId`, `resourceId`, `action`. `userId`, `user.email` and `actorEmail` select the events users did (actor type user); `search` looks in the action, resource, resource id and correlation id, caseless.'
 
 /** The export's columns: EventLogDto's fields, in its order (changes as JSON text). */
 const CSV_COLUMNS = Object.keys(EventLogDto.properties) as (keyof Static<typeof EventLogDto>)[]
@@ -28,7 +29,9 @@ function csvOf(event: AuditEvent): string {
 }
 
 export const eventLogRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }) => {
-  const listQuery = listQuerySchema(AUDIT_FIELDS)
+  const listQuery = listQuerySchema(AUDIT_FIELDS, {
+    search: 'action, resource, resource id or correlation id',
+  })
 
   app.get(
     '/event-logs',
@@ -85,7 +88,7 @@ export const eventLogRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
     },
     async (request, reply) => {
       const query = parseListQuery(request.query as Record<string, unknown>, AUDIT_FIELDS)
-      const batches = exportAuditEvents(db, actorOf(request), query.filters)
+      const batches = exportAuditEvents(db, actorOf(request), query.filters, query.search)
       // The first batch is read before answering, so that a refusal is still a proper error response.
       const first = await batches.next()
       async function* lines() {

@@ -39,13 +39,15 @@ export function listQuerySchema(
       }),
     )
   for (const [field, spec] of Object.entries(fields)) {
-    properties[field] = Type.Optional(Type.String({ description: `Same as ${field}[eq].` }))
-    for (const op of operatorsOf(spec.kind))
+    const about = spec.description ? `${spec.description} ` : ''
+    properties[field] = Type.Optional(Type.String({ description: `${about}Same as ${field}[eq].` }))
+    for (const op of operatorsOf(spec.kind)) {
+      const rule = spec.isTrigramIndexed && (op === 'cn' || op === 'nc') ? TRIGRAM_RULE : ''
+      const description = `${about}${rule}`.trim()
       properties[`${field}[${op}]`] = Type.Optional(
-        spec.isTrigramIndexed && (op === 'cn' || op === 'nc')
-          ? Type.String({ description: TRIGRAM_RULE })
-          : Type.String(),
+        description ? Type.String({ description }) : Type.String(),
       )
+    }
   }
   return Type.Object(properties, { additionalProperties: false })
 }

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import type { Actor } from '../../domain/actor.ts'
 import { createUserWithPassword } from '../../domain/users/create.ts'
 import { deleteUser } from '../../domain/users/delete.ts'
 import { getUser } from '../../domain/users/get.ts'
@@ -8,8 +9,10 @@ import { exportUsers, listUsers, USER_FIELDS } from '../../domain/users/list.ts'
 import type { User } from '../../domain/users/model.ts'
 import { setUserPassword } from '../../domain/users/password.ts'
 import { updateUser } from '../../domain/users/update.ts'
+import { PageNumber } from '../../http/input.ts'
 import { actorOf } from '../../http/request-context.ts'
 import { setTotal, TOTAL_HEADERS } from '../../http/total-count.ts'
+import type { ListQuery } from '../../query/language.ts'
 import { presentUser } from '../../representations/cryptlex.ts'
 import type { AppDeps } from '../../services.ts'
 import { withErrors } from './common.ts'
@@ -41,6 +44,48 @@ const CSV_COLUMNS = [
   'googleSsoEnabled',
   'lastLoginAt',
 ] as const
+
+/**
+ * The export's query: the list's, with page and limit optional and no default (without either, every
+ * matching user). Omit drops additionalProperties: an unknown filter must be refused here as in the list.
+ */
+const UserExportQuery = Type.Object(
+  {
+    ...Type.Omit(UserListQuery, ['page', 'limit']).properties,
+    page: Type.Optional(PageNumber({ description: 'With limit (10 unless given): export this page only.' })),
+    limit: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 100, description: 'With page (1 unless given): export one page.' }),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+/** How many users a sorted export reads a list page at a time. */
+const SORTED_EXPORT_BATCH = 1000
+
+/**
+ * A sorted export, or one page of the list: the list's own pages (its sort and reading), in turn. Without a
+ * sort or a page, the export reads in creation order by keyset (exportUsers) instead.
+ */
+async function* listedUsers(
+  db: AppDeps['db'],
+  actor: Actor,
+  resellerId: string,
+  query: ListQuery,
+  isOnePage: boolean,
+): AsyncGenerator<User[]> {
+  const scope = { resellerId }
+  if (isOnePage) {
+    const { items } = await listUsers(db, actor, scope, query)
+    if (items.length > 0) yield items
+    return
+  }
+  for (let offset = 0; ; offset += SORTED_EXPORT_BATCH) {
+    const { items } = await listUsers(db, actor, scope, { ...query, offset, limit: SORTED_EXPORT_BATCH })
+    if (items.length > 0) yield items
+    if (items.length < SORTED_EXPORT_BATCH) return
+  }
+}
 
 function csvOf(user: User): string {
   const dto = presentUser(user)
@@ -114,24 +159,22 @@ export const userRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }
         tags,
         summary: "Export a reseller's users as CSV",
         description:
-          'The list filters and `search` apply; rows come in creation order, streamed. Cells that would start a spreadsheet formula are prefixed with a quote.',
+          'The list filters and `search` apply; rows come in creation order, or in the order `sort` names, streamed. `page` and `limit` (as in the list) export that page only; without them, every matching user. Cells that would start a spreadsheet formula are prefixed with a quote.',
         params: ResellerParams,
-        // Omit drops additionalProperties: an unknown filter must be refused here as in the list.
-        querystring: Type.Omit(UserListQuery, ['page', 'limit', 'sort'], { additionalProperties: false }),
+        querystring: UserExportQuery,
         response: withErrors({
           200: { description: 'CSV', content: { 'text/csv': { schema: Type.String() } } },
         }),
       },
     },
     async (request, reply) => {
-      const query = parseListQuery(request.query as Record<string, unknown>, USER_FIELDS)
-      const batches = exportUsers(
-        db,
-        actorOf(request),
-        request.params.resellerId,
-        query.filters,
-        query.search,
-      )
+      const raw = request.query as Record<string, unknown>
+      const query = parseListQuery(raw, USER_FIELDS)
+      const isOnePage = raw.page !== undefined || raw.limit !== undefined
+      const batches =
+        isOnePage || query.sort.length > 0
+          ? listedUsers(db, actorOf(request), request.params.resellerId, query, isOnePage)
+          : exportUsers(db, actorOf(request), request.params.resellerId, query.filters, query.search)
       // The first batch is read before answering, so that a refusal is still a proper error response.
       const first = await batches.next()
       async function* lines() {

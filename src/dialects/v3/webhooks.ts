@@ -3,6 +3,7 @@ import { Type } from 'typebox'
 import { eventsByGroup } from '../../domain/catalogue.ts'
 import {
   DELIVERY_FIELDS,
+  DELIVERY_SEARCH,
   getDelivery,
   listDeliveries,
   resendDelivery,
@@ -11,11 +12,12 @@ import {
 import {
   createEndpoint,
   deleteEndpoint,
+  ENDPOINT_FIELDS,
+  ENDPOINT_SEARCH,
   getEndpoint,
   listEndpoints,
   updateEndpoint,
 } from '../../domain/webhooks/endpoints.ts'
-import { PageNumber } from '../../http/input.ts'
 import { actorOf } from '../../http/request-context.ts'
 import { setTotal, TOTAL_HEADERS } from '../../http/total-count.ts'
 import type { ListQuery } from '../../query/language.ts'
@@ -26,13 +28,7 @@ import { listQuerySchema, parseListQuery } from './list-query.ts'
 import { IdParams, WebhookCreate, WebhookDto, WebhookEventLogDto, WebhookUpdate } from './schemas.ts'
 
 const tags = ['v3 webhooks']
-const PageQuery = Type.Object(
-  {
-    page: Type.Optional(PageNumber({ default: 1 })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
-  },
-  { additionalProperties: false },
-)
+const WebhookListQuery = listQuerySchema(ENDPOINT_FIELDS, { search: ENDPOINT_SEARCH })
 
 /** Webhook endpoints: register, list, the event catalogue, get, update, delete. */
 export const webhookRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db, config, keyring }) => {
@@ -79,17 +75,15 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { d
       schema: {
         tags,
         summary: 'List webhook endpoints',
-        querystring: PageQuery,
+        description:
+          'Filters: `id`, `name`, `createdAt`, `updatedAt`, as `field=value` or `field[op]=value`; `search` matches the name or url; `sort`: fields separated by `|` or `,`, `-` for descending (oldest first unless given).',
+        querystring: WebhookListQuery,
         response: withErrors({ 200: { ...Type.Array(WebhookDto), headers: TOTAL_HEADERS } }),
       },
     },
     async (request, reply) => {
-      const page = request.query.page ?? 1
-      const limit = request.query.limit ?? 10
-      const { items, total } = await listEndpoints(db, actorOf(request), keyring, {
-        offset: (page - 1) * limit,
-        limit,
-      })
+      const query = parseListQuery(request.query as Record<string, unknown>, ENDPOINT_FIELDS)
+      const { items, total } = await listEndpoints(db, actorOf(request), keyring, query)
       setTotal(reply, total)
       return items.map((endpoint) => presentWebhook(endpoint))
     },
@@ -200,7 +194,7 @@ export const webhookDeliveryRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
     },
   )
 
-  const LogQuery = listQuerySchema(DELIVERY_FIELDS)
+  const LogQuery = listQuerySchema(DELIVERY_FIELDS, { search: DELIVERY_SEARCH })
 
   app.get(
     '/webhook-event-logs',
@@ -210,7 +204,7 @@ export const webhookDeliveryRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
         tags,
         summary: 'The delivery log, newest first',
         description:
-          'Filters: webhookId, status, event (and id, createdAt), as `field=value` or `field[op]=value`.',
+          'Filters: webhookId, status, event (and id, createdAt, updatedAt), as `field=value` or `field[op]=value`; `search` matches the event or url, caseless.',
         querystring: LogQuery,
         response: withErrors({ 200: { ...Type.Array(WebhookEventLogDto), headers: TOTAL_HEADERS } }),
       },

@@ -3,7 +3,7 @@ import type { Queryable } from '../../db/connection.ts'
 import { filterConditions } from '../../query/filters.ts'
 import type { FieldSpec, Filter, ListQuery } from '../../query/language.ts'
 import { amongMatches, FEW_MATCHES } from '../../query/matches.ts'
-import { orderBy } from '../../query/order.ts'
+import { orderBy, searchCondition } from '../../query/order.ts'
 import type { Actor } from '../actor.ts'
 import { notFound } from '../errors.ts'
 import { isUuid } from '../ids.ts'
@@ -21,7 +21,36 @@ export const AUDIT_FIELDS: Record<string, FieldSpec> = {
   actorId: { column: 'actor_id', kind: 'text', isSortable: false },
   actorType: { column: 'actor_type', kind: 'text', isSortable: false },
   createdAt: { column: 'occurred_at', kind: 'date' },
+  // Cryptlex's filters on the user who acted: our actors are clients, the system, anonymous callers and users.
+  userId: {
+    // Only a user actor's id is a user's (CASE: the cast reads user ids only, which are UUIDs).
+    column: "(CASE WHEN actor_type = 'user' THEN actor_id::uuid END)",
+    kind: 'id',
+    isSortable: false,
+    isNullable: true,
+    description:
+      'The events a user did (actor type user, actor id this). Events of other actors have no user.',
+  },
+  'user.email': actorEmail(),
+  actorEmail: actorEmail(),
 }
+
+/** The events of the users whose email matches (of the tenant, deleted ones too: their events stay). */
+function actorEmail(): FieldSpec {
+  return {
+    column: 'actor_id',
+    kind: 'text',
+    isSortable: false,
+    // The lookup answers user ids: the events of clients and the system never match one.
+    lookup: (match) => `SELECT u.id::text FROM users u WHERE u.tenant_id = $1 AND ${match('u.email')}`,
+    isLookupMapping: true,
+    description:
+      "The email of the user who did the event (actor type user). ne and nin keep the events of other actors, which have no user's email; the other operators match users' events only.",
+  }
+}
+
+/** What `search` looks in: caseless, any of them contains the term. */
+export const AUDIT_SEARCH_COLUMNS = ['action', 'resource', 'resource_id', 'correlation_id'] as const
 
 /** Filters beyond the v3 list's fields (v1's Reseller and Customer): by a reseller's or an organization's name. */
 const NAME_FIELDS: Record<string, FieldSpec> = {
@@ -111,12 +140,16 @@ export async function listAuditEvents(
       params,
     ),
   )
-  const where = [...dimensions, ...filterConditions(FILTER_FIELDS, dates, params)].join(' AND ')
+  const where = [
+    ...dimensions,
+    ...filterConditions(FILTER_FIELDS, dates, params),
+    ...searchCondition(AUDIT_SEARCH_COLUMNS, query.search, params),
+  ].join(' AND ')
   const order = orderBy(AUDIT_FIELDS, query.sort, [{ field: 'createdAt', isDescending: true }], 'id')
   const window = windowOf(dates)
   const countTotal = () =>
     // Filters on the fields the daily counts keep: whole days from those, the rest counted exactly.
-    window && isRollupCountable(query.filters)
+    window && query.search === null && isRollupCountable(query.filters)
       ? countWithRollups(tx, { tenantId, where, dimensions: dimensions.join(' AND '), params, window })
       : exactCount(tx, where, params)
   const page = async (matching: string) =>
@@ -127,7 +160,7 @@ export async function listAuditEvents(
       )
     ).rows.map(toEvent)
   // Unfiltered, the page walks the log in time order and finds its rows at once.
-  if (query.filters.length === 0) {
+  if (query.filters.length === 0 && query.search === null) {
     const [items, total] = await Promise.all([page(where), countTotal()])
     return { items, total }
   }
@@ -165,12 +198,15 @@ export async function* exportAuditEvents(
   db: Queryable,
   actor: Actor,
   filters: readonly Filter[],
+  search: string | null = null,
   batchSize = 1000,
 ): AsyncGenerator<AuditEvent[]> {
   const params: unknown[] = []
-  const where = [...auditReach(actor, params), ...filterConditions(AUDIT_FIELDS, filters, params)].join(
-    ' AND ',
-  )
+  const where = [
+    ...auditReach(actor, params),
+    ...filterConditions(AUDIT_FIELDS, filters, params),
+    ...searchCondition(AUDIT_SEARCH_COLUMNS, search, params),
+  ].join(' AND ')
   // The cursor keeps occurred_at to the microsecond, as text (a Date would round it to the millisecond).
   let after: { occurredAt: string; id: string } | null = null
   for (;;) {

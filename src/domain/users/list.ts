@@ -42,6 +42,24 @@ export const USER_FIELDS: Record<string, FieldSpec> = {
   name: { column: 'u.name', kind: 'text', hasAffixIndexes: true, isTrigramIndexed: true },
   createdAt: { column: 'u.created_at', kind: 'date' },
   updatedAt: { column: 'u.updated_at', kind: 'date' },
+  // Cryptlex's lastSeenAt: the last sign-in (none yet: NULL). No index: matched over the reseller's users.
+  lastSeenAt: {
+    column: 'u.last_login_at',
+    kind: 'date',
+    isSortable: false,
+    isNullable: true,
+    description:
+      "The user's last sign-in (lastLoginAt). A user who never signed in has none, and no operator (ne neither) matches it.",
+  },
+  // Cryptlex's users holding a license of a product: we have no products, so no user holds one.
+  productId: {
+    column: 'NULL::uuid',
+    kind: 'id',
+    isSortable: false,
+    isNullable: true,
+    description:
+      'The users holding a license of this product. There are no products here, so no user holds one: eq and in list none, ne and nin every user.',
+  },
 }
 
 export interface UserScope {

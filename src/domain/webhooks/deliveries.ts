@@ -36,7 +36,11 @@ export const DELIVERY_FIELDS: Record<string, FieldSpec> = {
   status: { column: 'status', kind: 'text' },
   event: { column: 'event', kind: 'text' },
   createdAt: { column: 'created_at', kind: 'date' },
+  updatedAt: { column: 'updated_at', kind: 'date' },
 }
+
+/** What `search` looks in (caseless, contains): the event and the url it went to. */
+export const DELIVERY_SEARCH = 'event or url'
 
 interface DeliveryRow {
   id: string
@@ -101,6 +105,7 @@ export async function listDeliveries(
       scope: reachCondition(actor),
       fields: DELIVERY_LIST_FIELDS,
       defaultSort: [{ field: 'createdAt', isDescending: true }],
+      searchColumns: ['d.event', 'd.url'],
       idColumn: 'd.id',
     },
     query,

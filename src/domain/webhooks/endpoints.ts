@@ -4,7 +4,8 @@ import type { Db, Queryable } from '../../db/connection.ts'
 import { sql } from '../../db/sql.ts'
 import { assertSecretFits, generateSigningSecret, type SignatureScheme } from '../../delivery/signing.ts'
 import { assertPublicUrl } from '../../delivery/ssrf.ts'
-import { CREATION_ORDER, listPage } from '../../query/page.ts'
+import type { FieldSpec } from '../../query/language.ts'
+import { BY_CREATION, listPage, type PageQuery } from '../../query/page.ts'
 import { decryptSecret, encryptSecret, secretAad } from '../../secrets/envelope.ts'
 import type { Keyring } from '../../secrets/keyring.ts'
 import type { Actor } from '../actor.ts'
@@ -15,7 +16,6 @@ import { forbidden, invalid, notFound } from '../errors.ts'
 import { isUuid, newId } from '../ids.ts'
 import { assertResellerExists } from '../organizations.ts'
 import type { Patch } from '../patch.ts'
-import type { PageRequest } from '../reach.ts'
 import { reachScope, tenantOf } from '../reach.ts'
 
 export type EndpointStatus = 'healthy' | 'unhealthy' | 'suspended'
@@ -236,11 +236,22 @@ async function selectEndpoint(tx: Queryable, actor: Actor, id: string, lock: boo
   return rows[0]
 }
 
+/** The list's fields: filters, and the sort (oldest first unless it names one). */
+export const ENDPOINT_FIELDS: Record<string, FieldSpec> = {
+  id: { column: 'id', kind: 'id' },
+  name: { column: 'name', kind: 'text' },
+  createdAt: { column: 'created_at', kind: 'date' },
+  updatedAt: { column: 'updated_at', kind: 'date' },
+}
+
+/** What `search` looks in (caseless, contains). */
+export const ENDPOINT_SEARCH = 'name or url'
+
 export async function listEndpoints(
   tx: Queryable,
   actor: Actor,
   keyring: Keyring,
-  page: PageRequest,
+  query: PageQuery,
 ): Promise<{ items: WebhookEndpoint[]; total: number }> {
   const { rows, total } = await listPage<EndpointRow>(
     tx,
@@ -248,9 +259,11 @@ export async function listEndpoints(
       from: 'webhook_endpoints',
       columns: ENDPOINT_COLUMNS,
       scope: sql`${reachScope(actor, 'reseller_id')} AND deleted_at IS NULL`,
-      ...CREATION_ORDER,
+      fields: ENDPOINT_FIELDS,
+      defaultSort: BY_CREATION,
+      searchColumns: ['name', 'url'],
     },
-    page,
+    query,
   )
   return { items: rows.map((row) => toEndpoint(row, keyring)), total }
 }
