@@ -16,7 +16,7 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
 }
 const rows = [...totals].sort(([a], [b]) => a.localeCompare(b))
 const all = rows.reduce((sum, [, n]) => sum + n, 0)
-const cryptlex = rows.filter(([key]) => /^[A-Z]/.test(key))
+const cryptlex = rows.filter(([key]) => !key.includes('/'))
 console.log(
   `${all.toLocaleString('en-US')} v3 responses judged; ${cryptlex.reduce((s, [, n]) => s + n, 0).toLocaleString('en-US')} of them to Cryptlex operations, in ${new Set(cryptlex.map(([k]) => k.split(' ')[0])).size} operations`,
 )

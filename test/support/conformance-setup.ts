@@ -1,6 +1,7 @@
 // Runs around every test: a test fails when any v3 response it caused broke Cryptlex's schemas
 // (test/support/cryptlex-conformance.ts). With CONFORMANCE_REPORT=<dir>, each test file also writes how many
 // responses were judged, by operation and status (scripts/conformance-report.ts sums them).
+import { randomUUID } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, afterEach, expect } from 'vitest'
@@ -15,6 +16,7 @@ afterAll(() => {
   const tally = cryptlexTally()
   if (!dir || tally.size === 0) return
   mkdirSync(dir, { recursive: true })
-  const file = join(dir, `${expect.getState().testPath?.replace(/[^A-Za-z0-9]+/g, '_') ?? process.pid}.json`)
+  // Each test file has its own tally (vitest isolates modules per file); one report file each.
+  const file = join(dir, `${process.pid}-${randomUUID()}.json`)
   writeFileSync(file, JSON.stringify(Object.fromEntries(tally)))
 })
