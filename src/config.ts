@@ -17,6 +17,8 @@ export interface Config {
   bootstrap: { tenantDomain: string; clientId: string; clientSecret: string } | null
   platform: { clientId: string; clientSecret: string } | null
   tokenTtlSeconds: number
+  /** How many verified tokens a process remembers (0: none; each request then verifies its signature). */
+  tokenCacheMax: number
   /** How old the newest signing key may grow before a new one takes over (days; fractions allowed). */
   signingKeyRotationDays: number
   /**
@@ -261,6 +263,7 @@ export function loadConfig(env: Env = process.env): Config {
     bootstrap,
     platform: clientPair(env, 'PLATFORM_CLIENT_ID', 'PLATFORM_CLIENT_SECRET'),
     tokenTtlSeconds: integer(env, 'TOKEN_TTL_SECONDS', 3600, 60, 86400),
+    tokenCacheMax: integer(env, 'TOKEN_CACHE_MAX', 10_000, 0, 10_000_000),
     signingKeyRotationDays: positiveNumber(env, 'SIGNING_KEY_ROTATION_DAYS', 30, 3650),
     encryption: encryption(env, target),
     webhookRetrySchedule,

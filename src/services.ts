@@ -54,7 +54,7 @@ export async function prepareServices(
     },
     (error) => log.error({ err: error }, 'reloading the signing keys failed'),
   )
-  const tokens = createTokenService(keys, config.publicUrl, config.tokenTtlSeconds)
+  const tokens = createTokenService(keys, config.publicUrl, config.tokenTtlSeconds, config.tokenCacheMax)
   const principals = createPrincipalResolver(db, tokens, config.platform?.clientId ?? null)
   return { config, db, keyring, pepper, tokens, principals }
 }

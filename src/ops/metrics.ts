@@ -50,6 +50,31 @@ function createCounters(registry: Registry) {
 
 export type AppCounters = ReturnType<typeof createCounters>
 
+/** The token service's own tallies, read when the registry is scraped. */
+export function registerTokenMetrics(
+  registry: Registry,
+  stats: { readonly verifications: number; readonly hits: number },
+): void {
+  new Counter({
+    name: 'reseller_api_token_verifications_total',
+    help: 'Access tokens whose ES256 signature this process checked (a token seen before is not checked again).',
+    registers: [registry],
+    collect() {
+      this.reset()
+      this.inc(stats.verifications)
+    },
+  })
+  new Counter({
+    name: 'reseller_api_token_cache_hits_total',
+    help: 'Requests whose access token this process had verified already (its expiry, key and client still checked).',
+    registers: [registry],
+    collect() {
+      this.reset()
+      this.inc(stats.hits)
+    },
+  })
+}
+
 export const metricsPlugin = fp(async (app: FastifyInstance, options: { config: MetricsConfig }) => {
   const { config } = options
   const registry = createRegistry()
