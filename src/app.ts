@@ -19,7 +19,7 @@ import { correlationIdOf, requestContext } from './http/request-context.ts'
 import { createValidatorCompiler } from './http/validation.ts'
 import { loggerOptions } from './logging.ts'
 import { healthRoutes } from './ops/health.ts'
-import { metricsPlugin } from './ops/metrics.ts'
+import { metricsPlugin, registerTokenMetrics } from './ops/metrics.ts'
 import { oauthRoutes } from './ops/oauth.ts'
 import { openapiPlugin } from './ops/openapi.ts'
 import { renderPlatformError } from './platform/errors.ts'
@@ -67,6 +67,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyServerO
 
   await app.register(requestContext)
   await app.register(metricsPlugin, { config: deps.config.metrics })
+  registerTokenMetrics(app.metrics, deps.tokens.stats)
   await app.register(rateLimits, {
     config: deps.config,
     tenantWindow: (tenantId: string) => findTenantRateWindow(deps.db, tenantId),

@@ -1,5 +1,6 @@
 // Environment → one typed, validated Config. A bad value stops the process with a message naming the variable.
 import { createSecretKey, type KeyObject } from 'node:crypto'
+import os from 'node:os'
 import path from 'node:path'
 
 export type DatabaseTarget =
@@ -17,6 +18,10 @@ export interface Config {
   bootstrap: { tenantDomain: string; clientId: string; clientSecret: string } | null
   platform: { clientId: string; clientSecret: string } | null
   tokenTtlSeconds: number
+  /** How many passwords hash at once (argon2id, each on a thread of its own); more wait their turn. */
+  passwordHashConcurrency: number
+  /** How many verified tokens a process remembers (0: none; each request then verifies its signature). */
+  tokenCacheMax: number
   /** How old the newest signing key may grow before a new one takes over (days; fractions allowed). */
   signingKeyRotationDays: number
   /**
@@ -130,6 +135,15 @@ function encryption(env: Env, target: DatabaseTarget): Config['encryption'] {
       return parsed
     })
   return { key, previous }
+}
+
+/**
+ * Passwords hashed at once by default: the cores less one, so that a burst of creates leaves a core to the
+ * event loop and the database (reads); at least one. At most four: Node 20 counts the host's cores, not a
+ * container's CPU quota, and each hash holds 19 MiB while it runs.
+ */
+export function defaultHashConcurrency(cores = os.availableParallelism()): number {
+  return Math.max(1, Math.min(cores - 1, 4))
 }
 
 function positiveNumber(env: Env, name: string, fallback: number, max: number): number {
@@ -261,6 +275,8 @@ export function loadConfig(env: Env = process.env): Config {
     bootstrap,
     platform: clientPair(env, 'PLATFORM_CLIENT_ID', 'PLATFORM_CLIENT_SECRET'),
     tokenTtlSeconds: integer(env, 'TOKEN_TTL_SECONDS', 3600, 60, 86400),
+    passwordHashConcurrency: integer(env, 'PASSWORD_HASH_CONCURRENCY', defaultHashConcurrency(), 1, 64),
+    tokenCacheMax: integer(env, 'TOKEN_CACHE_MAX', 10_000, 0, 10_000_000),
     signingKeyRotationDays: positiveNumber(env, 'SIGNING_KEY_ROTATION_DAYS', 30, 3650),
     encryption: encryption(env, target),
     webhookRetrySchedule,

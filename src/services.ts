@@ -4,6 +4,7 @@
 import pino from 'pino'
 import { loadPepper, type Pepper } from './auth/client-secrets.ts'
 import { createKeyStore, RELOAD_INTERVAL_MS } from './auth/key-store.ts'
+import { setHashConcurrency } from './auth/passwords.ts'
 import { createPrincipalResolver, type PrincipalResolver } from './auth/principals.ts'
 import { CLOCK_SKEW_SECONDS, createTokenService, type TokenService } from './auth/tokens.ts'
 import type { Config } from './config.ts'
@@ -41,6 +42,7 @@ export async function prepareServices(
   keyring = openKeyring(config),
 ): Promise<AppDeps> {
   await prepareDatabase(config, db, keyring)
+  setHashConcurrency(config.passwordHashConcurrency)
   const pepper = await loadPepper(db, keyring)
   const log = pino(loggerOptions(config.logLevel))
   const keys = await createKeyStore(
@@ -54,7 +56,7 @@ export async function prepareServices(
     },
     (error) => log.error({ err: error }, 'reloading the signing keys failed'),
   )
-  const tokens = createTokenService(keys, config.publicUrl, config.tokenTtlSeconds)
+  const tokens = createTokenService(keys, config.publicUrl, config.tokenTtlSeconds, config.tokenCacheMax)
   const principals = createPrincipalResolver(db, tokens, config.platform?.clientId ?? null)
   return { config, db, keyring, pepper, tokens, principals }
 }

@@ -1,20 +1,21 @@
 // Passwords: argon2id with at least OWASP's parameters, hashed on worker threads of low CPU priority, never on
-// the event loop.
+// the event loop, a bounded number at once.
 import { createRequire } from 'node:module'
-import os from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { hash } from '@node-rs/argon2'
+import { defaultHashConcurrency } from '../config.ts'
 
 // OWASP Password Storage Cheat Sheet: m=19 MiB, t=2, p=1. Algorithm 2 is Argon2id (a const enum upstream).
 export const ARGON2_OPTIONS = { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const
 
-// One hashing thread per core: more cannot hash faster. Each runs at nice 10 (Linux sets the priority of the
-// calling thread alone): when the cores are all busy, the event loop and the database go first, so a GET
-// does not wait behind a password. hashSync there rather than hash() here, because hash() also does part of
-// its work (about 0.3 ms, growing with the memory cost) on the calling thread before it leaves for libuv's.
-// At most four, as libuv's pool had: Node 20 counts the host's cores, not a container's CPU quota, and each
-// hash holds 19 MiB while it runs.
-const SIZE = Math.max(1, Math.min(os.availableParallelism(), 4))
+// Hashing threads each run at nice 10 (Linux sets the priority of the calling thread alone): when the cores
+// are all busy, the event loop and the database go first. hashSync there rather than hash() here, because
+// hash() also does part of its work (about 0.3 ms, growing with the memory cost) on the calling thread before
+// it leaves for libuv's. How many hash at once is bounded (PASSWORD_HASH_CONCURRENCY; see
+// defaultHashConcurrency): nice alone does not leave a core to reads, it only orders who waits, and a burst
+// of creates would hold every core; past the bound, passwords wait in a queue (first come, first hashed).
+
+let concurrency = defaultHashConcurrency()
 const NICE = 10
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
@@ -47,6 +48,9 @@ interface Hasher {
 const queue: Task[] = []
 const hashers: Hasher[] = []
 let nextId = 0
+/** Hashes running now (on threads or libuv's pool), and the most that ever ran at once. */
+let inFlight = 0
+let peakInFlight = 0
 /** Worker threads could not be started (a restricted runtime): hash on libuv's pool instead. */
 let isWorkerless = false
 
@@ -64,7 +68,7 @@ function startHasher(): Hasher {
   const hasher: Hasher = { worker, task: null, hasHashed: false }
   worker.on('message', (message: { id: number; hash?: string; error?: string }) => {
     const task = hasher.task
-    hasher.task = null
+    if (task) release(hasher)
     worker.unref()
     if (task?.id === message.id) {
       if (message.hash !== undefined) {
@@ -82,14 +86,14 @@ function startHasher(): Hasher {
     if (index >= 0) hashers.splice(index, 1)
     // A thread that dies before its first hash (argon2 cannot load there): hash on libuv's pool from now on,
     // its task included, rather than start one failing thread per password.
+    const task = hasher.task
+    if (task) release(hasher)
     if (!hasher.hasHashed) {
-      if (hasher.task) queue.unshift(hasher.task)
-      hasher.task = null
+      if (task) queue.unshift(task)
       useLibuv()
       return
     }
-    hasher.task?.reject(error)
-    hasher.task = null
+    task?.reject(error)
     dispatch()
   }
   worker.on('error', fail)
@@ -97,16 +101,33 @@ function startHasher(): Hasher {
   return hasher
 }
 
+/** A hasher's task is done (or handed back): its slot is free. */
+function release(hasher: Hasher): void {
+  hasher.task = null
+  inFlight--
+}
+
 /** Worker threads cannot be used: every queued password and every later one is hashed on libuv's pool. */
 function useLibuv(): void {
   isWorkerless = true
-  for (const task of queue.splice(0)) hash(task.password, ARGON2_OPTIONS).then(task.resolve, task.reject)
+  dispatch()
 }
 
 function dispatch(): void {
-  while (queue.length > 0 && !isWorkerless) {
+  while (queue.length > 0 && inFlight < concurrency) {
+    if (isWorkerless) {
+      const task = queue.shift() as Task
+      begin()
+      hash(task.password, ARGON2_OPTIONS)
+        .then(task.resolve, task.reject)
+        .finally(() => {
+          inFlight--
+          dispatch()
+        })
+      continue
+    }
     let hasher = hashers.find((h) => h.task === null)
-    if (!hasher && hashers.length < SIZE) {
+    if (!hasher) {
       try {
         hasher = startHasher()
       } catch {
@@ -115,18 +136,43 @@ function dispatch(): void {
       }
       hashers.push(hasher)
     }
-    if (!hasher) return
     const task = queue.shift() as Task
     hasher.task = task
+    begin()
     hasher.worker.ref()
     hasher.worker.postMessage({ id: task.id, password: task.password })
   }
 }
 
+function begin(): void {
+  inFlight++
+  peakInFlight = Math.max(peakInFlight, inFlight)
+}
+
 export function hashPassword(password: string): Promise<string> {
-  if (isWorkerless) return hash(password, ARGON2_OPTIONS)
   return new Promise<string>((resolve, reject) => {
     queue.push({ id: nextId++, password, resolve, reject })
     dispatch()
   })
+}
+
+/** How many passwords may hash at once (PASSWORD_HASH_CONCURRENCY, set at start); queued ones wait. */
+export function setHashConcurrency(value: number): void {
+  concurrency = Math.max(1, Math.floor(value))
+  dispatch()
+}
+
+/** The hashing queue now: for the metrics, and for tests to see the bound held. */
+export function hashingState(): {
+  concurrency: number
+  inFlight: number
+  queued: number
+  peakInFlight: number
+} {
+  return { concurrency, inFlight, queued: queue.length, peakInFlight }
+}
+
+/** Forget the highest in-flight count seen so far (tests measure a burst from here). */
+export function resetPeakInFlight(): void {
+  peakInFlight = inFlight
 }

@@ -3,6 +3,7 @@ import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from 'jose'
 import type { PrincipalRole } from '../domain/actor.ts'
 import { newId } from '../domain/ids.ts'
 import type { KeyStore } from './key-store.ts'
+import { createTokenCache } from './token-cache.ts'
 
 export const AUDIENCE = 'reseller-api'
 
@@ -21,12 +22,20 @@ export interface VerifiedToken extends TokenClaims {
 
 export class TokenError extends Error {}
 
-const VERIFIED_CACHE_SIZE = 10_000
+/** How many verified tokens a process remembers by default (TOKEN_CACHE_MAX). */
+export const TOKEN_CACHE_MAX = 10_000
 /** How far a token's iat may lie ahead of this clock (another process's clock may run a little fast). */
 export const CLOCK_SKEW_SECONDS = 60
 
-export function createTokenService(store: KeyStore, issuer: string, ttlSeconds: number) {
-  const verified = new Map<string, VerifiedToken>()
+export function createTokenService(
+  store: KeyStore,
+  issuer: string,
+  ttlSeconds: number,
+  cacheMax = TOKEN_CACHE_MAX,
+) {
+  const verified = createTokenCache<VerifiedToken>(cacheMax)
+  /** Signatures checked (cache misses that got as far as a key) and cache hits, for the metrics and tests. */
+  const stats = { verifications: 0, hits: 0 }
   return {
     jwks: () => ({ keys: store.current().publicJwks }),
     ttlSeconds,
@@ -49,29 +58,41 @@ export function createTokenService(store: KeyStore, issuer: string, ttlSeconds: 
         .sign(keys.privateKey)
       return { token, jti, expiresIn: ttlSeconds }
     },
+    stats,
+    /** How many verified tokens this process remembers now. */
+    cachedCount: () => verified.size,
     async verify(token: string): Promise<VerifiedToken> {
-      // A token whose signature this process already checked is the same bytes: skip the ES256 verify,
-      // but not the expiry (nor, in the caller, revocation).
-      const known = verified.get(token)
+      // The same bytes verified before: skip the ES256 verify, but not the expiry, nor the key (a key this
+      // process no longer holds signs nothing valid), nor, in the caller, the client's revocation. A token
+      // altered in any byte has another hash: it is verified, fails, and is never remembered.
+      const key = verified.keyOf(token)
+      const known = verified.get(key)
       if (known) {
-        if (known.exp * 1000 > Date.now()) return known
-        verified.delete(token)
-        throw new TokenError('The token has expired.')
+        if (known.expiresAt <= Date.now()) {
+          verified.delete(key)
+          throw new TokenError('The token has expired.')
+        }
+        if (!store.current().publicKeys.has(known.kid)) {
+          verified.delete(key)
+          throw new TokenError('The token was not signed by this service.')
+        }
+        stats.hits++
+        return known.claims
       }
-      const claims = await verifySignature(token)
-      if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value as string)
-      verified.set(token, claims)
+      const { claims, kid } = await verifySignature(token)
+      verified.set(key, { claims, kid, expiresAt: claims.exp * 1000 })
       return claims
     },
   }
 
-  async function verifySignature(token: string): Promise<VerifiedToken> {
+  async function verifySignature(token: string): Promise<{ claims: VerifiedToken; kid: string }> {
     try {
       const { kid } = decodeProtectedHeader(token)
       let key = kid ? store.current().publicKeys.get(kid) : undefined
       // A key this process has not loaded yet: another process may have rotated first.
       if (kid && !key) key = (await store.reloadForUnknownKid()).publicKeys.get(kid)
-      if (!key) throw new TokenError('The token was not signed by this service.')
+      if (!kid || !key) throw new TokenError('The token was not signed by this service.')
+      stats.verifications++
       const { payload } = await jwtVerify(token, key, {
         issuer,
         audience: AUDIENCE,
@@ -85,7 +106,7 @@ export function createTokenService(store: KeyStore, issuer: string, ttlSeconds: 
       const rid = typeof payload.rid === 'string' ? payload.rid : null
       if (role !== 'platform' && !tid) throw new TokenError('The token names no tenant.')
       if (role === 'reseller' && !rid) throw new TokenError('A reseller token must name its reseller.')
-      return {
+      const claims: VerifiedToken = {
         sub: payload.sub as string,
         tid,
         role,
@@ -94,6 +115,7 @@ export function createTokenService(store: KeyStore, issuer: string, ttlSeconds: 
         jti: payload.jti as string,
         exp: payload.exp as number,
       }
+      return { claims, kid }
     } catch (error) {
       if (error instanceof TokenError) throw error
       if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'iat')

@@ -5,6 +5,7 @@ import path from 'node:path'
 import type { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
 import type { DatabaseTarget } from '../config.ts'
+import { noteQuery } from './query-count.ts'
 import { Sql } from './sql.ts'
 
 export interface QueryResult<T> {
@@ -81,6 +82,7 @@ function pgQuery(args: QueryArgs): pg.QueryConfig {
 function pgQueryable(target: pg.Pool | pg.PoolClient): Queryable {
   return {
     async query<T>(...args: QueryArgs) {
+      noteQuery()
       const result = await target.query(pgQuery(args))
       return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 }
     },
@@ -95,14 +97,17 @@ function wrapPg(pool: pg.Pool): Db {
       const client = await pool.connect()
       const tx = pgQueryable(client)
       try {
+        noteQuery()
         await client.query('BEGIN')
         const value = await fn(tx)
+        noteQuery()
         await client.query('COMMIT')
         client.release()
         return value
       } catch (error) {
         // A failed ROLLBACK means the connection is broken: destroy it rather than return it to the pool.
         try {
+          noteQuery()
           await client.query('ROLLBACK')
           client.release()
         } catch (rollbackError) {
@@ -145,6 +150,7 @@ function wrapPg(pool: pg.Pool): Db {
 function pgliteQueryable(target: Pick<PGlite, 'query'>): Queryable {
   return {
     async query<T>(...args: QueryArgs) {
+      noteQuery()
       const { text, params } = statementOf(args)
       const result = await target.query<T>(text, params as unknown[])
       return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length }
@@ -157,7 +163,13 @@ function wrapPglite(db: PGlite): Db {
     kind: 'pglite',
     ...pgliteQueryable(db),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
-      return db.transaction(async (inner) => fn(pgliteQueryable(inner)))
+      // PGlite sends BEGIN and COMMIT (or ROLLBACK) itself: counted as on a server, so that both agree.
+      noteQuery()
+      try {
+        return await db.transaction(async (inner) => fn(pgliteQueryable(inner)))
+      } finally {
+        noteQuery()
+      }
     },
     async withConnection(fn) {
       return fn(this)

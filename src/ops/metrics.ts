@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client'
 import type { MetricsConfig } from '../config.ts'
+import { countingQueries, type QueryTally } from '../db/query-count.ts'
 import {
   isMetricsToken,
   listenForMetrics,
@@ -49,6 +50,31 @@ function createCounters(registry: Registry) {
 
 export type AppCounters = ReturnType<typeof createCounters>
 
+/** The token service's own tallies, read when the registry is scraped. */
+export function registerTokenMetrics(
+  registry: Registry,
+  stats: { readonly verifications: number; readonly hits: number },
+): void {
+  new Counter({
+    name: 'reseller_api_token_verifications_total',
+    help: 'Access tokens whose ES256 signature this process checked (a token seen before is not checked again).',
+    registers: [registry],
+    collect() {
+      this.reset()
+      this.inc(stats.verifications)
+    },
+  })
+  new Counter({
+    name: 'reseller_api_token_cache_hits_total',
+    help: 'Requests whose access token this process had verified already (its expiry, key and client still checked).',
+    registers: [registry],
+    collect() {
+      this.reset()
+      this.inc(stats.hits)
+    },
+  })
+}
+
 export const metricsPlugin = fp(async (app: FastifyInstance, options: { config: MetricsConfig }) => {
   const { config } = options
   const registry = createRegistry()
@@ -65,8 +91,27 @@ export const metricsPlugin = fp(async (app: FastifyInstance, options: { config: 
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   })
+  const queries = new Counter({
+    name: 'reseller_api_db_queries_total',
+    help: 'Statements sent to the database while answering requests (BEGIN and COMMIT included), by method and route: divided by http_requests_total, the round trips a request costs.',
+    labelNames: ['method', 'route'] as const,
+    registers: [registry],
+  })
   app.decorate('metrics', registry)
   app.decorate('counters', createCounters(registry))
+  app.decorateRequest('queryTally', null)
+
+  // Every statement of the request is counted: the rest of the request runs inside this scope. The body
+  // arrives on socket events, outside it, so validation (and the handler after it) re-enters the scope.
+  app.addHook('onRequest', (request, _reply, done) => {
+    const tally: QueryTally = { count: 0 }
+    request.queryTally = tally
+    countingQueries(tally, done)
+  })
+  app.addHook('preValidation', (request, _reply, done) => {
+    if (request.queryTally) countingQueries(request.queryTally, done)
+    else done()
+  })
 
   app.addHook('onResponse', async (request, reply) => {
     // The route pattern, never the raw URL: ids in paths would explode the label set.
@@ -74,6 +119,7 @@ export const metricsPlugin = fp(async (app: FastifyInstance, options: { config: 
     const labels = { method: request.method, route, status: String(reply.statusCode) }
     requests.inc(labels)
     durations.observe(labels, reply.elapsedTime / 1000)
+    if (request.queryTally?.count) queries.inc({ method: request.method, route }, request.queryTally.count)
   })
 
   // With an internal listener, the API's port has no /metrics at all, token or not.
@@ -112,6 +158,10 @@ export function metricsWhere(config: MetricsConfig, apiAddress: string): string 
 }
 
 declare module 'fastify' {
+  interface FastifyRequest {
+    /** The statements this request has sent so far (ops/metrics counts them per route). */
+    queryTally: QueryTally | null
+  }
   interface FastifyInstance {
     metrics: Registry
     counters: AppCounters

@@ -90,7 +90,8 @@ describe('signing key rotation', () => {
     await t.deps.tokens.keys.reload()
     expect(await jwksKids()).not.toContain(oldKid)
     expect((await keyRows()).map((k) => k.kid)).not.toContain(oldKid)
-    // A process that never saw the token refuses it (this one remembers having verified it, until it expires).
+    // This process, which verified the token before, refuses it now its key is gone; so does one that never saw it.
+    await expect(t.deps.tokens.verify(t.cspToken)).rejects.toThrow(/not signed by this service/)
     const fresh = await prepareServices(t.deps.config, t.db)
     await expect(fresh.tokens.verify(t.cspToken)).rejects.toThrow(/not signed by this service/)
     fresh.tokens.keys.stop()
