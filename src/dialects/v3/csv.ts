@@ -6,9 +6,13 @@ const FORMULA_START = /^[=+\-@\t\r]/
 const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/
 const QUOTE = /"/g
 
+/** Anything that needs defusing or quoting: most cells match none of it and go out as they are, in one test. */
+const PLAIN_UNLESS = /^[=+\-@]|^\s|[",\r\n]|\s$/
+
 export function csvCell(value: unknown): string {
   if (value === null || value === undefined) return ''
   let text = typeof value === 'string' ? value : value instanceof Date ? value.toISOString() : String(value)
+  if (!PLAIN_UNLESS.test(text)) return text
   if (FORMULA_START.test(text)) text = `'${text}`
   return NEEDS_QUOTES.test(text) ? `"${text.replace(QUOTE, '""')}"` : text
 }

@@ -48,8 +48,11 @@ const CSV_COLUMNS = [
  * defusing; text cells go through csvCell. test/v3/users-export.test.ts holds it to presentUser's values.
  */
 function csvOf(u: User): string {
+  const created = u.createdAt.toISOString()
+  // A user never changed since its creation (most of them) has the same time twice: format it once.
+  const updated = u.updatedAt.getTime() === u.createdAt.getTime() ? created : u.updatedAt.toISOString()
   return (
-    `${u.id},${u.createdAt.toISOString()},${u.updatedAt.toISOString()},${csvCell(displayName(u))},` +
+    `${u.id},${created},${updated},${csvCell(displayName(u))},` +
     `${csvCell(u.firstName)},${csvCell(u.lastName)},${csvCell(u.email)},${csvCell(u.role)},` +
     `${u.organizationId ?? ''},${csvCell(u.company)},${u.twoFactorEnabled},${u.googleSsoEnabled},` +
     `${u.lastLoginAt ? u.lastLoginAt.toISOString() : ''}\r\n`
