@@ -45,7 +45,11 @@ export const getUser: Scenario = {
         await bare.stop()
       }
     }
-    const plain = await loadBare('bench/lib/baselines/bare-pg.ts', {}, (u) => `/users/${u.id}`)
+    const plain = await loadBare(
+      'bench/lib/baselines/bare-pg.ts',
+      { BENCH_TENANT_ID: fixtures.tenantId },
+      (u) => `/users/${u.id}`,
+    )
     const sameSql = await loadBare(
       'bench/lib/baselines/bare-get.ts',
       { BENCH_TENANT_ID: fixtures.tenantId, BENCH_CLIENT_ROW_ID: fixtures.clientRowId },
@@ -65,7 +69,7 @@ export const getUser: Scenario = {
     })
     reportPeakRss(ctx, service, load.peakRss)
     ctx.note(
-      `get user: baseline = a bare Fastify app with one route doing one plain \`pg\` point select by id (pg.Pool of the same size, same database${ctx.options.embedded ? '; with --embedded the same select through PGlite' : ''}), answering the row as JSON without authentication; the second throughput row's baseline is a bare Fastify route calling the service's own getUser (same SQL and mapping, openDatabase), without authentication, schema or presenter.`,
+      `get user: baseline = a bare Fastify app with one route doing one plain \`pg\` point select by primary key (tenant id, id; pg.Pool of the same size, same database${ctx.options.embedded ? '; with --embedded the same select through PGlite' : ''}), answering the row as JSON without authentication; the second throughput row's baseline is a bare Fastify route calling the service's own getUser (same SQL and mapping, openDatabase), without authentication, schema or presenter.`,
     )
   },
 }

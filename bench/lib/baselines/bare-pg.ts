@@ -10,7 +10,9 @@ const url = process.env.DATABASE_URL ?? ''
 const poolSize = Number(process.env.DATABASE_POOL_SIZE || 10)
 const SELECT = `SELECT id, reseller_id, organization_id, first_name, last_name, email, role, company,
   two_factor_enabled, google_sso_enabled, last_login_at, created_at, updated_at
-  FROM users WHERE id = $1`
+  FROM users WHERE tenant_id = $1 AND id = $2`
+// The users' primary key is (tenant_id, id): a point select by id names the tenant, or it scans the table.
+const tenantId = process.env.BENCH_TENANT_ID ?? ''
 
 type Query = (text: string, values: unknown[]) => Promise<{ rows: unknown[] }>
 let query: Query
@@ -31,7 +33,7 @@ if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
 
 const app = Fastify({ logger: false })
 app.get<{ Params: { id: string } }>('/users/:id', async (request, reply) => {
-  const { rows } = await query(SELECT, [request.params.id])
+  const { rows } = await query(SELECT, [tenantId, request.params.id])
   if (rows.length === 0) return reply.code(404).send({ message: 'not found' })
   return rows[0]
 })
