@@ -184,7 +184,8 @@ async function loadPglite() {
  * PostgreSQL's own default of 128 MB of shared buffers lives inside PGlite's WebAssembly memory, in the
  * service's RSS, and is touched as it warms: with it an idle service on the embedded database held about
  * 290 MB (280 of them PGlite's). An embedded database serves one process; its data files stay in the OS page
- * cache (on disk) or in memory (memory://) anyway, so 16 MB of buffers is ample for it.
+ * cache anyway, so 16 MB of buffers is ample for it. On disk only: with memory:// the same setting made the
+ * process larger (WASM memory 244 → 579 MB, not understood yet), so it keeps PGlite's defaults.
  */
 const PGLITE_SHARED_BUFFERS = '16MB'
 const pgliteOptions = (PGlite: typeof import('@electric-sql/pglite').PGlite, pg_trgm: unknown) => ({
@@ -202,7 +203,7 @@ export async function openDatabase(target: DatabaseTarget, poolSize = 10): Promi
     }
     case 'pglite-memory': {
       const { PGlite, pg_trgm } = await loadPglite()
-      const db = new PGlite(pgliteOptions(PGlite, pg_trgm))
+      const db = new PGlite({ extensions: { pg_trgm } })
       await db.waitReady
       return wrapPglite(db)
     }
