@@ -9,9 +9,15 @@ import { fmt, ratioOf } from '../lib/report.ts'
 import { reportPeakRss } from '../lib/rows.ts'
 
 const RUNS = 3
+/** The export's rows/s against the domain call's. */
+const TARGET_RATIO = 0.7
 
-/** Runs fn up to RUNS times (at least once) within the time budget; returns each run's ms and rows. */
+/**
+ * Runs fn once unmeasured (the JIT's first pass, on both sides alike), then up to RUNS times (at least once)
+ * within the time budget; returns each measured run's ms and rows.
+ */
 async function repeat(seconds: number, fn: () => Promise<number>): Promise<{ ms: number[]; rows: number[] }> {
+  await fn()
   const deadline = performance.now() + seconds * 1000
   const result = { ms: [] as number[], rows: [] as number[] }
   do {
@@ -44,7 +50,9 @@ export const exportUsersScenario: Scenario = {
       })
       let lines = 0
       for await (const chunk of response.body ?? []) {
-        for (const byte of chunk as Uint8Array) if (byte === 10) lines++
+        // indexOf, not a loop over each byte: the reader must not take the CPU the service needs.
+        const bytes = chunk as Uint8Array
+        for (let at = bytes.indexOf(10); at >= 0; at = bytes.indexOf(10, at + 1)) lines++
       }
       const rows = Math.max(0, lines - 1) // the header line
       if (response.status !== 200 || rows !== exportRows) errors++
@@ -72,8 +80,8 @@ export const exportUsersScenario: Scenario = {
       value: fmt.rate(value, 'rows/s'),
       baseline: fmt.rate(baseline, 'rows/s'),
       ratio: ratioOf(value, baseline),
-      target: '',
-      met: null,
+      target: `≥ ${TARGET_RATIO.toFixed(2)}× baseline`,
+      met: value / baseline >= TARGET_RATIO,
       data: { viaHttp, direct },
     })
     const times = summarize(viaHttp.ms, errors, 0)

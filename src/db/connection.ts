@@ -192,6 +192,19 @@ async function loadPglite() {
   return { PGlite, pg_trgm }
 }
 
+/**
+ * PostgreSQL's own default of 128 MB of shared buffers lives inside PGlite's WebAssembly memory, in the
+ * service's RSS, and is touched as it warms: with it an idle service on the embedded database held about
+ * 290 MB (280 of them PGlite's). An embedded database serves one process; its data files stay in the OS page
+ * cache anyway, so 16 MB of buffers is ample for it. On disk only: with memory:// the same setting made the
+ * process larger (WASM memory 244 → 579 MB, not understood yet), so it keeps PGlite's defaults.
+ */
+const PGLITE_SHARED_BUFFERS = '16MB'
+const pgliteOptions = (PGlite: typeof import('@electric-sql/pglite').PGlite, pg_trgm: unknown) => ({
+  extensions: { pg_trgm } as never,
+  startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
+})
+
 export async function openDatabase(target: DatabaseTarget, poolSize = 10): Promise<Db> {
   switch (target.kind) {
     case 'postgres': {
@@ -210,7 +223,7 @@ export async function openDatabase(target: DatabaseTarget, poolSize = 10): Promi
       const dir = path.join(target.dataDir, 'pgdata')
       fs.mkdirSync(target.dataDir, { recursive: true, mode: 0o700 })
       const { PGlite, pg_trgm } = await loadPglite()
-      const db = new PGlite(dir, { extensions: { pg_trgm } })
+      const db = new PGlite(dir, pgliteOptions(PGlite, pg_trgm))
       await db.waitReady
       return wrapPglite(db)
     }

@@ -6,7 +6,7 @@ import { createUserWithPassword } from '../../domain/users/create.ts'
 import { deleteUser } from '../../domain/users/delete.ts'
 import { getUser } from '../../domain/users/get.ts'
 import { exportUsers, listUsers, USER_FIELDS } from '../../domain/users/list.ts'
-import type { User } from '../../domain/users/model.ts'
+import { displayName, type User } from '../../domain/users/model.ts'
 import { setUserPassword } from '../../domain/users/password.ts'
 import { updateUser } from '../../domain/users/update.ts'
 import { PageNumber } from '../../http/input.ts'
@@ -16,7 +16,7 @@ import type { ListQuery } from '../../query/language.ts'
 import { presentUser } from '../../representations/cryptlex.ts'
 import type { AppDeps } from '../../services.ts'
 import { withErrors } from './common.ts'
-import { csvRow } from './csv.ts'
+import { csvCell, csvRow } from './csv.ts'
 import { listQuerySchema, parseListQuery } from './list-query.ts'
 import {
   PasswordChange,
@@ -87,9 +87,21 @@ async function* listedUsers(
   }
 }
 
-function csvOf(user: User): string {
-  const dto = presentUser(user)
-  return csvRow(CSV_COLUMNS.map((column) => dto[column]))
+/**
+ * One user's CSV line: the cells of presentUser's CSV_COLUMNS, in that order, written straight from the user
+ * (no DTO object and array per row: the export's hot path). Ids, times and booleans never need quoting or
+ * defusing; text cells go through csvCell. test/v3/users-export.test.ts holds it to presentUser's values.
+ */
+function csvOf(u: User): string {
+  const created = u.createdAt.toISOString()
+  // A user never changed since its creation (most of them) has the same time twice: format it once.
+  const updated = u.updatedAt.getTime() === u.createdAt.getTime() ? created : u.updatedAt.toISOString()
+  return (
+    `${u.id},${created},${updated},${csvCell(displayName(u))},` +
+    `${csvCell(u.firstName)},${csvCell(u.lastName)},${csvCell(u.email)},${csvCell(u.role)},` +
+    `${u.organizationId ?? ''},${csvCell(u.company)},${u.twoFactorEnabled},${u.googleSsoEnabled},` +
+    `${u.lastLoginAt ? u.lastLoginAt.toISOString() : ''}\r\n`
+  )
 }
 
 /** The users of a reseller: create, list, export. */
@@ -178,9 +190,12 @@ export const userRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }
       // The first batch is read before answering, so that a refusal is still a proper error response.
       const first = await batches.next()
       async function* lines() {
-        yield csvRow(CSV_COLUMNS)
-        if (first.done) return
-        for (const user of first.value) yield csvOf(user)
+        if (first.done) {
+          yield csvRow(CSV_COLUMNS)
+          return
+        }
+        // One chunk per batch (the header with the first): a write per row costs more than its formatting.
+        yield csvRow(CSV_COLUMNS) + first.value.map(csvOf).join('')
         for await (const batch of batches) yield batch.map(csvOf).join('')
       }
       return (

@@ -343,23 +343,34 @@ export async function* exportUsers(
   const { where, params } = await whereOf(db, actor, { resellerId }, filters, search)
   // The cursor keeps created_at to the microsecond, as text: a Date would round it down to the millisecond,
   // and the rows of that millisecond would come again (forever, when a batch shares one creation time).
-  let after: { createdAt: string; id: string } | null = null
-  for (;;) {
+  type Row = UserRow & { cursor: string }
+  const batchAfter = (after: { createdAt: string; id: string } | null) => {
     const batchParams = [...params]
     let keyset = ''
     if (after) {
       batchParams.push(after.createdAt, after.id)
       keyset = ` AND (u.created_at, u.id) > ($${batchParams.length - 1}::timestamptz, $${batchParams.length}::uuid)`
     }
-    const { rows } = await db.query<UserRow & { cursor: string }>(
+    return db.query<Row>(
       `SELECT ${USER_COLUMNS}, to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor
        FROM users u WHERE ${where}${keyset} ORDER BY u.created_at, u.id LIMIT ${batchSize}`,
       batchParams,
     )
+  }
+  // The next batch is asked for before this one is handed over: the database reads it while the caller
+  // formats and writes this one (one query in flight at a time, on one pool connection).
+  let pending = batchAfter(null)
+  for (;;) {
+    const { rows } = await pending
     if (rows.length === 0) return
+    const last = rows[rows.length - 1] as Row
+    const more = rows.length === batchSize
+    if (more) {
+      pending = batchAfter({ createdAt: last.cursor, id: last.id })
+      // Not awaited if the caller stops early: its failure must not be an unhandled rejection.
+      pending.catch(() => {})
+    }
     yield rows.map((row) => toUser(row, null, []))
-    const last = rows[rows.length - 1] as UserRow & { cursor: string }
-    after = { createdAt: last.cursor, id: last.id }
-    if (rows.length < batchSize) return
+    if (!more) return
   }
 }
