@@ -6,7 +6,7 @@ import { createUser } from '../../domain/users/create.ts'
 import { listUsers } from '../../domain/users/list.ts'
 import { actorOf } from '../../http/request-context.ts'
 import type { AppDeps } from '../../services.ts'
-import { withErrors } from './common.ts'
+import { sendCreatedId, withErrors } from './common.ts'
 import {
   CustomerParams,
   CustomerQuery,
@@ -53,7 +53,7 @@ export const customerUserRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app
           passwordHash: null,
         })
       })
-      return reply.code(201).type('application/json; charset=utf-8').send(JSON.stringify(user.id))
+      return sendCreatedId(reply, user.id)
     },
   )
 

@@ -10,7 +10,7 @@ import type { CreateUserInput, User } from '../../domain/users/model.ts'
 import { updateUser } from '../../domain/users/update.ts'
 import { actorOf } from '../../http/request-context.ts'
 import type { AppDeps } from '../../services.ts'
-import { withErrors } from './common.ts'
+import { sendCreatedId, withErrors } from './common.ts'
 import { v1Page } from './paging.ts'
 import {
   EmailParams,
@@ -80,7 +80,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }
         ...createInputOf(request.body, null),
         password: null,
       })
-      return reply.code(201).type('application/json; charset=utf-8').send(JSON.stringify(user.id))
+      return sendCreatedId(reply, user.id)
     },
   )
 

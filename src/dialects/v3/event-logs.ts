@@ -1,5 +1,4 @@
 // The audit log in Cryptlex's shape: the list, one event, its CSV export and the names of its resources.
-import { Readable } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { type Static, Type } from 'typebox'
 import { AUDIT_FIELDS, exportAuditEvents, getAuditEvent, listAuditEvents } from '../../domain/audit/list.ts'
@@ -10,7 +9,7 @@ import { setTotal, TOTAL_HEADERS } from '../../http/total-count.ts'
 import { presentEventLog } from '../../representations/cryptlex.ts'
 import type { AppDeps } from '../../services.ts'
 import { withErrors } from './common.ts'
-import { csvRow } from './csv.ts'
+import { csvRow, sendCsv } from './csv.ts'
 import { listQuerySchema, parseListQuery } from './list-query.ts'
 import { EventLogDto, IdParams } from './schemas.ts'
 
@@ -89,21 +88,7 @@ export const eventLogRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
     async (request, reply) => {
       const query = parseListQuery(request.query as Record<string, unknown>, AUDIT_FIELDS)
       const batches = exportAuditEvents(db, actorOf(request), query.filters, query.search)
-      // The first batch is read before answering, so that a refusal is still a proper error response.
-      const first = await batches.next()
-      async function* lines() {
-        yield csvRow(CSV_COLUMNS)
-        if (first.done) return
-        yield first.value.map(csvOf).join('')
-        for await (const batch of batches) yield batch.map(csvOf).join('')
-      }
-      return (
-        reply
-          .type('text/csv; charset=utf-8')
-          .header('Content-Disposition', 'attachment; filename="event-logs.csv"')
-          // A stream bypasses the serializer; the typed reply only knows the JSON bodies.
-          .send(Readable.from(lines()) as never)
-      )
+      return sendCsv(reply, 'event-logs.csv', CSV_COLUMNS, batches, csvOf)
     },
   )
 

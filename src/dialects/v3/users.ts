@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Actor } from '../../domain/actor.ts'
@@ -16,7 +15,7 @@ import type { ListQuery } from '../../query/language.ts'
 import { presentUser } from '../../representations/cryptlex.ts'
 import type { AppDeps } from '../../services.ts'
 import { withErrors } from './common.ts'
-import { csvCell, csvRow } from './csv.ts'
+import { csvCell, sendCsv } from './csv.ts'
 import { listQuerySchema, parseListQuery } from './list-query.ts'
 import {
   PasswordChange,
@@ -187,24 +186,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }
         isOnePage || query.sort.length > 0
           ? listedUsers(db, actorOf(request), request.params.resellerId, query, isOnePage)
           : exportUsers(db, actorOf(request), request.params.resellerId, query.filters, query.search)
-      // The first batch is read before answering, so that a refusal is still a proper error response.
-      const first = await batches.next()
-      async function* lines() {
-        if (first.done) {
-          yield csvRow(CSV_COLUMNS)
-          return
-        }
-        // One chunk per batch (the header with the first): a write per row costs more than its formatting.
-        yield csvRow(CSV_COLUMNS) + first.value.map(csvOf).join('')
-        for await (const batch of batches) yield batch.map(csvOf).join('')
-      }
-      return (
-        reply
-          .type('text/csv; charset=utf-8')
-          .header('Content-Disposition', 'attachment; filename="users.csv"')
-          // A stream bypasses the serializer; the typed reply only knows the JSON bodies.
-          .send(Readable.from(lines()) as never)
-      )
+      return sendCsv(reply, 'users.csv', CSV_COLUMNS, batches, csvOf)
     },
   )
 }
