@@ -6,7 +6,7 @@ import { amongMatches, FEW_MATCHES } from '../../query/matches.ts'
 import { orderBy, searchCondition } from '../../query/order.ts'
 import { unindexedPatterns } from '../../query/patterns.ts'
 import type { Actor } from '../actor.ts'
-import { invalid } from '../errors.ts'
+import { invalid, notFound } from '../errors.ts'
 import { assertGroupIds } from '../groups.ts'
 import { assertResellerExists } from '../organizations.ts'
 import { assertResellerReach, tenantOf } from '../reach.ts'
@@ -88,9 +88,14 @@ interface UserWhere {
    */
   whereByMembers: string | null
   resellerId: string | null
+  /** The scope names a reseller ($2) that must exist: checked in the list's own statement (see summaryOf). */
+  namesReseller: boolean
 }
 
-/** The WHERE of a user list: the scope, and the narrowing beyond "every live user of the scope". */
+/**
+ * The WHERE of a user list: the scope, and the narrowing beyond "every live user of the scope". A reseller
+ * the scope names is reached here (a 403 sends no statement); that it exists is for the caller to check.
+ */
 async function whereOf(
   tx: Queryable,
   actor: Actor,
@@ -102,7 +107,6 @@ async function whereOf(
   let tenantId: string
   if (resellerId !== null) {
     tenantId = assertResellerReach(actor, resellerId)
-    await assertResellerExists(tx, tenantId, resellerId)
   } else {
     tenantId = tenantOf(actor)
     // A reseller token sees exactly its own users.
@@ -147,6 +151,7 @@ async function whereOf(
     groupIds,
     whereByMembers,
     resellerId,
+    namesReseller: scope.resellerId !== null,
   }
 }
 
@@ -197,6 +202,19 @@ function countSqlOf(w: UserWhere): string {
   const only = w.narrowing.length === 1 && w.clauses.length === 1 ? w.clauses[0] : undefined
   const byOneFilter = only?.complement ? countOneFilter(w, only) : null
   return byOneFilter ?? memberCountSqlOf(w) ?? `SELECT count(*)::int AS total FROM users u WHERE ${w.where}`
+}
+
+interface Summary {
+  total: number
+  is_found: boolean
+}
+
+/** The list's total and whether the reseller it names is there (always, for a list that names none). */
+function summaryOf(w: UserWhere): string {
+  const isFound = w.namesReseller
+    ? 'EXISTS (SELECT 1 FROM resellers WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL)'
+    : 'true'
+  return `SELECT c.total, ${isFound} AS is_found FROM (${countSqlOf(w)}) c`
 }
 
 /**
@@ -258,10 +276,10 @@ export async function listUsers(
   fewMatches = FEW_MATCHES,
 ): Promise<{ items: User[]; total: number }> {
   const w = await whereOf(tx, actor, scope, query.filters, query.search)
-  const countSql = countSqlOf(w)
-  // The count only names the params it uses: PostgreSQL refuses a statement that leaves one untyped.
-  const used = Math.max(0, ...[...countSql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])))
-  const countParams = w.params.slice(0, used)
+  const summary = summaryOf(w)
+  // The summary alone only names the params it uses: PostgreSQL refuses a statement that leaves one untyped.
+  const used = Math.max(0, ...[...summary.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])))
+  const summaryParams = w.params.slice(0, used)
   const order = orderBy(USER_FIELDS, query.sort, DEFAULT_SORT, 'u.id')
   const usersWhere =
     (where: string): OrderedIds =>
@@ -269,6 +287,11 @@ export async function listUsers(
       `SELECT u.tenant_id, u.id FROM users u WHERE ${where}
        ORDER BY ${isReversed ? orderBy(USER_FIELDS, query.sort, DEFAULT_SORT, 'u.id', true) : order}`
   const members = memberIdsOf(w, query.sort)
+  const pageSql = (offset: number, limit: number, isReversed: boolean, ids: OrderedIds) =>
+    `page AS (
+        ${ids(isReversed)}
+        LIMIT ${limit} OFFSET ${offset}
+      )`
   const page = async (
     offset: number,
     limit: number,
@@ -277,10 +300,7 @@ export async function listUsers(
   ) => {
     if (limit <= 0) return []
     const { rows } = await tx.query<JoinedRow>(
-      `WITH page AS (
-        ${ids(isReversed)}
-        LIMIT ${limit} OFFSET ${offset}
-      )
+      `WITH ${pageSql(offset, limit, isReversed, ids)}
       SELECT ${USER_COLUMNS}, ${ORG_COLUMNS}, ${GROUPS}
       FROM page p JOIN users u ON u.tenant_id = p.tenant_id AND u.id = p.id
       LEFT JOIN organizations o ON o.id = u.organization_id
@@ -289,8 +309,12 @@ export async function listUsers(
     )
     return rows
   }
-  const countTotal = async () =>
-    (await tx.query<{ total: number }>(countSql, countParams)).rows[0]?.total ?? 0
+  /** The list's total, or a 404 for a reseller that is not there. */
+  const totalOf = (row: Summary | undefined): number => {
+    if (!row?.is_found) throw notFound('Reseller')
+    return row.total
+  }
+  const countTotal = async () => totalOf((await tx.query<Summary>(summary, summaryParams)).rows[0])
   // A narrowing that may leave few users far apart in the sort's order (a search, groups, a pattern, an
   // organization, a few emails): the total first, to tell.
   const mayBeSparse =
@@ -303,8 +327,19 @@ export async function listUsers(
         return SPARSE_OPERATORS.has(f.op) && spec?.kind !== 'date' && !spec?.lookup
       }))
   if (query.offset < DEEP_OFFSET && !mayBeSparse) {
-    const [rows, total] = await Promise.all([page(query.offset, query.limit, false), countTotal()])
-    return { items: rows.map(fromJoinedRow), total }
+    // The page and its summary in one statement: one round trip, one snapshot. The summary's single row is
+    // kept (its user columns null) when the page is empty.
+    const { rows } = await tx.query<JoinedRow & Summary>(
+      `WITH ${pageSql(query.offset, Math.max(0, query.limit), false, members ?? usersWhere(w.where))},
+      summary AS (${summary})
+      SELECT s.total, s.is_found, ${USER_COLUMNS}, ${ORG_COLUMNS}, ${GROUPS}
+      FROM summary s LEFT JOIN (page p JOIN users u ON u.tenant_id = p.tenant_id AND u.id = p.id
+        LEFT JOIN organizations o ON o.id = u.organization_id) ON true
+      ORDER BY ${order}`,
+      w.params,
+    )
+    const total = totalOf(rows[0])
+    return { items: rows.filter((row) => row.id !== null).map(fromJoinedRow), total }
   }
   const total = await countTotal()
   const remaining = Math.min(query.limit, total - query.offset)
@@ -341,6 +376,7 @@ export async function* exportUsers(
   batchSize = 1000,
 ): AsyncGenerator<User[]> {
   const { where, params } = await whereOf(db, actor, { resellerId }, filters, search)
+  await assertResellerExists(db, tenantOf(actor), resellerId)
   // The cursor keeps created_at to the microsecond, as text: a Date would round it down to the millisecond,
   // and the rows of that millisecond would come again (forever, when a batch shares one creation time).
   type Row = UserRow & { cursor: string }
