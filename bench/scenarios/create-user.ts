@@ -1,6 +1,9 @@
 // 1. Create user (v3 POST …/users, with a password) against argon2id hashing alone with the same parameters
-// and concurrency in a bare process: the physical limit of the operation. Target: ≥ 0.85 of that limit.
+// in a bare process, as many hashes at once as the service lets run (PASSWORD_HASH_CONCURRENCY, default cores
+// − 1: a core is left to reads, issue 14): the limit of the operation under that bound. Target: ≥ 0.85 of it.
+// The hashing rate with every core busy is measured too and shown, so that what the bound costs is seen.
 import { randomBytes } from 'node:crypto'
+import { defaultHashConcurrency } from '../../src/config.ts'
 import type { Scenario } from '../lib/context.ts'
 import type { Measured } from '../lib/measure.ts'
 import { runJson } from '../lib/processes.ts'
@@ -34,26 +37,41 @@ export const createUser: Scenario = {
         }),
       }),
     })
-    await service.stop() // the baseline gets the machine to itself
-    const limit = await runJson<Measured>(
-      'bench/lib/baselines/argon2.ts',
-      {
-        BENCH_CONCURRENCY: String(connections),
-        BENCH_SECONDS: String(seconds),
-        BENCH_WARMUP: String(warmup),
-      },
-      (seconds + warmup + 60) * 1000,
+    await service.stop() // the baselines get the machine to themselves
+    const bound = Math.min(
+      connections,
+      Number(process.env.PASSWORD_HASH_CONCURRENCY) || defaultHashConcurrency(),
     )
+    const hashing = (concurrency: number) =>
+      runJson<Measured>(
+        'bench/lib/baselines/argon2.ts',
+        {
+          BENCH_CONCURRENCY: String(concurrency),
+          BENCH_SECONDS: String(seconds),
+          BENCH_WARMUP: String(warmup),
+        },
+        (seconds + warmup + 60) * 1000,
+      )
+    const limit = await hashing(bound)
+    const everyCore = await hashing(connections)
     reportLoad(ctx, {
       label: `v3 POST user, c=${connections}`,
       value: load,
       baseline: limit,
-      baselineUnit: 'hash/s',
+      baselineUnit: `hash/s (${bound} at once)`,
       minRatio: 0.85,
+    })
+    ctx.report({
+      metric: `hashing with every core (${connections} at once), for comparison`,
+      value: `${Math.round(load.rps)} req/s`,
+      baseline: `${Math.round(everyCore.rps)} hash/s`,
+      ratio: everyCore.rps > 0 ? load.rps / everyCore.rps : null,
+      target: '',
+      met: null,
     })
     reportPeakRss(ctx, service, load.peakRss)
     ctx.note(
-      'create user: baseline = argon2id hash() of @node-rs/argon2 with ARGON2_OPTIONS at the same concurrency, in a bare node process (the same libuv thread pool size).',
+      `create user: baseline = argon2id hash() of @node-rs/argon2 with ARGON2_OPTIONS in a bare node process, ${bound} at once: the most the service hashes at once (PASSWORD_HASH_CONCURRENCY, default cores − 1, at least 1), so that a core stays free for reads while creates saturate the rest. The row below it compares with hashing on every core.`,
     )
   },
 }
