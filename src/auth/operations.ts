@@ -9,9 +9,17 @@ export type Access =
   | { scope: Scope; roles?: readonly PrincipalRole[] }
   /** The platform operator alone. */
   | { platform: true }
+  /** Anyone, without a token (signing in, accepting an invitation): limited per IP as every anonymous call. */
+  | { public: true }
+  /** A signed-in user (a token from POST /v3/accounts/login), acting on itself: no scope is asked. */
+  | { signedIn: true }
 
 const V1_ROLES: readonly PrincipalRole[] = ['csp', 'reseller']
 const PLATFORM = { platform: true } as const
+/** Operations anyone may call without a token. */
+export const PUBLIC = { public: true } as const
+/** Operations of the signed-in user on itself. */
+export const SIGNED_IN = { signedIn: true } as const
 
 export const OPERATIONS = {
   // v3: resellers, organizations, users

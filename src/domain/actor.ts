@@ -5,10 +5,10 @@ export type PrincipalRole = 'csp' | 'reseller' | 'platform'
 export interface Principal {
   /**
    * What the audit log calls the actor: an API client, the platform operator, the system itself, or someone
-   * who failed to authenticate (`anonymous`, never a principal of a request).
+   * who failed to authenticate (`anonymous`, never a principal of a request), or a signed-in user.
    */
-  type: 'client' | 'platform' | 'system' | 'anonymous'
-  /** The API client's id (its row id), the platform client id, or `system`. */
+  type: 'client' | 'platform' | 'system' | 'anonymous' | 'user'
+  /** The API client's id (its row id), the platform client id, the user's id, or `system`. */
   id: string
   role: PrincipalRole
   tenantId: string | null

@@ -14,6 +14,11 @@ declare module 'fastify' {
 
 /** Throws Forbidden unless the principal may perform an operation with this access. */
 export function assertAllowed(principal: Principal, access: Access): void {
+  if ('public' in access) return
+  if ('signedIn' in access) {
+    if (principal.type !== 'user') throw forbidden('Only a signed-in user may do this.')
+    return
+  }
   if ('platform' in access) {
     if (principal.role !== 'platform') throw forbidden('Only the platform operator may do this.')
     return
@@ -26,6 +31,15 @@ export function assertAllowed(principal: Principal, access: Access): void {
 /** The access rule as the OpenAPI operation states it. */
 function documentAccess(schema: Record<string, unknown>, operation: string, access: Access): void {
   schema.operationId = operation
+  if ('public' in access) {
+    schema.security = []
+    return
+  }
+  if ('signedIn' in access) {
+    schema.security = [{ userToken: [] }]
+    schema['x-required-role'] = 'signed-in user'
+    return
+  }
   if ('platform' in access) {
     schema.security = [{ clientCredentials: [] }]
     schema['x-required-role'] = 'platform'

@@ -55,6 +55,9 @@ export function createDialect(parts: DialectParts): FastifyPluginAsyncTypebox<Ap
       throw notFound(`Route ${request.method} ${request.url.split('?')[0]}`)
     })
     app.addHook('onRequest', async (request, reply) => {
+      const access = accessOfRequest(request.routeOptions.config)
+      // A public operation takes no token (one sent is not read): it is limited per IP.
+      if (access && 'public' in access) return app.limits.ip(request, reply)
       try {
         request.principal = await deps.principals.resolve(request.headers.authorization)
       } catch (error) {
@@ -63,7 +66,6 @@ export function createDialect(parts: DialectParts): FastifyPluginAsyncTypebox<Ap
         throw error
       }
       await app.limits.client(request, reply)
-      const access = accessOfRequest(request.routeOptions.config)
       if (access) assertAllowed(request.principal, access)
     })
     // Before schema validation, so that no rule of a route's schema ever sees unstorable text.

@@ -40,6 +40,13 @@ export const openapiPlugin = fp(async (app: FastifyInstance, { publicUrl }: { pu
               },
             },
           },
+          // A signed-in user's access token (POST /v3/accounts/login): it acts as that user, on itself.
+          userToken: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'The access token of a signed-in user, from POST /v3/accounts/login (ES256 JWT).',
+          },
         },
       },
       security: [{ clientCredentials: [] }],
