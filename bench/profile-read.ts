@@ -1,7 +1,9 @@
-// Profiles the v3 CSV export: starts the service (node dist/main.js) with --cpu-prof on the seeded database
-// of `npm run bench` (bench_seed_<users>, which must exist), runs the export of scenario 3b a few times, stops
-// the service and prints the functions with the most self time. Writes the .cpuprofile to --out.
-//   npx tsx bench/profile-export.ts [--users 1000000] [--runs 5] [--out bench/results/profiles]
+// Profiles a read: starts the service (node dist/main.js) with --cpu-prof on the seeded database of `npm run
+// bench` (bench_seed_<users>, which must exist), runs the CSV export of scenario 3b a few times (export), or
+// gets of random seeded users at 10 at once (get), stops the service and prints the functions with the most
+// self time. Writes the .cpuprofile to --out.
+//   npx tsx bench/profile-read.ts [export|get] [--users 1000000] [--runs 5] [--gets 20000]
+//       [--out bench/results/profiles]
 import fs from 'node:fs'
 import path from 'node:path'
 import { openDatabase } from '../src/db/connection.ts'
@@ -15,6 +17,8 @@ const arg = (name: string, fallback: string) => {
 }
 const users = Number(arg('users', '1000000'))
 const runs = Number(arg('runs', '5'))
+const gets = Number(arg('gets', '20000'))
+const what = process.argv[2] === 'get' ? 'get' : 'export'
 const out = path.resolve(arg('out', 'bench/results/profiles'))
 const base = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const url = new URL(base)
@@ -30,11 +34,26 @@ fs.mkdirSync(out, { recursive: true })
 const service = await startService(env.DATABASE_URL, env, ['--cpu-prof', `--cpu-prof-dir=${out}`])
 try {
   const token = await tokenOf(service)
-  for (let i = 0; i < runs; i++) {
+  const headers = { authorization: `Bearer ${token}` }
+  if (what === 'get') {
+    const { sample } = fixtures
+    let next = 0
     const started = performance.now()
-    const response = await fetch(`${service.url}/v3/resellers/${fixtures.big.id}/users/export${query}`, {
-      headers: { authorization: `Bearer ${token}` },
-    })
+    const worker = async () => {
+      while (next < gets) {
+        next++
+        const user = sample[Math.floor(Math.random() * sample.length)] as { id: string; resellerId: string }
+        const response = await fetch(`${service.url}/v3/resellers/${user.resellerId}/users/${user.id}`, { headers })
+        await response.arrayBuffer()
+      }
+    }
+    await Promise.all(Array.from({ length: 10 }, worker))
+    const ms = performance.now() - started
+    process.stderr.write(`${gets} gets in ${ms.toFixed(0)} ms: ${((gets / ms) * 1000).toFixed(0)} req/s\n`)
+  }
+  for (let i = 0; what === 'export' && i < runs; i++) {
+    const started = performance.now()
+    const response = await fetch(`${service.url}/v3/resellers/${fixtures.big.id}/users/export${query}`, { headers })
     let bytes = 0
     for await (const chunk of response.body ?? []) bytes += (chunk as Uint8Array).length
     const ms = performance.now() - started
