@@ -1,8 +1,12 @@
-// 6. Event-loop health: GET user p99 at a fixed, modest rate while creates (argon2id on the thread pool)
-// saturate the CPU, against the same GETs with the service otherwise idle. Target: loaded p99 ≤ 3× idle.
+// 6. Event-loop health: GET user p99 at a fixed, modest rate while creates (argon2id on hashing threads)
+// saturate the CPU they may have, against the same GETs with the service otherwise idle. Target: loaded p99
+// ≤ 3× idle. The creates, many more than may hash at once, keep the hashing queue full: they hold every
+// hashing slot (PASSWORD_HASH_CONCURRENCY, default cores − 1) throughout, and the machine's other core is
+// what reads get (issue 14: "leave a core for reads").
 import { randomBytes } from 'node:crypto'
 import os from 'node:os'
 import type { Scenario } from '../lib/context.ts'
+import { defaultHashConcurrency } from '../../src/config.ts'
 import { cpuBusy } from '../lib/cpu.ts'
 import { fmt, ratioOf } from '../lib/report.ts'
 import { reportPeakRss } from '../lib/rows.ts'
@@ -91,13 +95,14 @@ export const eventLoop: Scenario = {
       target: '',
       met: null,
     })
+    const bound = Number(process.env.PASSWORD_HASH_CONCURRENCY) || defaultHashConcurrency()
     ctx.report({
-      metric: 'machine CPU busy during the loaded GETs (all processes: service, PostgreSQL, load)',
+      metric: `machine CPU busy during the loaded GETs (all processes: service, PostgreSQL, load); creates hash ${bound} at once, ${connections} in flight`,
       value: busyCores === null ? '—' : `${busyCores.toFixed(2)} of ${cores} cores`,
       baseline: '',
       ratio: null,
-      target: `saturated (≥ ${(0.9 * cores).toFixed(1)})`,
-      met: busyCores === null ? null : busyCores >= 0.9 * cores,
+      target: '',
+      met: null,
     })
     reportPeakRss(ctx, service, peak)
   },
