@@ -167,6 +167,16 @@ describe('an invitation', () => {
     expect((await accept(token, 'still works')).status).toBe(204)
   })
 
+  it('is refused once its user is deleted (400 LINK_INVALID)', async () => {
+    const user = await createUser(resellerId)
+    const { token } = await invite(user)
+    const deleted = await t.request('DELETE', `/v3/resellers/${resellerId}/users/${user.id}`, {
+      token: t.cspToken,
+    })
+    expect(deleted.status).toBe(204)
+    expect((await accept(token, 'nobody to set')).body).toMatchObject({ code: 'LINK_INVALID' })
+  })
+
   it('refuses a password the service refuses anywhere (400), and the link stays good', async () => {
     const user = await createUser(resellerId)
     const { token } = await invite(user)
