@@ -7,6 +7,7 @@ export const END = '<!-- /scope-table -->'
 
 interface OpenapiOperation {
   operationId?: string
+  security?: unknown[]
   'x-required-scope'?: string
   'x-required-roles'?: string[]
   'x-required-role'?: string
@@ -16,11 +17,16 @@ export function scopeTable(document: { paths: Record<string, Record<string, Open
   const rows: string[] = []
   for (const [path, operations] of Object.entries(document.paths))
     for (const [method, operation] of Object.entries(operations)) {
-      // The authorization table's operations only: the public ones (health, token, JWKS) require nothing.
-      if (!operation.operationId || !(operation['x-required-scope'] || operation['x-required-role'])) continue
-      const requires = operation['x-required-role']
-        ? `the ${operation['x-required-role']} operator`
-        : `\`${operation['x-required-scope']}\`${operation['x-required-roles'] ? ` (roles ${operation['x-required-roles'].join(', ')})` : ''}`
+      // The authorization table's operations only: those outside the APIs (health, token, JWKS) require nothing.
+      // Public operations of the APIs (no token: accepting an invitation) are listed as such.
+      const isPublic = operation.security?.length === 0 && /^\/(v3|v1|platform)\//.test(path)
+      const isTabled = operation['x-required-scope'] || operation['x-required-role'] || isPublic
+      if (!operation.operationId || !isTabled) continue
+      const requires = isPublic
+        ? 'no token (public, limited per IP)'
+        : operation['x-required-role']
+          ? `the ${operation['x-required-role']} operator`
+          : `\`${operation['x-required-scope']}\`${operation['x-required-roles'] ? ` (roles ${operation['x-required-roles'].join(', ')})` : ''}`
       rows.push(`| \`${operation.operationId}\` | \`${method.toUpperCase()} ${path}\` | ${requires} |`)
     }
   return ['| operation | method and path | requires |', '|---|---|---|', ...rows].join('\n')

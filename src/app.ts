@@ -18,6 +18,7 @@ import { rateLimits } from './http/rate-limit.ts'
 import { correlationIdOf, requestContext } from './http/request-context.ts'
 import { createValidatorCompiler } from './http/validation.ts'
 import { loggerOptions } from './logging.ts'
+import { createMailer, type Mailer } from './mail/mailer.ts'
 import { healthRoutes } from './ops/health.ts'
 import { metricsPlugin, registerTokenMetrics } from './ops/metrics.ts'
 import { oauthRoutes } from './ops/oauth.ts'
@@ -73,6 +74,10 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyServerO
   await app.register(requestContext)
   await app.register(metricsPlugin, { config: deps.config.metrics })
   registerTokenMetrics(app.metrics, deps.tokens.stats)
+  // Invitation and password-reset mail: sent in the background; what is under way may finish at close.
+  const mailer = createMailer(deps.config.mail, app.log, app.metrics)
+  app.decorate('mailer', mailer)
+  app.addHook('onClose', async () => mailer.close())
   await app.register(rateLimits, {
     config: deps.config,
     tenantWindow: (tenantId: string) => findTenantRateWindow(deps.db, tenantId),
@@ -141,3 +146,10 @@ function serverTimeouts(config: AppDeps['config']) {
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Sends the service's mail (mail/mailer.ts). */
+    mailer: Mailer
+  }
+}

@@ -59,6 +59,15 @@ export interface Config {
   idempotency: { ttlSeconds: number; waitMs: number }
   retention: RetentionConfig
   metrics: MetricsConfig
+  mail: MailConfig
+}
+
+/** Where invitation and password-reset mail goes. */
+export interface MailConfig {
+  /** smtp:// or smtps:// (credentials in the URL; nodemailer's options in its query); null: mail is logged. */
+  smtpUrl: string | null
+  /** The From of every mail: `Name <address>` or an address. */
+  from: string
 }
 
 /** The purge job (retention/): what it deletes, when, and how much per statement. 0 days: kept forever. */
@@ -205,6 +214,35 @@ function database(env: Env, dataDir: string): DatabaseTarget {
   throw new ConfigError('DATABASE_URL', 'must be unset, memory:// or a postgres:// URL')
 }
 
+// An address, or a display name and an address in angle brackets; never a line break (a header's value).
+const MAIL_ADDRESS = /^(?:[^<>"\r\n]*\s*<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/
+const DEFAULT_MAIL_FROM = 'Reseller API <no-reply@localhost>'
+
+/**
+ * SMTP_URL and MAIL_FROM. With an SMTP server, MAIL_FROM is required: a relay refuses (or a recipient's server
+ * files as spam) a sender of a domain it does not know, and a built-in sender would fail mail by mail, late.
+ * Without one, mail is only written to the log, under the default sender.
+ */
+function mail(env: Env): MailConfig {
+  const url = env.SMTP_URL || null
+  const from = env.MAIL_FROM || null
+  if (url !== null) {
+    let parsed: URL
+    try {
+      parsed = new URL(url)
+    } catch {
+      throw new ConfigError('SMTP_URL', 'is not a valid URL')
+    }
+    if ((parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') || !parsed.hostname)
+      throw new ConfigError('SMTP_URL', 'must be an smtp:// or smtps:// URL naming a host')
+    if (from === null)
+      throw new ConfigError('MAIL_FROM', 'is required with SMTP_URL (e.g. "Acme <no-reply@acme.example>")')
+  }
+  if (from !== null && (from.length > 320 || !MAIL_ADDRESS.test(from)))
+    throw new ConfigError('MAIL_FROM', 'must be an address or "Name <address>"')
+  return { smtpUrl: url, from: from ?? DEFAULT_MAIL_FROM }
+}
+
 function redisUrl(env: Env): string | null {
   const url = env.REDIS_URL
   if (url === undefined || url === '') return null
@@ -313,6 +351,7 @@ export function loadConfig(env: Env = process.env): Config {
       auditDays: integer(env, 'RETENTION_AUDIT_DAYS', 0, 0, 36_500),
     },
     metrics: metrics(env),
+    mail: mail(env),
   }
 }
 

@@ -25,6 +25,7 @@ const REDACT_PATHS = [
   'config.bootstrap.clientSecret',
   'config.platform.clientSecret',
   'config.metrics.token',
+  'config.mail.smtpUrl',
 ]
 
 /** Query parameters whose values are secrets wherever they are sent (they belong in a body or a header). */

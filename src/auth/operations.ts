@@ -40,6 +40,11 @@ export const OPERATIONS = {
   UpdateResellerUser: { scope: 'reseller:user:update' },
   DeleteResellerUser: { scope: 'reseller:user:delete' },
   SetResellerUserPassword: { scope: 'reseller:user:update' },
+  // v3: a user's account by mail (an invitation sets credentials, as a password change does)
+  InviteResellerUser: { scope: 'reseller:user:update' },
+  AcceptInvitation: PUBLIC,
+  RequestPasswordReset: PUBLIC,
+  ConfirmPasswordReset: PUBLIC,
   // v3: API clients, event logs, roles
   CreateClient: { scope: 'client:write' },
   GetAllClients: { scope: 'client:read' },

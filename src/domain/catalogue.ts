@@ -14,6 +14,8 @@ const VERBS_BY_RESOURCE = {
   client: ['created', 'updated', 'deleted', 'authentication.failed', 'token.issued'],
   // Recorded in the tenant's own log, the platform operator acting.
   tenant: ['created', 'updated', 'disabled', 'enabled'],
+  // A user's own account: its data is the user, never a link's token or a password.
+  user: ['invitation.sent', 'invitation.accepted', 'password.reset.requested', 'password.reset'],
 } as const
 
 type Verbs = typeof VERBS_BY_RESOURCE

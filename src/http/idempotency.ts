@@ -141,11 +141,14 @@ export function enforceIdempotency(
   app.decorateRequest('idempotencyClaim', null)
   app.addHook('onRoute', documentHeader)
   app.addHook('preHandler', async (request, reply) => {
-    if (request.method !== 'POST' || !request.principal) return
+    if (request.method !== 'POST') return
     const key = idempotencyKeyOf(request.headers[IDEMPOTENCY_HEADER])
     if (key === null) return
+    // A public operation has no client: its keys belong to the source address (and the body, which for a
+    // link carries its token, must match for a replay).
+    const principal = request.principal
     const claim = {
-      scope: `${request.principal.type}:${request.principal.id}`,
+      scope: principal ? `${principal.type}:${principal.id}` : `ip:${request.ip}`,
       key,
       fingerprint: fingerprintOf(request),
     }

@@ -4,12 +4,19 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { RetentionConfig } from '../config.ts'
 import type { Db } from '../db/connection.ts'
 import { purgeAuditEvents } from './audit.ts'
-import { inBatches, purgeDeliveriesBatch, purgeIdempotencyBatch, purgeOutboxBatch } from './purge.ts'
+import {
+  inBatches,
+  purgeAccountLinksBatch,
+  purgeDeliveriesBatch,
+  purgeIdempotencyBatch,
+  purgeOutboxBatch,
+} from './purge.ts'
 
 export interface PurgeCounts {
   outboxEvents: number
   deliveries: number
   idempotencyKeys: number
+  accountLinks: number
   auditEvents: number
 }
 
@@ -35,9 +42,10 @@ export async function purgeOnce(
           purgeDeliveriesBatch(db, rules.deliveriesDays, batchSize),
         )
   const idempotencyKeys = await inBatches(batchSize, isStopping, () => purgeIdempotencyBatch(db, batchSize))
+  const accountLinks = await inBatches(batchSize, isStopping, () => purgeAccountLinksBatch(db, batchSize))
   const auditEvents =
     rules.auditDays === 0 ? 0 : await purgeAuditEvents(db, rules.auditDays, batchSize, isStopping)
-  return { outboxEvents, deliveries, idempotencyKeys, auditEvents }
+  return { outboxEvents, deliveries, idempotencyKeys, accountLinks, auditEvents }
 }
 
 export interface Retention {

@@ -2,6 +2,7 @@
 // each batch its own short transaction, so that no lock is held for long and no batch waits on another.
 import type { Db, Queryable } from '../db/connection.ts'
 import { sql } from '../db/sql.ts'
+import { LINK_LIFETIME_SECONDS } from '../domain/links.ts'
 
 /**
  * The first id of the millisecond of a timestamptz expression, as a uuid: every UUIDv7 (newId) made before
@@ -65,6 +66,22 @@ export function purgeIdempotencyBatch(db: Db, batchSize: number): Promise<number
     db,
     sql`DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY(
        SELECT ctid FROM idempotency_keys WHERE expires_at < now() LIMIT ${batchSize}::int FOR UPDATE SKIP LOCKED))`,
+  )
+}
+
+// A day past the longest a link lives: every account link created before then is long dead (used, retired or
+// expired), and the reset throttle counts only the last hour's.
+const DEAD_LINK_SECONDS = Math.max(...Object.values(LINK_LIFETIME_SECONDS)) + 86_400
+
+/** Account links (invitations, password resets) created more than DEAD_LINK_SECONDS ago. */
+export function purgeAccountLinksBatch(db: Db, batchSize: number): Promise<number> {
+  return deleted(
+    db,
+    sql`WITH cutoff AS (SELECT now() - make_interval(secs => ${DEAD_LINK_SECONDS}::int) AS at)
+     DELETE FROM account_links WHERE ctid = ANY (ARRAY(
+       SELECT ctid FROM account_links
+       WHERE id < (SELECT ${idBefore('at')} FROM cutoff) AND created_at < (SELECT at FROM cutoff)
+       ORDER BY id LIMIT ${batchSize}::int FOR UPDATE SKIP LOCKED))`,
   )
 }
 

@@ -46,6 +46,12 @@ describe('configuration', () => {
     ],
     [{ PLATFORM_CLIENT_ID: 'operator' }, 'PLATFORM_CLIENT_SECRET'],
     [{ PLATFORM_CLIENT_ID: 'operator', PLATFORM_CLIENT_SECRET: 'short' }, 'PLATFORM_CLIENT_SECRET'],
+    [{ SMTP_URL: 'http://mail.example.com', MAIL_FROM: 'a@example.com' }, 'SMTP_URL'],
+    [{ SMTP_URL: 'smtp://', MAIL_FROM: 'a@example.com' }, 'SMTP_URL'],
+    [{ SMTP_URL: 'not a url', MAIL_FROM: 'a@example.com' }, 'SMTP_URL'],
+    [{ SMTP_URL: 'smtp://mail.example.com:587' }, 'MAIL_FROM'],
+    [{ MAIL_FROM: 'nobody' }, 'MAIL_FROM'],
+    [{ MAIL_FROM: 'Acme <a@example.com>\r\nBcc: x@example.com' }, 'MAIL_FROM'],
   ])('refuses %j, naming %s', (env, variable) => {
     try {
       loadConfig(env)
@@ -55,6 +61,16 @@ describe('configuration', () => {
       expect((error as ConfigError).variable).toBe(variable)
       expect((error as Error).message).toContain(variable)
     }
+  })
+
+  it('logs mail without SMTP_URL, under a default sender, and takes an SMTP server with its sender', () => {
+    expect(loadConfig({}).mail).toEqual({ smtpUrl: null, from: 'Reseller API <no-reply@localhost>' })
+    expect(
+      loadConfig({
+        SMTP_URL: 'smtps://user:pass@mail.example.com:465',
+        MAIL_FROM: 'Acme <no-reply@acme.example>',
+      }).mail,
+    ).toEqual({ smtpUrl: 'smtps://user:pass@mail.example.com:465', from: 'Acme <no-reply@acme.example>' })
   })
 
   it('accepts a secret of 16 characters and refuses one of 15', () => {

@@ -189,6 +189,38 @@ describe('the purge', () => {
   })
 })
 
+describe('the purge of account links', () => {
+  it('deletes links a day past the longest a link lives (8 days), and no younger one', async () => {
+    const reseller = await t.createReseller()
+    const user = await t.request('POST', `/v3/resellers/${reseller.id}/users`, {
+      token: t.cspToken,
+      body: {
+        firstName: 'L',
+        email: 'links@example.com',
+        role: 'user',
+        allowCustomerPortalAccess: true,
+        password: 'password1',
+      },
+    })
+    expect(user.status, user.text).toBe(201)
+    const link = async (ago: number) => {
+      const id = idAgo(ago)
+      await t.db.query(
+        `INSERT INTO account_links (id, tenant_id, user_id, purpose, token_hash, expires_at, created_at)
+         VALUES ($1, $2, $3, 'invitation', $5, now() - make_interval(secs => $4::float8 / 1000) + interval '7 days',
+           now() - make_interval(secs => $4::float8 / 1000))`,
+        [id, t.tenantId, user.body.id, ago, `hash-${id}`],
+      )
+      return id
+    }
+    await link(9 * DAY)
+    await link(30 * DAY)
+    const kept = [await link(7 * DAY + HOUR), await link(HOUR)]
+    expect((await purgeOnce(t.db, RULES)).accountLinks).toBe(2)
+    expect(await ids('account_links')).toEqual(new Set(kept))
+  })
+})
+
 describe('the retention loop', () => {
   it('purges on its own, logs one line per run with the counts, and stops', async () => {
     await oldDeliveries(250)
@@ -224,6 +256,7 @@ describe('the retention loop', () => {
       outboxEvents: 1,
       deliveries: 250,
       idempotencyKeys: 0,
+      accountLinks: 0,
       auditEvents: 0,
     })
     // Later runs found nothing: no info line for them.

@@ -18,6 +18,8 @@ export interface DocumentedOperation {
   /** The scope it requires (null: none, or the platform operator alone). */
   scope: string | null
   isPlatform: boolean
+  /** An operation of an API that anyone may call without a token (auth/operations.ts PUBLIC). */
+  isPublic: boolean
 }
 
 export function documentedOperations(document: {
@@ -39,6 +41,10 @@ export function documentedOperations(document: {
           body: content?.['application/json']?.schema ?? null,
           scope: (operation['x-required-scope'] as string | undefined) ?? null,
           isPlatform: operation['x-required-role'] === 'platform',
+          isPublic:
+            Array.isArray(operation.security) &&
+            operation.security.length === 0 &&
+            /^\/(v3|v1|platform)\//.test(path),
         }
       }),
   )

@@ -343,6 +343,12 @@ describe('registration', () => {
         'client.token.issued',
       ],
       tenant: ['tenant.created', 'tenant.updated', 'tenant.disabled', 'tenant.enabled'],
+      user: [
+        'user.invitation.sent',
+        'user.invitation.accepted',
+        'user.password.reset.requested',
+        'user.password.reset',
+      ],
     })
     expect((await t.request('GET', '/v3/webhooks/events')).status).toBe(401)
   })

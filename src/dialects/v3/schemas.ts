@@ -21,7 +21,7 @@ export const Extension = <T extends TSchema>(schema: T, description: string): T 
  */
 export const Stricter = <T extends TSchema>(schema: T, why: string): T =>
   ({ ...schema, description: `Stricter than Cryptlex: ${why}` }) as T
-const UserEmail = Stricter(
+export const UserEmail = Stricter(
   Type.String({ minLength: 1, maxLength: 256, format: 'email' }),
   'at most 256 characters (Cryptlex sets no limit; no address past 254 can be delivered, RFC 5321).',
 )
@@ -136,6 +136,8 @@ export const OrganizationDto = Type.Object(
 )
 
 // Users: the seed operation. Limits exactly as the seed (names 1..256, password 8..256).
+/** The one password rule: every request that sets a password takes it from here. */
+export const Password = Type.String({ minLength: 8, maxLength: 256 })
 export const UserCreate = Type.Object(
   {
     firstName: Text(256, 1),
@@ -145,7 +147,7 @@ export const UserCreate = Type.Object(
     company: Type.Optional(Nullable(Text())),
     organizationId: Type.Optional(Nullable(Text())),
     allowCustomerPortalAccess: Type.Boolean(),
-    password: Type.String({ minLength: 8, maxLength: 256 }),
+    password: Password,
   },
   { additionalProperties: false },
 )
@@ -275,10 +277,7 @@ export const UserUpdate = Type.Object(
   },
   { additionalProperties: false },
 )
-export const PasswordChange = Type.Object(
-  { password: Type.String({ minLength: 8, maxLength: 256 }) },
-  { additionalProperties: false },
-)
+export const PasswordChange = Type.Object({ password: Password }, { additionalProperties: false })
 
 // Webhooks (Cryptlex's WebhookDto and request models, plus signatureScheme and resellerId)
 const Scheme = Type.Union([Type.Literal('cryptlex'), Type.Literal('standard-webhooks')], {
