@@ -43,7 +43,9 @@ try {
       while (next < gets) {
         next++
         const user = sample[Math.floor(Math.random() * sample.length)] as { id: string; resellerId: string }
-        const response = await fetch(`${service.url}/v3/resellers/${user.resellerId}/users/${user.id}`, { headers })
+        const response = await fetch(`${service.url}/v3/resellers/${user.resellerId}/users/${user.id}`, {
+          headers,
+        })
         await response.arrayBuffer()
       }
     }
@@ -53,7 +55,9 @@ try {
   }
   for (let i = 0; what === 'export' && i < runs; i++) {
     const started = performance.now()
-    const response = await fetch(`${service.url}/v3/resellers/${fixtures.big.id}/users/export${query}`, { headers })
+    const response = await fetch(`${service.url}/v3/resellers/${fixtures.big.id}/users/export${query}`, {
+      headers,
+    })
     let bytes = 0
     for await (const chunk of response.body ?? []) bytes += (chunk as Uint8Array).length
     const ms = performance.now() - started

@@ -5,8 +5,8 @@
 // what reads get (issue 14: "leave a core for reads").
 import { randomBytes } from 'node:crypto'
 import os from 'node:os'
-import type { Scenario } from '../lib/context.ts'
 import { defaultHashConcurrency } from '../../src/config.ts'
+import type { Scenario } from '../lib/context.ts'
 import { cpuBusy } from '../lib/cpu.ts'
 import { fmt, ratioOf } from '../lib/report.ts'
 import { reportPeakRss } from '../lib/rows.ts'
