@@ -2,6 +2,10 @@
 import { createSecretKey, type KeyObject } from 'node:crypto'
 import os from 'node:os'
 import path from 'node:path'
+import { ConfigError } from './config-error.ts'
+import { type OidcConfig, oidcConfig } from './config-oidc.ts'
+
+export { ConfigError } from './config-error.ts'
 
 export type DatabaseTarget =
   | { kind: 'pglite-disk'; dataDir: string }
@@ -59,6 +63,8 @@ export interface Config {
   idempotency: { ttlSeconds: number; waitMs: number }
   retention: RetentionConfig
   metrics: MetricsConfig
+  /** Sign-in with OpenID Connect: the issuers users may sign in with, and where a sign-in may return to. */
+  oidc: OidcConfig
 }
 
 /** The purge job (retention/): what it deletes, when, and how much per statement. 0 days: kept forever. */
@@ -79,16 +85,6 @@ export interface MetricsConfig {
   /** A second listener for /metrics only (null: none), on host (METRICS_HOST, 127.0.0.1 by default). */
   port: number | null
   host: string
-}
-
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`)
-    this.name = 'ConfigError'
-  }
 }
 
 type Env = Record<string, string | undefined>
@@ -313,6 +309,7 @@ export function loadConfig(env: Env = process.env): Config {
       auditDays: integer(env, 'RETENTION_AUDIT_DAYS', 0, 0, 36_500),
     },
     metrics: metrics(env),
+    oidc: oidcConfig(env, publicUrl),
   }
 }
 
