@@ -7,6 +7,8 @@
 const VERBS_BY_RESOURCE = {
   reseller: ['created', 'updated', 'deleted'],
   'reseller.user': ['created', 'updated', 'deleted', 'password.changed'],
+  // A user's own doings (signing in): the data is the user, as reseller.user's events send it.
+  user: ['identity.linked'],
   'reseller.organization': ['created', 'updated', 'deleted'],
   role: ['created', 'updated', 'deleted'],
   webhook: ['created', 'updated', 'deleted', 'healthy', 'unhealthy', 'suspended'],

@@ -154,6 +154,7 @@ export function presentEventData(event: string, snapshot: unknown): unknown {
   if (!isWebhookEvent(event)) return snapshot
   switch (resourceOf(event)) {
     case 'reseller.user':
+    case 'user':
       return presentUser(revive<User>(snapshot))
     case 'reseller.organization':
       return presentOrganization(revive<Organization>(snapshot))
