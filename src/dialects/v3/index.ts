@@ -3,6 +3,7 @@ import { createDialect } from '../../http/dialect.ts'
 import { clientRoutes } from './clients.ts'
 import { renderV3Error } from './errors.ts'
 import { eventLogRoutes } from './event-logs.ts'
+import { oidcRoutes } from './oidc.ts'
 import { organizationRoutes } from './organizations.ts'
 import { resellerRoutes } from './resellers.ts'
 import { roleRoutes } from './roles.ts'
@@ -21,5 +22,6 @@ export const v3 = createDialect({
     roleRoutes,
     webhookRoutes,
     webhookDeliveryRoutes,
+    oidcRoutes,
   ],
 })
