@@ -2,6 +2,10 @@
 import { createSecretKey, type KeyObject } from 'node:crypto'
 import os from 'node:os'
 import path from 'node:path'
+import { ConfigError } from './config-error.ts'
+import { type OidcConfig, oidcConfig } from './config-oidc.ts'
+
+export { ConfigError } from './config-error.ts'
 
 export type DatabaseTarget =
   | { kind: 'pglite-disk'; dataDir: string }
@@ -60,6 +64,8 @@ export interface Config {
   retention: RetentionConfig
   metrics: MetricsConfig
   mail: MailConfig
+  /** Sign-in with OpenID Connect: the issuers users may sign in with, and where a sign-in may return to. */
+  oidc: OidcConfig
 }
 
 /** Where invitation and password-reset mail goes. */
@@ -88,16 +94,6 @@ export interface MetricsConfig {
   /** A second listener for /metrics only (null: none), on host (METRICS_HOST, 127.0.0.1 by default). */
   port: number | null
   host: string
-}
-
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`)
-    this.name = 'ConfigError'
-  }
 }
 
 type Env = Record<string, string | undefined>
@@ -352,6 +348,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     metrics: metrics(env),
     mail: mail(env),
+    oidc: oidcConfig(env, publicUrl),
   }
 }
 

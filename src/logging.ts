@@ -22,6 +22,12 @@ const REDACT_PATHS = [
   '*.access_token',
   '*.refresh_token',
   '*.private_jwk',
+  '*.code_verifier',
+  '*.codeVerifier',
+  '*.id_token',
+  '*.refreshToken',
+  '*.accessToken',
+  'config.oidc.providers[*].clientSecret',
   'config.bootstrap.clientSecret',
   'config.platform.clientSecret',
   'config.metrics.token',
@@ -29,7 +35,8 @@ const REDACT_PATHS = [
 ]
 
 /** Query parameters whose values are secrets wherever they are sent (they belong in a body or a header). */
-const SECRET_QUERY = /^(client_secret|password|token|access_token|refresh_token|code|secret)$/i
+// An OpenID Connect callback's state is the key to its sign-in, as its code is: neither is logged.
+const SECRET_QUERY = /^(client_secret|password|token|access_token|refresh_token|code|secret|state|id_token)$/i
 
 /** A request URL as logged: no query at all on the token endpoint, secret parameters censored elsewhere. */
 export function loggedUrl(url: string): string {

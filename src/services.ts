@@ -4,6 +4,7 @@
 import pino from 'pino'
 import { loadPepper, type Pepper } from './auth/client-secrets.ts'
 import { createKeyStore, RELOAD_INTERVAL_MS } from './auth/key-store.ts'
+import { createRelyingParty, type RelyingParty, type SignIn } from './auth/oidc.ts'
 import { setHashConcurrency } from './auth/passwords.ts'
 import { createPrincipalResolver, type PrincipalResolver } from './auth/principals.ts'
 import { CLOCK_SKEW_SECONDS, createTokenService, type TokenService } from './auth/tokens.ts'
@@ -23,7 +24,14 @@ export interface AppDeps {
   pepper: Pepper
   tokens: TokenService
   principals: PrincipalResolver
+  /** The OpenID Connect relying party: the configured issuers, discovered as sign-ins need them. */
+  oidc: RelyingParty
+  /** Issues a signed-in user's tokens at the end of a sign-in; null: sign-in cannot finish in this build. */
+  signIn: SignIn | null
 }
+
+/** The path every identity provider sends its sign-ins back to (the redirect URI to register there). */
+export const OIDC_CALLBACK_PATH = '/v3/accounts/oidc/callback'
 
 /** Migrations, then the secrets an older version left in clear sealed: what every process does first. */
 export async function prepareDatabase(
@@ -58,5 +66,16 @@ export async function prepareServices(
   )
   const tokens = createTokenService(keys, config.publicUrl, config.tokenTtlSeconds, config.tokenCacheMax)
   const principals = createPrincipalResolver(db, tokens, config.platform?.clientId ?? null)
-  return { config, db, keyring, pepper, tokens, principals }
+  const oidc = createRelyingParty(
+    config.oidc,
+    `${config.publicUrl}${OIDC_CALLBACK_PATH}`,
+    (provider, error) =>
+      // The failure's kind alone: an issuer's answer may quote what was sent to it.
+      log.warn(
+        { provider: provider.id, failure: (error as { code?: string }).code ?? (error as Error)?.name },
+        'OpenID Connect: the identity provider failed',
+      ),
+  )
+  // At merge: signIn = (user, facts) => startSession(deps, user, { audience: AUDIENCE, method: 'oidc', facts }).
+  return { config, db, keyring, pepper, tokens, principals, oidc, signIn: null }
 }

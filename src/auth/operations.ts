@@ -72,6 +72,9 @@ export const OPERATIONS = {
   GetWebhookEventLog: { scope: 'webhookEventLog:read' },
   // Cryptlex asks only webhookEventLog:read; a resend makes a delivery happen, so it is a write here.
   ResendWebhookEventLog: { scope: 'webhook:write' },
+  // v3: signing in with OpenID Connect (the browser comes without a token)
+  StartOidcSignIn: PUBLIC,
+  CompleteOidcSignIn: PUBLIC,
   // v1 (CloudCockpit): the scope of the v3 operation that does the same thing, and the seed's roles
   CreateResellerUserV1: { scope: 'reseller:user:create', roles: V1_ROLES },
   CreateCustomerUserV1: { scope: 'reseller:user:create', roles: V1_ROLES },

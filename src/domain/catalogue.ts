@@ -14,8 +14,14 @@ const VERBS_BY_RESOURCE = {
   client: ['created', 'updated', 'deleted', 'authentication.failed', 'token.issued'],
   // Recorded in the tenant's own log, the platform operator acting.
   tenant: ['created', 'updated', 'disabled', 'enabled'],
-  // A user's own account: its data is the user, never a link's token or a password.
-  user: ['invitation.sent', 'invitation.accepted', 'password.reset.requested', 'password.reset'],
+  // A user's own account and sign-in: its data is the user, never a link's token, a password or a code.
+  user: [
+    'invitation.sent',
+    'invitation.accepted',
+    'password.reset.requested',
+    'password.reset',
+    'identity.linked',
+  ],
 } as const
 
 type Verbs = typeof VERBS_BY_RESOURCE

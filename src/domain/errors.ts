@@ -9,6 +9,7 @@ export type ErrorKind =
   | 'LimitReached'
   | 'Unprocessable'
   | 'TooManyRequests'
+  | 'Unavailable'
 
 export class DomainError extends Error {
   constructor(
@@ -50,6 +51,9 @@ export const unprocessable = (code: string, message: string, field?: string) =>
 
 export const tooManyRequests = (message: string, retryAfterSeconds: number, code = 'TOO_MANY_REQUESTS') =>
   new DomainError('TooManyRequests', message, code, undefined, Math.max(1, Math.ceil(retryAfterSeconds)))
+
+/** Something this service depends on (an identity provider) cannot be reached now: a retry may succeed. */
+export const unavailable = (code: string, message: string) => new DomainError('Unavailable', message, code)
 
 export const isDomainError = (error: unknown): error is DomainError => error instanceof DomainError
 

@@ -41,6 +41,8 @@ export function createDialect(parts: DialectParts): FastifyPluginAsyncTypebox<Ap
       pepper: options.pepper,
       tokens: options.tokens,
       principals: options.principals,
+      oidc: options.oidc,
+      signIn: options.signIn,
     }
     enforceOperationAccess(app)
     enforceIdempotency(app, deps)

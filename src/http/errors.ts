@@ -14,6 +14,7 @@ export const STATUS_OF_KIND: Readonly<Record<ErrorKind, number>> = {
   LimitReached: 422,
   Unprocessable: 422,
   TooManyRequests: 429,
+  Unavailable: 503,
 }
 
 export type Classified =

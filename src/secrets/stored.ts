@@ -16,6 +16,8 @@ export const SECRET_COLUMNS: readonly SecretColumn[] = [
   { table: 'signing_keys', column: 'private_jwk', key: 'kid' },
   { table: 'webhook_endpoints', column: 'secret', key: 'id' },
   { table: 'server_secrets', column: 'value', key: 'name' },
+  // A sign-in's PKCE verifier, for its ten minutes (auth/oidc-logins.ts).
+  { table: 'oidc_logins', column: 'code_verifier', key: 'state_hash' },
 ]
 
 // Sealing and re-encryption take turns across processes; each holds it for one batch's transaction.

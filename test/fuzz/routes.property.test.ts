@@ -3,6 +3,7 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestApp, type TestApp } from '../support/app.ts'
+import { startTestIssuer, type TestIssuer } from '../support/oidc-provider.ts'
 import { type DocumentedOperation, documentedOperations, type JsonSchema } from '../support/openapi.ts'
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 12)
@@ -11,6 +12,7 @@ type Schema = JsonSchema
 type Operation = DocumentedOperation
 
 let t: TestApp
+let issuer: TestIssuer
 let operations: Operation[]
 let platformToken: string
 let resellerId: string
@@ -18,7 +20,9 @@ let sent = 0
 let serverErrors = 0
 
 beforeAll(async () => {
-  t = await startTestApp()
+  // An identity provider configured, so that the sign-in routes are fuzzed past their "not configured" 404.
+  issuer = await startTestIssuer('http://127.0.0.1:0/v3/accounts/oidc/callback')
+  t = await startTestApp({ OIDC_PROVIDERS: JSON.stringify([issuer.providerEntry('local')]) })
   platformToken = await t.platformToken()
   resellerId = (await t.createReseller()).id
   const document = (await t.request('GET', '/openapi.json')).body
@@ -28,6 +32,7 @@ afterAll(async () => {
   // The figures the closing note quotes: how many requests, how many 5xx.
   process.stdout.write(`fuzz: ${sent} requests, ${serverErrors} answered 5xx\n`)
   await t?.close()
+  await issuer?.close()
 })
 
 /** Text a client could send that a careless service would pass on to the database. */

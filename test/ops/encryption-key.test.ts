@@ -149,8 +149,9 @@ describe('npm run rotate-encryption-key', () => {
       const after = await prepareServices(config, db)
       after.tokens.keys.stop()
       expect(after.keyring.current.kid).not.toBe(oldKid)
+      // Every value under the new key (a column may hold none: no sign-in under way).
       for (const kids of Object.values(await countByKid(db)))
-        expect(Object.keys(kids)).toEqual([after.keyring.current.kid])
+        expect(Object.keys(kids).filter((kid) => kid !== after.keyring.current.kid)).toEqual([])
       const { rows } = await db.query<{ secret: string }>(
         'SELECT secret FROM webhook_endpoints WHERE id = $1',
         [hookId],
@@ -184,7 +185,8 @@ describe('npm run rotate-encryption-key', () => {
         })
         expect(await run.exited, run.output()).toBe(0)
         const nextKid = keyIdOf(parseKey(nextKey) as NonNullable<ReturnType<typeof parseKey>>)
-        for (const kids of Object.values(await countByKid(db))) expect(Object.keys(kids)).toEqual([nextKid])
+        for (const kids of Object.values(await countByKid(db)))
+          expect(Object.keys(kids).filter((kid) => kid !== nextKid)).toEqual([])
         const restarted = await prepareServices(
           { ...config, encryption: { key: parseKey(nextKey), previous: [] } },
           db,

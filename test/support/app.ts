@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyServerOptions } from 'fastify'
 import { type App, buildApp } from '../../src/app.ts'
+import type { SignIn } from '../../src/auth/oidc.ts'
 import { SCOPES } from '../../src/auth/scopes.ts'
 import { bootstrap } from '../../src/bootstrap.ts'
 import { loadConfig } from '../../src/config.ts'
@@ -73,7 +74,12 @@ export const unique = (prefix = 'u') => `${prefix}${Date.now().toString(36)}${(s
 
 export async function startTestApp(
   env: Record<string, string> = {},
-  options: { logger?: FastifyServerOptions['logger']; dispatcher?: boolean } = {},
+  options: {
+    logger?: FastifyServerOptions['logger']
+    dispatcher?: boolean
+    /** What ends a sign-in (src/services.ts AppDeps.signIn): a test's own, given the app's services. */
+    signIn?: (deps: AppDeps) => SignIn
+  } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase()
   const bootstrapSecret = randomBytes(24).toString('hex')
@@ -95,6 +101,7 @@ export async function startTestApp(
   }
   const db = await openDatabase(config.database, 5)
   const deps = await prepareServices(config, db)
+  if (options.signIn) deps.signIn = options.signIn(deps)
   await bootstrap(db, config, deps.pepper)
   const app = await buildApp(deps, { logger: options.logger ?? false })
   // Every v3 response of every test is judged by Cryptlex's own schemas (test/support/conformance-setup.ts).

@@ -4,6 +4,7 @@ import { accountRoutes } from './accounts.ts'
 import { clientRoutes } from './clients.ts'
 import { renderV3Error } from './errors.ts'
 import { eventLogRoutes } from './event-logs.ts'
+import { oidcRoutes } from './oidc.ts'
 import { organizationRoutes } from './organizations.ts'
 import { resellerRoutes } from './resellers.ts'
 import { roleRoutes } from './roles.ts'
@@ -23,5 +24,6 @@ export const v3 = createDialect({
     roleRoutes,
     webhookRoutes,
     webhookDeliveryRoutes,
+    oidcRoutes,
   ],
 })
