@@ -348,6 +348,7 @@ describe('registration', () => {
         'user.invitation.accepted',
         'user.password.reset.requested',
         'user.password.reset',
+        'user.identity.linked',
       ],
     })
     expect((await t.request('GET', '/v3/webhooks/events')).status).toBe(401)
