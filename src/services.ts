@@ -52,11 +52,20 @@ export async function prepareServices(
       rotationSeconds: config.signingKeyRotationDays * 86_400,
       // A retired key may still sign in a process that has not reloaded yet (up to a reload interval), and
       // its last token lives TOKEN_TTL_SECONDS more, give or take the clocks' skew.
-      retainSeconds: config.tokenTtlSeconds + CLOCK_SKEW_SECONDS + RELOAD_INTERVAL_MS / 1000,
+      retainSeconds:
+        Math.max(config.tokenTtlSeconds, config.signIn.userTokenTtlSeconds) +
+        CLOCK_SKEW_SECONDS +
+        RELOAD_INTERVAL_MS / 1000,
     },
     (error) => log.error({ err: error }, 'reloading the signing keys failed'),
   )
-  const tokens = createTokenService(keys, config.publicUrl, config.tokenTtlSeconds, config.tokenCacheMax)
+  const tokens = createTokenService(
+    keys,
+    config.publicUrl,
+    config.tokenTtlSeconds,
+    config.tokenCacheMax,
+    config.signIn.userTokenTtlSeconds,
+  )
   const principals = createPrincipalResolver(db, tokens, config.platform?.clientId ?? null)
   return { config, db, keyring, pepper, tokens, principals }
 }

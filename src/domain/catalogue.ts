@@ -12,6 +12,9 @@ const VERBS_BY_RESOURCE = {
   webhook: ['created', 'updated', 'deleted', 'healthy', 'unhealthy', 'suspended'],
   // authentication.failed is anonymous: its data names the client id tried and why it failed, never a secret.
   client: ['created', 'updated', 'deleted', 'authentication.failed', 'token.issued'],
+  // Users who sign in: the user acting (login.failed: anonymous, naming the email tried and why, never the
+  // password); the data is the facts (user, session, reason), never a token.
+  user: ['login', 'login.failed', 'locked', 'unlocked', 'token.refreshed', 'logout', 'session.revoked'],
   // Recorded in the tenant's own log, the platform operator acting.
   tenant: ['created', 'updated', 'disabled', 'enabled'],
 } as const

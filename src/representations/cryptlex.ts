@@ -166,6 +166,7 @@ export function presentEventData(event: string, snapshot: unknown): unknown {
     case 'client':
       return CLIENT_CHANGES.has(event) ? presentClient(revive<ApiClient>(snapshot)) : snapshot
     case 'tenant':
+    case 'user':
       return snapshot
   }
 }
