@@ -9,7 +9,7 @@ import type { Actor } from '../actor.ts'
 import { invalid, notFound } from '../errors.ts'
 import { assertGroupIds } from '../groups.ts'
 import { assertResellerExists } from '../organizations.ts'
-import { assertResellerReach, tenantOf } from '../reach.ts'
+import { assertResellerReach, organizationRestrictionOf, tenantOf } from '../reach.ts'
 import { memberCountSqlOf, memberIdsOf, type OrderedIds } from './group-members.ts'
 import {
   fromJoinedRow,
@@ -121,6 +121,12 @@ async function whereOf(
   const base = conditions.join(' AND ')
   const clauses = filterClauses(USER_FIELDS, filters, params)
   const narrowing = clauses.map((clause) => clause.condition)
+  // An organization-admin's users: a narrowing, not the scope, so that no total is read from the reseller's count.
+  const organizationId = organizationRestrictionOf(actor)
+  if (organizationId !== null) {
+    params.push(organizationId)
+    narrowing.push(`u.organization_id = $${params.length}::uuid`)
+  }
   await assertPatternsServable(tx, filters, search, tenantId, resellerId)
   narrowing.push(...searchCondition(['u.name', 'u.email'], search, params))
   let groupIds: string[] = []
