@@ -64,6 +64,23 @@ export interface TestApp {
   createTenant(domain: string): Promise<{ tenantId: string; token: string }>
   createReseller(body?: Record<string, unknown>, token?: string): Promise<Json>
   createOrganization(resellerId: string, body?: Record<string, unknown>, token?: string): Promise<Json>
+  /**
+   * A user of the reseller who can sign in (v3 create, with a password): role `user` unless given; the body's
+   * other fields override the defaults. Its v3 representation, its email and its password.
+   */
+  createSigningUser(
+    resellerId: string,
+    body?: Record<string, unknown>,
+    token?: string,
+  ): Promise<{ user: Json; email: string; password: string }>
+  /** POST /v3/accounts/login in the bootstrap tenant (accountAlias given by default), answered as it comes. */
+  login(body: Record<string, unknown>, headers?: Record<string, string>): Promise<Response<Json>>
+  /** Signs in and returns the tokens (fails unless 200). */
+  signIn(
+    email: string,
+    password: string,
+    extra?: Record<string, unknown>,
+  ): Promise<{ accessToken: string; refreshToken: string; expiresIn: number }>
   count(table: string, where?: string, params?: unknown[]): Promise<number>
   close(): Promise<void>
 }
@@ -194,6 +211,32 @@ export async function startTestApp(
         body: { name: unique('Org '), email: `${unique('o')}@example.com`, ...body },
       })
       if (response.status !== 201) throw new Error(`organization: ${response.status} ${response.text}`)
+      return response.body
+    },
+    async createSigningUser(resellerId, body = {}, token = cspToken) {
+      const email = typeof body.email === 'string' ? body.email : `${unique('signer')}@example.com`
+      const password =
+        typeof body.password === 'string' ? body.password : `pw-${randomBytes(9).toString('base64url')}`
+      const response = await request('POST', `/v3/resellers/${resellerId}/users`, {
+        token,
+        body: {
+          firstName: 'Sign',
+          lastName: 'In',
+          role: 'user',
+          allowCustomerPortalAccess: false,
+          ...body,
+          email,
+          password,
+        },
+      })
+      if (response.status !== 201) throw new Error(`user: ${response.status} ${response.text}`)
+      return { user: response.body, email, password }
+    },
+    login: (body, headers = {}) =>
+      request('POST', '/v3/accounts/login', { body: { accountAlias: TENANT, ...body }, headers }),
+    async signIn(email, password, extra = {}) {
+      const response = await testApp.login({ email, password, ...extra })
+      if (response.status !== 200) throw new Error(`login: ${response.status} ${response.text}`)
       return response.body
     },
     async count(table, where = 'true', params = []) {

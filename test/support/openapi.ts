@@ -18,6 +18,10 @@ export interface DocumentedOperation {
   /** The scope it requires (null: none, or the platform operator alone). */
   scope: string | null
   isPlatform: boolean
+  /** Anyone may call it, without a token (signing in and out). */
+  isPublic: boolean
+  /** A signed-in user's own token (not an API client's) is required. */
+  isSignedIn: boolean
 }
 
 export function documentedOperations(document: {
@@ -39,6 +43,8 @@ export function documentedOperations(document: {
           body: content?.['application/json']?.schema ?? null,
           scope: (operation['x-required-scope'] as string | undefined) ?? null,
           isPlatform: operation['x-required-role'] === 'platform',
+          isPublic: operation['x-public'] === true,
+          isSignedIn: operation['x-required-role'] === 'signed-in user',
         }
       }),
   )

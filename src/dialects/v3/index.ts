@@ -1,5 +1,6 @@
 // The v3 (Cryptlex) dialect: the {message, code} error body and its routes (access: auth/operations.ts).
 import { createDialect } from '../../http/dialect.ts'
+import { accountRoutes } from './accounts.ts'
 import { clientRoutes } from './clients.ts'
 import { renderV3Error } from './errors.ts'
 import { eventLogRoutes } from './event-logs.ts'
@@ -21,5 +22,6 @@ export const v3 = createDialect({
     roleRoutes,
     webhookRoutes,
     webhookDeliveryRoutes,
+    accountRoutes,
   ],
 })

@@ -1,23 +1,31 @@
-// Setting a user's password: hashed before the transaction opens, audited without any value.
-import { hashPassword } from '../../auth/passwords.ts'
+// A user's password: set by an administrator, or changed by the signed-in user itself. Hashed before the
+// transaction opens, audited without any value; either way the user's other sessions end.
+import { hashPassword, verifyPassword } from '../../auth/passwords.ts'
+import { revokeUserSessions } from '../../auth/sessions.ts'
 import type { Db } from '../../db/connection.ts'
 import { sql } from '../../db/sql.ts'
 import type { Actor } from '../actor.ts'
 import { recordEvent } from '../changes.ts'
+import { DomainError, forbidden, tooManyRequests } from '../errors.ts'
 import { assertResellerReach } from '../reach.ts'
-import { lockUser } from './get.ts'
+import { lockUser, lockUserRow } from './get.ts'
+import { type LockoutPolicy, recordLoginFailure } from './lockout.ts'
 
+/**
+ * Sets a user's password (an administrator's act): every session of the user ends, since whoever held the old
+ * password may hold them. The ids of the sessions revoked, for the caller to forget at once.
+ */
 export async function setUserPassword(
   db: Db,
   actor: Actor,
   resellerId: string,
   id: string,
   password: string,
-): Promise<void> {
+): Promise<string[]> {
   const tenantId = assertResellerReach(actor, resellerId)
   const passwordHash = await hashPassword(password)
-  await db.transaction(async (tx) => {
-    const user = await lockUser(tx, tenantId, resellerId, id)
+  return db.transaction(async (tx) => {
+    const user = await lockUser(tx, actor, resellerId, id)
     const { rows } = await tx.query<{ updated_at: Date }>(
       sql`UPDATE users SET password_hash = ${passwordHash}, updated_at = now()
         WHERE tenant_id = ${tenantId} AND id = ${id} RETURNING updated_at`,
@@ -29,6 +37,75 @@ export async function setUserPassword(
       resellerId,
       changes: [],
       data: { ...user, updatedAt: new Date((rows[0] as { updated_at: Date }).updated_at) },
+    })
+    return revokeUserSessions(tx, tenantId, id, { reason: 'password_set' })
+  })
+}
+
+/**
+ * The signed-in user changes its own password (POST /v3/me/password): the current one must be right — a wrong
+ * one counts as a failed sign-in, toward the lock, so that a stolen access token cannot guess it at leisure —
+ * and every other session of the user ends. The ids of the sessions revoked.
+ */
+export async function changeOwnPassword(
+  db: Db,
+  actor: Actor,
+  input: { currentPassword: string; newPassword: string },
+  policy: LockoutPolicy,
+): Promise<string[]> {
+  if (actor.type !== 'user' || actor.tenantId === null || actor.resellerId === null)
+    throw forbidden('Only a signed-in user may do this.')
+  const { tenantId, resellerId } = actor
+  const { rows } = await db.query<{ password_hash: string | null; locked_for: number | null }>(
+    sql`SELECT u.password_hash,
+       CASE WHEN f.locked_until > now() THEN ceil(extract(epoch FROM f.locked_until - now()))::int END AS locked_for
+     FROM users u LEFT JOIN user_login_failures f ON f.tenant_id = u.tenant_id AND f.user_id = u.id
+     WHERE u.tenant_id = ${tenantId} AND u.id = ${actor.id} AND u.deleted_at IS NULL`,
+  )
+  const current = rows[0]
+  if (!current) throw forbidden('Only a signed-in user may do this.')
+  if (current.locked_for)
+    throw tooManyRequests(
+      'The account is locked after too many failed sign-ins.',
+      current.locked_for,
+      'ACCOUNT_LOCKED',
+    )
+  if (current.password_hash === null)
+    throw new DomainError(
+      'Forbidden',
+      'This user has no password yet: it cannot change one.',
+      'PASSWORD_NOT_SET',
+    )
+  if (!(await verifyPassword(input.currentPassword, current.password_hash))) {
+    await db.transaction(async (tx) => {
+      await recordLoginFailure(tx, tenantId, actor.id, policy)
+      await recordEvent(tx, actor, {
+        action: 'user.login.failed',
+        resourceId: actor.id,
+        resellerId,
+        changes: [{ field: 'reason', from: null, to: 'invalid_current_password' }],
+        data: { id: actor.id, reason: 'invalid_current_password' },
+      })
+    })
+    throw new DomainError('Forbidden', 'The current password is wrong.', 'INVALID_CREDENTIALS')
+  }
+  const passwordHash = await hashPassword(input.newPassword)
+  return db.transaction(async (tx) => {
+    const user = await lockUserRow(tx, tenantId, resellerId, actor.id)
+    const { rows: updated } = await tx.query<{ updated_at: Date }>(
+      sql`UPDATE users SET password_hash = ${passwordHash}, updated_at = now()
+        WHERE tenant_id = ${tenantId} AND id = ${actor.id} RETURNING updated_at`,
+    )
+    await recordEvent(tx, actor, {
+      action: 'reseller.user.password.changed',
+      resourceId: actor.id,
+      resellerId,
+      changes: [],
+      data: { ...user, updatedAt: new Date((updated[0] as { updated_at: Date }).updated_at) },
+    })
+    return revokeUserSessions(tx, tenantId, actor.id, {
+      ...(actor.sessionId ? { exceptSessionId: actor.sessionId } : {}),
+      reason: 'password_changed',
     })
   })
 }
