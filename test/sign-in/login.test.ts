@@ -1,7 +1,7 @@
 // POST /v3/accounts/login from both sides: what a user who signs in gets, and every refusal — each answered
 // alike, each audited without the password, none changing the user.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Json, startTestApp, TENANT, type TestApp } from '../support/app.ts'
+import { type Json, startTestApp, TENANT, type TestApp, tokenClaims } from '../support/app.ts'
 
 let t: TestApp
 let resellerId: string
@@ -13,8 +13,7 @@ afterAll(async () => {
   await t?.close()
 })
 
-export const claimsOf = (token: string): Json =>
-  JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString('utf8'))
+const claimsOf = tokenClaims
 
 const auditOf = async (action: string, resourceId: string) =>
   (

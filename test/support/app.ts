@@ -85,6 +85,10 @@ export interface TestApp {
   close(): Promise<void>
 }
 
+/** The claims of a JWT, unverified (tests read what the service put in its own tokens). */
+export const tokenClaims = (token: string): Json =>
+  JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString('utf8'))
+
 let sequence = 0
 export const unique = (prefix = 'u') => `${prefix}${Date.now().toString(36)}${(sequence++).toString(36)}`
 
