@@ -173,7 +173,8 @@ describe('refusing to sign in', () => {
       wrong.push(await time({ email, password: `${password}-${i}` }))
     }
     // An argon2id check costs tens of milliseconds; without the dummy, an unknown email would answer in a few.
-    expect(median(unknown)).toBeGreaterThan(median(wrong) * 0.5)
+    // (Loose on purpose: a loaded machine stretches either side.)
+    expect(median(unknown)).toBeGreaterThan(median(wrong) * 0.3)
   })
 
   it('refuses a body that is not a login (400), naming nothing of the accounts', async () => {
