@@ -7,26 +7,31 @@ export const END = '<!-- /scope-table -->'
 
 interface OpenapiOperation {
   operationId?: string
-  security?: unknown[]
   'x-required-scope'?: string
   'x-required-roles'?: string[]
   'x-required-role'?: string
+  'x-public'?: boolean
+}
+
+/** What an operation requires, as the table says it. */
+function requirementOf(operation: OpenapiOperation): string | null {
+  if (operation['x-public']) return 'nothing (public; limited per IP)'
+  const role = operation['x-required-role']
+  if (role === 'platform') return 'the platform operator'
+  if (role) return `a ${role}'s own token`
+  const scope = operation['x-required-scope']
+  if (!scope) return null
+  const roles = operation['x-required-roles']
+  return `\`${scope}\`${roles ? ` (roles ${roles.join(', ')})` : ''}`
 }
 
 export function scopeTable(document: { paths: Record<string, Record<string, OpenapiOperation>> }): string {
   const rows: string[] = []
   for (const [path, operations] of Object.entries(document.paths))
     for (const [method, operation] of Object.entries(operations)) {
-      // The authorization table's operations only: those outside the APIs (health, token, JWKS) require nothing.
-      // Public operations of the APIs (no token: accepting an invitation) are listed as such.
-      const isPublic = operation.security?.length === 0 && /^\/(v3|v1|platform)\//.test(path)
-      const isTabled = operation['x-required-scope'] || operation['x-required-role'] || isPublic
-      if (!operation.operationId || !isTabled) continue
-      const requires = isPublic
-        ? 'no token (public, limited per IP)'
-        : operation['x-required-role']
-          ? `the ${operation['x-required-role']} operator`
-          : `\`${operation['x-required-scope']}\`${operation['x-required-roles'] ? ` (roles ${operation['x-required-roles'].join(', ')})` : ''}`
+      // The authorization table's operations only: the others (health, token, JWKS) are outside it.
+      const requires = requirementOf(operation)
+      if (!operation.operationId || requires === null) continue
       rows.push(`| \`${operation.operationId}\` | \`${method.toUpperCase()} ${path}\` | ${requires} |`)
     }
   return ['| operation | method and path | requires |', '|---|---|---|', ...rows].join('\n')

@@ -94,6 +94,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyServerO
     tokens: deps.tokens,
     config: deps.config,
     pepper: deps.pepper,
+    principals: deps.principals,
   })
   await app.register(v3, { ...deps, prefix: '/v3' })
   await app.register(v1, { ...deps, prefix: '/v1' })

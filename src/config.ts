@@ -22,6 +22,8 @@ export interface Config {
   bootstrap: { tenantDomain: string; clientId: string; clientSecret: string } | null
   platform: { clientId: string; clientSecret: string } | null
   tokenTtlSeconds: number
+  /** Users who sign in: their tokens' lifetimes, the lockout after failed sign-ins, the per-IP failure limit. */
+  signIn: SignInConfig
   /** How many passwords hash at once (argon2id, each on a thread of its own); more wait their turn. */
   passwordHashConcurrency: number
   /** How many verified tokens a process remembers (0: none; each request then verifies its signature). */
@@ -74,6 +76,19 @@ export interface MailConfig {
   smtpUrl: string | null
   /** The From of every mail: `Name <address>` or an address. */
   from: string
+}
+
+export interface SignInConfig {
+  /** A signed-in user's access token lifetime (USER_TOKEN_TTL_SECONDS). */
+  userTokenTtlSeconds: number
+  /** A refresh token's lifetime from its issue; each refresh issues the next (sliding: an idle session ends). */
+  refreshTokenTtlSeconds: number
+  /** Consecutive failed sign-ins after which the account is locked, and for how long. */
+  maxFailures: number
+  lockoutSeconds: number
+  /** Failed sign-ins from one IP, any account, within the window, after which that IP gets 429. */
+  ipMaxFailures: number
+  ipWindowSeconds: number
 }
 
 /** The purge job (retention/): what it deletes, when, and how much per statement. 0 days: kept forever. */
@@ -309,6 +324,14 @@ export function loadConfig(env: Env = process.env): Config {
     bootstrap,
     platform: clientPair(env, 'PLATFORM_CLIENT_ID', 'PLATFORM_CLIENT_SECRET'),
     tokenTtlSeconds: integer(env, 'TOKEN_TTL_SECONDS', 3600, 60, 86400),
+    signIn: {
+      userTokenTtlSeconds: integer(env, 'USER_TOKEN_TTL_SECONDS', 900, 60, 86400),
+      refreshTokenTtlSeconds: integer(env, 'REFRESH_TOKEN_TTL_SECONDS', 2_592_000, 60, 31_536_000),
+      maxFailures: integer(env, 'LOGIN_MAX_FAILURES', 10, 1, 1_000_000),
+      lockoutSeconds: integer(env, 'LOGIN_LOCKOUT_SECONDS', 900, 1, 31_536_000),
+      ipMaxFailures: integer(env, 'LOGIN_IP_MAX_FAILURES', 100, 1, 1_000_000),
+      ipWindowSeconds: integer(env, 'LOGIN_IP_WINDOW_S', 300, 1, 86_400),
+    },
     passwordHashConcurrency: integer(env, 'PASSWORD_HASH_CONCURRENCY', defaultHashConcurrency(), 1, 64),
     tokenCacheMax: integer(env, 'TOKEN_CACHE_MAX', 10_000, 0, 10_000_000),
     signingKeyRotationDays: positiveNumber(env, 'SIGNING_KEY_ROTATION_DAYS', 30, 3650),

@@ -21,6 +21,8 @@ const REDACT_PATHS = [
   '*.token',
   '*.access_token',
   '*.refresh_token',
+  '*.refreshToken',
+  '*.accessToken',
   '*.private_jwk',
   '*.code_verifier',
   '*.codeVerifier',

@@ -7,7 +7,8 @@ import { createKeyStore, RELOAD_INTERVAL_MS } from './auth/key-store.ts'
 import { createRelyingParty, type RelyingParty, type SignIn } from './auth/oidc.ts'
 import { setHashConcurrency } from './auth/passwords.ts'
 import { createPrincipalResolver, type PrincipalResolver } from './auth/principals.ts'
-import { CLOCK_SKEW_SECONDS, createTokenService, type TokenService } from './auth/tokens.ts'
+import { startSession } from './auth/sessions.ts'
+import { AUDIENCE, CLOCK_SKEW_SECONDS, createTokenService, type TokenService } from './auth/tokens.ts'
 import type { Config } from './config.ts'
 import type { Db } from './db/connection.ts'
 import { migrate } from './db/migrate.ts'
@@ -26,8 +27,8 @@ export interface AppDeps {
   principals: PrincipalResolver
   /** The OpenID Connect relying party: the configured issuers, discovered as sign-ins need them. */
   oidc: RelyingParty
-  /** Issues a signed-in user's tokens at the end of a sign-in; null: sign-in cannot finish in this build. */
-  signIn: SignIn | null
+  /** Issues a signed-in user's tokens at the end of a sign-in through an identity provider (a session). */
+  signIn: SignIn
 }
 
 /** The path every identity provider sends its sign-ins back to (the redirect URI to register there). */
@@ -60,11 +61,20 @@ export async function prepareServices(
       rotationSeconds: config.signingKeyRotationDays * 86_400,
       // A retired key may still sign in a process that has not reloaded yet (up to a reload interval), and
       // its last token lives TOKEN_TTL_SECONDS more, give or take the clocks' skew.
-      retainSeconds: config.tokenTtlSeconds + CLOCK_SKEW_SECONDS + RELOAD_INTERVAL_MS / 1000,
+      retainSeconds:
+        Math.max(config.tokenTtlSeconds, config.signIn.userTokenTtlSeconds) +
+        CLOCK_SKEW_SECONDS +
+        RELOAD_INTERVAL_MS / 1000,
     },
     (error) => log.error({ err: error }, 'reloading the signing keys failed'),
   )
-  const tokens = createTokenService(keys, config.publicUrl, config.tokenTtlSeconds, config.tokenCacheMax)
+  const tokens = createTokenService(
+    keys,
+    config.publicUrl,
+    config.tokenTtlSeconds,
+    config.tokenCacheMax,
+    config.signIn.userTokenTtlSeconds,
+  )
   const principals = createPrincipalResolver(db, tokens, config.platform?.clientId ?? null)
   const oidc = createRelyingParty(
     config.oidc,
@@ -76,6 +86,8 @@ export async function prepareServices(
         'OpenID Connect: the identity provider failed',
       ),
   )
-  // At merge: signIn = (user, facts) => startSession(deps, user, { audience: AUDIENCE, method: 'oidc', facts }).
-  return { config, db, keyring, pepper, tokens, principals, oidc, signIn: null }
+  // A sign-in through an identity provider ends as a password's does: a session and its tokens.
+  const signIn: SignIn = (user, facts) =>
+    startSession({ db, tokens, config }, user, { audience: AUDIENCE, method: 'oidc', facts })
+  return { config, db, keyring, pepper, tokens, principals, oidc, signIn }
 }

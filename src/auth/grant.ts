@@ -1,5 +1,6 @@
-// The OAuth client-credentials grant (RFC 6749 §4.4): which client authenticates and how, the scopes it may
-// have, the token issued and the audit of its issuance. No HTTP here: the token route parses and renders.
+// The OAuth grants of the token endpoint: client credentials (RFC 6749 §4.4: which client authenticates and how,
+// the scopes it may have, the token issued and the audit of its issuance) and a signed-in user's refresh token
+// (§6, auth/sessions.ts). No HTTP here: the token route parses and renders.
 import { randomBytes } from 'node:crypto'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/connection.ts'
@@ -8,6 +9,7 @@ import { recordEvent } from '../domain/changes.ts'
 import { type ClientCredentialsRow, findActiveClient, upgradeSecretHash } from '../domain/clients.ts'
 import type { RequestFacts } from '../http/request-context.ts'
 import { hashClientSecret, type Pepper, secretsEqual, verifyClientSecret } from './client-secrets.ts'
+import { type RefreshRefusal, refreshSession } from './sessions.ts'
 import type { TokenThrottle } from './throttle.ts'
 import type { TokenService } from './tokens.ts'
 
@@ -35,6 +37,8 @@ export interface TokenAnswer {
   token_type: 'Bearer'
   expires_in: number
   scope: string
+  /** The refresh_token grant's next refresh token (the one presented is retired). */
+  refresh_token?: string
 }
 
 export interface GrantDeps {
@@ -46,6 +50,8 @@ export interface GrantDeps {
   /** Told of each refusal for too many failures, and of each failed authentication by reason. */
   onThrottled(): void
   onFailure(reason: FailureReason): void
+  /** Told of a session revoked here (a refresh token presented twice), to forget it in this process at once. */
+  onSessionRevoked?(sessionId: string): void
 }
 
 export type FailureReason = 'unknown_client' | 'invalid_secret'
@@ -97,7 +103,11 @@ function clientCredentials({ authorization, body }: TokenRequest): ClientCredent
 function requireClientCredentialsGrant(grantType: unknown): void {
   if (grantType === undefined) throw new OAuthFailure(400, 'invalid_request', 'grant_type is required.')
   if (grantType !== 'client_credentials')
-    throw new OAuthFailure(400, 'unsupported_grant_type', 'Only client_credentials is supported.')
+    throw new OAuthFailure(
+      400,
+      'unsupported_grant_type',
+      'Only client_credentials and refresh_token are supported.',
+    )
 }
 
 /** The requested scopes, each one the client holds; none requested means all it holds. */
@@ -272,4 +282,42 @@ export async function grantClientCredentials(
   const { principal, scopes } = await authenticateThrottled(deps, credentials, facts)
   const scope = narrowScopes(request.body.scope, scopes)
   return issueToken(deps, { ...principal, scopes: new Set(scope), ...facts }, scope)
+}
+
+const REFUSALS: Record<RefreshRefusal, string> = {
+  unknown: 'The refresh token is not valid.',
+  revoked: 'The session of this refresh token has ended.',
+  reused: 'The refresh token was already used: its session has been ended.',
+  expired: 'The refresh token has expired.',
+  user_gone: 'The user of this refresh token can no longer sign in.',
+  audience_denied: 'The user may no longer use the customer portal.',
+}
+
+/**
+ * The refresh_token grant (RFC 6749 §6), for a signed-in user's session: a public client, so no client
+ * authentication is asked (a sent one is not read). Every refusal is invalid_grant.
+ */
+export async function grantRefreshToken(
+  deps: GrantDeps,
+  request: TokenRequest,
+  facts: RequestFacts,
+): Promise<TokenAnswer> {
+  const refreshToken = request.body.refresh_token
+  if (typeof refreshToken !== 'string' || refreshToken === '')
+    throw new OAuthFailure(400, 'invalid_request', 'refresh_token is required.')
+  const scope = request.body.scope
+  if (scope !== undefined && scope !== '')
+    throw new OAuthFailure(400, 'invalid_scope', "A refresh keeps the scope of the user's role; send none.")
+  const result = await refreshSession(deps, refreshToken, facts)
+  if ('refused' in result) {
+    if (result.revokedSessionId) deps.onSessionRevoked?.(result.revokedSessionId)
+    throw new OAuthFailure(400, 'invalid_grant', REFUSALS[result.refused])
+  }
+  return {
+    access_token: result.tokens.accessToken,
+    token_type: 'Bearer',
+    expires_in: result.tokens.expiresIn,
+    refresh_token: result.tokens.refreshToken,
+    scope: result.scope,
+  }
 }

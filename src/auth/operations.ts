@@ -40,6 +40,13 @@ export const OPERATIONS = {
   UpdateResellerUser: { scope: 'reseller:user:update' },
   DeleteResellerUser: { scope: 'reseller:user:delete' },
   SetResellerUserPassword: { scope: 'reseller:user:update' },
+  UnlockResellerUser: { scope: 'reseller:user:update' },
+  // v3: users who sign in (Cryptlex's login), and the signed-in user's own routes
+  LoginAccount: PUBLIC,
+  LogoutAccount: PUBLIC,
+  GetCurrentUser: SIGNED_IN,
+  UpdateCurrentUser: SIGNED_IN,
+  ChangeCurrentUserPassword: SIGNED_IN,
   // v3: a user's account by mail (an invitation sets credentials, as a password change does)
   InviteResellerUser: { scope: 'reseller:user:update' },
   AcceptInvitation: PUBLIC,

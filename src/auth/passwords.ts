@@ -2,7 +2,7 @@
 // the event loop, a bounded number at once.
 import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
-import { hash } from '@node-rs/argon2'
+import { hash, verify } from '@node-rs/argon2'
 import { defaultHashConcurrency } from '../config.ts'
 
 // OWASP Password Storage Cheat Sheet: m=19 MiB, t=2, p=1. Algorithm 2 is Argon2id (a const enum upstream).
@@ -22,10 +22,11 @@ const { parentPort, workerData } = require('node:worker_threads')
 if (process.platform === 'linux') {
   try { require('node:os').setPriority(0, workerData.nice) } catch {}
 }
-const { hashSync } = require(workerData.argon2)
-parentPort.on('message', ({ id, password }) => {
+const { hashSync, verifySync } = require(workerData.argon2)
+parentPort.on('message', ({ id, password, hashed }) => {
   try {
-    parentPort.postMessage({ id, hash: hashSync(password, workerData.options) })
+    if (hashed === undefined) parentPort.postMessage({ id, hash: hashSync(password, workerData.options) })
+    else parentPort.postMessage({ id, matches: verifySync(hashed, password) })
   } catch (error) {
     parentPort.postMessage({ id, error: String(error && error.message || error) })
   }
@@ -34,7 +35,10 @@ parentPort.on('message', ({ id, password }) => {
 interface Task {
   id: number
   password: string
-  resolve: (hash: string) => void
+  /** A stored hash to verify the password against; undefined: hash the password. */
+  hashed?: string
+  /** The new hash, or whether the password matched. */
+  resolve: (result: string | boolean) => void
   reject: (error: Error) => void
 }
 
@@ -66,14 +70,15 @@ function startHasher(): Hasher {
   // Idle hashers do not keep the process alive.
   worker.unref()
   const hasher: Hasher = { worker, task: null, hasHashed: false }
-  worker.on('message', (message: { id: number; hash?: string; error?: string }) => {
+  worker.on('message', (message: { id: number; hash?: string; matches?: boolean; error?: string }) => {
     const task = hasher.task
     if (task) release(hasher)
     worker.unref()
     if (task?.id === message.id) {
-      if (message.hash !== undefined) {
+      const result = message.hash ?? message.matches
+      if (result !== undefined) {
         hasher.hasHashed = true
-        task.resolve(message.hash)
+        task.resolve(result)
       } else task.reject(new Error(`argon2 hashing failed: ${message.error}`))
     }
     dispatch()
@@ -118,7 +123,7 @@ function dispatch(): void {
     if (isWorkerless) {
       const task = queue.shift() as Task
       begin()
-      hash(task.password, ARGON2_OPTIONS)
+      ;(task.hashed === undefined ? hash(task.password, ARGON2_OPTIONS) : verify(task.hashed, task.password))
         .then(task.resolve, task.reject)
         .finally(() => {
           inFlight--
@@ -140,7 +145,7 @@ function dispatch(): void {
     hasher.task = task
     begin()
     hasher.worker.ref()
-    hasher.worker.postMessage({ id: task.id, password: task.password })
+    hasher.worker.postMessage({ id: task.id, password: task.password, hashed: task.hashed })
   }
 }
 
@@ -151,10 +156,36 @@ function begin(): void {
 
 export function hashPassword(password: string): Promise<string> {
   return new Promise<string>((resolve, reject) => {
-    queue.push({ id: nextId++, password, resolve, reject })
+    queue.push({ id: nextId++, password, resolve: (result) => resolve(result as string), reject })
     dispatch()
   })
 }
+
+/**
+ * Whether the password is the one a stored argon2id hash was made from: on the same threads and queue as
+ * hashing (a verification costs what a hash does), so a burst of sign-ins waits its turn like a burst of
+ * creates. A hash that cannot be read is no match.
+ */
+export function verifyPassword(password: string, hashed: string): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    queue.push({
+      id: nextId++,
+      password,
+      hashed,
+      resolve: (result) => resolve(result === true),
+      reject: () => resolve(false),
+    })
+    dispatch()
+  })
+}
+
+/**
+ * What a password is checked against when there is no hash to check it against (an unknown email, a user with
+ * no password yet), so that the answer takes as long as for a known user: an argon2id hash of a random value
+ * nobody kept, made with ARGON2_OPTIONS (test/auth/passwords.test.ts holds its parameters to them).
+ */
+export const DUMMY_PASSWORD_HASH =
+  '$argon2id$v=19$m=19456,t=2,p=1$Bs/mbTJcb5yNT/vA3Iyw7Q$YbfeO8wcG5MQy/zxSnObCFHfG/KQ78rw5KC8Xabroxg'
 
 /** How many passwords may hash at once (PASSWORD_HASH_CONCURRENCY, set at start); queued ones wait. */
 export function setHashConcurrency(value: number): void {

@@ -1,9 +1,10 @@
 // Bearer token → Principal, refusing tokens of revoked clients, of disabled tenants, and of a client that is
-// not of the tenant the token names.
+// not of the tenant the token names; a signed-in user's token, unless its session is live and its user there.
 import type { Db } from '../db/connection.ts'
 import type { Principal } from '../domain/actor.ts'
 import { activeClientTenant } from '../domain/clients.ts'
 import { unauthorized } from '../domain/errors.ts'
+import { isSessionLive } from './sessions.ts'
 import { TokenError, type TokenService } from './tokens.ts'
 
 // How long a "still active" answer is trusted: a revoked client's tokens stop within this (SPEC: 60 s).
@@ -23,6 +24,19 @@ export function createPrincipalResolver(db: Db, tokens: TokenService, platformCl
     return tenantId
   }
 
+  /** Whether each user session is live (not revoked, its user not deleted, its tenant enabled), cached briefly. */
+  const sessions = new Map<string, { isLive: boolean; until: number }>()
+
+  async function isLive(tenantId: string, sessionId: string, userId: string): Promise<boolean> {
+    const now = Date.now()
+    const cached = sessions.get(sessionId)
+    if (cached && cached.until > now) return cached.isLive
+    const live = await isSessionLive(db, tenantId, sessionId, userId)
+    if (sessions.size > 100_000) sessions.clear()
+    sessions.set(sessionId, { isLive: live, until: now + ACTIVE_CACHE_MS })
+    return live
+  }
+
   return {
     async resolve(authorization: string | undefined): Promise<Principal> {
       const match = authorization?.match(/^Bearer\s+([A-Za-z0-9._~+/-]+=*)\s*$/i)
@@ -32,6 +46,20 @@ export function createPrincipalResolver(db: Db, tokens: TokenService, platformCl
         claims = await tokens.verify(match[1])
       } catch (error) {
         throw unauthorized(error instanceof TokenError ? error.message : 'The token is not valid.')
+      }
+      if (claims.sid) {
+        if (!claims.tid || !(await isLive(claims.tid, claims.sid, claims.sub)))
+          throw unauthorized('The session has ended.')
+        return {
+          type: 'user',
+          id: claims.sub,
+          role: claims.role,
+          tenantId: claims.tid,
+          resellerId: claims.rid,
+          scopes: new Set(claims.scope),
+          sessionId: claims.sid,
+          organizationId: claims.org,
+        }
       }
       if (claims.role === 'platform') {
         if (!platformClientId || claims.sub !== platformClientId)
@@ -54,8 +82,13 @@ export function createPrincipalResolver(db: Db, tokens: TokenService, platformCl
     forget(clientRowId: string): void {
       active.set(clientRowId, { tenantId: null, until: Date.now() + ACTIVE_CACHE_MS })
     },
+    /** Forget user sessions at once in this process (they were just revoked here). */
+    forgetSessions(sessionIds: Iterable<string>): void {
+      for (const id of sessionIds) sessions.set(id, { isLive: false, until: Date.now() + ACTIVE_CACHE_MS })
+    },
     forgetAll(): void {
       active.clear()
+      sessions.clear()
     },
   }
 }

@@ -33,3 +33,30 @@ export function createTokenThrottle(
     },
   }
 }
+
+export interface IpThrottle {
+  /** Seconds until this IP may try again; 0 when it may now. */
+  blockedFor(ip: string): Promise<number>
+  recordFailure(ip: string): Promise<void>
+}
+
+/**
+ * Failed sign-ins per source IP, whatever the account: one address trying many accounts (each below its own
+ * lock) is stopped here. Its own keys (`prefix`), apart from the token endpoint's.
+ */
+export function createIpThrottle(
+  count: Counter,
+  prefix: string,
+  { maxFailures, windowSeconds }: { maxFailures: number; windowSeconds: number },
+): IpThrottle {
+  const window: Window = { max: maxFailures, windowSeconds }
+  return {
+    async blockedFor(ip) {
+      const counted = await count(`${prefix}:ip:${ip}`, window, { isReadOnly: true })
+      return counted.isExceeded ? Math.max(1, Math.ceil(counted.resetInMs / 1000)) : 0
+    },
+    async recordFailure(ip) {
+      await count(`${prefix}:ip:${ip}`, window)
+    },
+  }
+}

@@ -6,6 +6,9 @@ import type { KeyStore } from './key-store.ts'
 import { createTokenCache } from './token-cache.ts'
 
 export const AUDIENCE = 'reseller-api'
+/** The audience a signed-in user may ask for instead (login's `audience`): the API accepts it for user tokens. */
+export const CUSTOMER_PORTAL_AUDIENCE = 'customer-portal'
+export type Audience = typeof AUDIENCE | typeof CUSTOMER_PORTAL_AUDIENCE
 
 export interface TokenClaims {
   sub: string
@@ -13,11 +16,20 @@ export interface TokenClaims {
   role: PrincipalRole
   rid: string | null
   scope: string[]
+  /** A signed-in user's token: its session (the refresh-token family). Absent on an API client's token. */
+  sid?: string | undefined
+  /** A user token's organization restriction (an organization-admin's organization). */
+  org?: string | null | undefined
+  /** reseller-api unless a user asked for customer-portal. */
+  aud?: Audience | undefined
 }
 
 export interface VerifiedToken extends TokenClaims {
   jti: string
   exp: number
+  sid: string | undefined
+  org: string | null
+  aud: Audience
 }
 
 export class TokenError extends Error {}
@@ -32,6 +44,8 @@ export function createTokenService(
   issuer: string,
   ttlSeconds: number,
   cacheMax = TOKEN_CACHE_MAX,
+  /** A signed-in user's access token lifetime (USER_TOKEN_TTL_SECONDS). */
+  userTtlSeconds = 900,
 ) {
   const verified = createTokenCache<VerifiedToken>(cacheMax)
   /** Signatures checked (cache misses that got as far as a key) and cache hits, for the metrics and tests. */
@@ -39,6 +53,7 @@ export function createTokenService(
   return {
     jwks: () => ({ keys: store.current().publicJwks }),
     ttlSeconds,
+    userTtlSeconds,
     /** The signing keys, to reload or stop reloading (services close it). */
     keys: store,
     async issue(claims: TokenClaims): Promise<{ token: string; jti: string; expiresIn: number }> {
@@ -47,16 +62,19 @@ export function createTokenService(
       const payload: Record<string, unknown> = { role: claims.role, scope: claims.scope.join(' ') }
       if (claims.tid) payload.tid = claims.tid
       if (claims.rid) payload.rid = claims.rid
+      if (claims.sid) payload.sid = claims.sid
+      if (claims.sid && claims.org) payload.org = claims.org
+      const lifetime = claims.sid ? userTtlSeconds : ttlSeconds
       const token = await new SignJWT(payload)
         .setProtectedHeader({ alg: 'ES256', kid: keys.kid, typ: 'at+jwt' })
         .setIssuer(issuer)
-        .setAudience(AUDIENCE)
+        .setAudience(claims.sid ? (claims.aud ?? AUDIENCE) : AUDIENCE)
         .setSubject(claims.sub)
         .setIssuedAt()
-        .setExpirationTime(`${ttlSeconds}s`)
+        .setExpirationTime(`${lifetime}s`)
         .setJti(jti)
         .sign(keys.privateKey)
-      return { token, jti, expiresIn: ttlSeconds }
+      return { token, jti, expiresIn: lifetime }
     },
     stats,
     /** How many verified tokens this process remembers now. */
@@ -95,17 +113,25 @@ export function createTokenService(
       stats.verifications++
       const { payload } = await jwtVerify(token, key, {
         issuer,
-        audience: AUDIENCE,
+        audience: [AUDIENCE, CUSTOMER_PORTAL_AUDIENCE],
         algorithms: ['ES256'],
         requiredClaims: ['sub', 'exp', 'iat', 'jti'],
       })
-      assertPlausibleTimes(payload.iat as number, payload.exp as number)
+      const sid = typeof payload.sid === 'string' && payload.sid ? payload.sid : undefined
+      const aud = (Array.isArray(payload.aud) ? payload.aud : [payload.aud]).includes(AUDIENCE)
+        ? AUDIENCE
+        : CUSTOMER_PORTAL_AUDIENCE
+      // Only a signed-in user is ever issued a customer-portal token.
+      if (aud === CUSTOMER_PORTAL_AUDIENCE && !sid) throw new TokenError('The token is not valid.')
+      assertPlausibleTimes(payload.iat as number, payload.exp as number, sid ? userTtlSeconds : ttlSeconds)
       const role = payload.role
       if (role !== 'csp' && role !== 'reseller' && role !== 'platform') throw new TokenError('Unknown role.')
       const tid = typeof payload.tid === 'string' ? payload.tid : null
       const rid = typeof payload.rid === 'string' ? payload.rid : null
       if (role !== 'platform' && !tid) throw new TokenError('The token names no tenant.')
       if (role === 'reseller' && !rid) throw new TokenError('A reseller token must name its reseller.')
+      // A user only ever reaches its own reseller.
+      if (sid && role !== 'reseller') throw new TokenError('The token is not valid.')
       const claims: VerifiedToken = {
         sub: payload.sub as string,
         tid,
@@ -114,6 +140,9 @@ export function createTokenService(
         scope: typeof payload.scope === 'string' && payload.scope ? payload.scope.split(' ') : [],
         jti: payload.jti as string,
         exp: payload.exp as number,
+        sid,
+        org: sid && typeof payload.org === 'string' ? payload.org : null,
+        aud,
       }
       return { claims, kid }
     } catch (error) {
@@ -126,10 +155,10 @@ export function createTokenService(
   }
 
   /** No token of ours is issued in the future or lives longer than the service issues them for. */
-  function assertPlausibleTimes(iat: number, exp: number): void {
+  function assertPlausibleTimes(iat: number, exp: number, lifetime: number): void {
     if (iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS)
       throw new TokenError('The token is issued in the future.')
-    if (exp - iat > ttlSeconds + CLOCK_SKEW_SECONDS)
+    if (exp - iat > lifetime + CLOCK_SKEW_SECONDS)
       throw new TokenError('The token lives longer than allowed.')
   }
 }

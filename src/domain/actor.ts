@@ -14,6 +14,13 @@ export interface Principal {
   tenantId: string | null
   resellerId: string | null
   scopes: ReadonlySet<string>
+  /** A signed-in user's session (its refresh-token family); absent for every other principal. */
+  sessionId?: string | undefined
+  /**
+   * The one organization whose users a signed-in organization-admin reaches (domain/reach.ts); absent or null:
+   * no restriction beyond the tenant and the reseller.
+   */
+  organizationId?: string | null | undefined
 }
 
 export interface Actor extends Principal {

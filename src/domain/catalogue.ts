@@ -14,8 +14,17 @@ const VERBS_BY_RESOURCE = {
   client: ['created', 'updated', 'deleted', 'authentication.failed', 'token.issued'],
   // Recorded in the tenant's own log, the platform operator acting.
   tenant: ['created', 'updated', 'disabled', 'enabled'],
-  // A user's own account and sign-in: its data is the user, never a link's token, a password or a code.
+  // Users who sign in, and their accounts. Signing in (login.failed: anonymous, naming the email tried and why,
+  // never the password): the data is the facts (user, session, reason). Links, identities and two-factor: the
+  // data is the user. Never a token, a link's token, a password or a code.
   user: [
+    'login',
+    'login.failed',
+    'locked',
+    'unlocked',
+    'token.refreshed',
+    'logout',
+    'session.revoked',
     'invitation.sent',
     'invitation.accepted',
     'password.reset.requested',

@@ -79,8 +79,9 @@ export async function createClient(
   input.scopes.forEach((scope, index) => {
     if (!isScope(scope)) throw invalid(`scopes[${index}]`, `"${scope}" is not a known scope.`)
   })
-  // Only API clients are bound by their own scopes; the system (bootstrap) and the platform operator are not.
-  if (actor.type === 'client') {
+  // API clients and signed-in users are bound by their own scopes; the system (bootstrap) and the platform
+  // operator are not.
+  if (actor.type === 'client' || actor.type === 'user') {
     const extra = input.scopes.find((scope) => !actor.scopes.has(scope))
     if (extra)
       throw forbidden(`A client cannot be given the scope "${extra}", which the caller's token lacks.`)

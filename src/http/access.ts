@@ -33,6 +33,7 @@ function documentAccess(schema: Record<string, unknown>, operation: string, acce
   schema.operationId = operation
   if ('public' in access) {
     schema.security = []
+    schema['x-public'] = true
     return
   }
   if ('signedIn' in access) {

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
+import { accessOf, type Operation } from '../auth/operations.ts'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/connection.ts'
 import { conflict, invalid, unprocessable } from '../domain/errors.ts'
@@ -96,9 +97,18 @@ function refusal(outcome: ClaimOutcome, waitMs: number): Error {
   )
 }
 
-/** Documents the header on every POST of the API, and validates its length with the route's schema. */
-function documentHeader(route: { method: string | string[]; schema?: Record<string, unknown> }): void {
+/**
+ * Documents the header on every POST of the API, and validates its length with the route's schema; not on a
+ * public operation (signing in and out), which has no principal to keep a key for and whose answer is a secret.
+ */
+function documentHeader(route: {
+  method: string | string[]
+  schema?: Record<string, unknown>
+  config?: { operation?: Operation }
+}): void {
   if (route.method !== 'POST' || !route.schema) return
+  const access = route.config?.operation ? accessOf(route.config.operation) : undefined
+  if (access && 'public' in access) return
   const headers = (route.schema.headers ?? Type.Object({})) as { properties?: Record<string, unknown> }
   route.schema.headers = {
     ...headers,

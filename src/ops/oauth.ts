@@ -1,9 +1,11 @@
-// POST /oauth/token (RFC 6749 §4.4 client credentials) and the JWKS that verifies what it issues.
+// POST /oauth/token (RFC 6749 §4.4 client credentials, §6 a signed-in user's refresh token) and the JWKS that
+// verifies what it issues.
 import formbody from '@fastify/formbody'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Pepper } from '../auth/client-secrets.ts'
-import { grantClientCredentials, OAuthFailure } from '../auth/grant.ts'
+import { grantClientCredentials, grantRefreshToken, OAuthFailure } from '../auth/grant.ts'
+import type { PrincipalResolver } from '../auth/principals.ts'
 import { createTokenThrottle } from '../auth/throttle.ts'
 import type { TokenService } from '../auth/tokens.ts'
 import type { Config } from '../config.ts'
@@ -17,11 +19,17 @@ const TokenResponse = Type.Object({
   token_type: Type.Literal('Bearer'),
   expires_in: Type.Integer(),
   scope: Type.String(),
+  refresh_token: Type.Optional(
+    Type.String({ description: 'grant_type=refresh_token only: the next refresh token (use it once).' }),
+  ),
 })
 const OAuthError = Type.Object({ error: Type.String(), error_description: Type.String() })
 const TokenRequest = Type.Object(
   {
-    grant_type: Type.Optional(Type.String({ description: 'Must be client_credentials.' })),
+    grant_type: Type.Optional(Type.String({ description: 'client_credentials or refresh_token.' })),
+    refresh_token: Type.Optional(
+      Type.String({ description: 'grant_type=refresh_token: a refresh token from POST /v3/accounts/login.' }),
+    ),
     client_id: Type.Optional(Type.String()),
     client_secret: Type.Optional(Type.String()),
     scope: Type.Optional(Type.String({ description: 'Space-separated scopes, a subset of the client’s.' })),
@@ -34,7 +42,8 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{
   tokens: TokenService
   config: Config
   pepper: Pepper
-}> = async (app, { db, tokens, config, pepper }) => {
+  principals?: PrincipalResolver
+}> = async (app, { db, tokens, config, pepper, principals }) => {
   await app.register(formbody)
   const throttle = createTokenThrottle(app.limits.count, config.tokenThrottle)
 
@@ -91,9 +100,9 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         operationId: 'CreateAccessToken',
         tags: ['authentication'],
-        summary: 'Issue an access token (OAuth2 client credentials)',
+        summary: 'Issue an access token (OAuth2 client credentials, or a signed-in user’s refresh token)',
         description:
-          'Form or JSON body. Authenticate with HTTP Basic or client_id/client_secret in the body. Errors follow RFC 6749 §5.2. After TOKEN_THROTTLE_MAX_FAILURES failed authentications (default 10) in TOKEN_THROTTLE_WINDOW_S (default 300 s) for one client id from one IP, or from one IP for any client, the endpoint answers 429 with Retry-After, for the right secret too, until the window has passed.',
+          'Form or JSON body. grant_type=client_credentials: authenticate with HTTP Basic or client_id/client_secret in the body. grant_type=refresh_token (RFC 6749 §6, no client authentication): a refresh token from POST /v3/accounts/login is used once and answered with a new access token and the next refresh token; a refresh token presented a second time ends its whole session (every token of that sign-in); a retired, unknown, expired or revoked one is invalid_grant. Errors follow RFC 6749 §5.2. After TOKEN_THROTTLE_MAX_FAILURES failed authentications (default 10) in TOKEN_THROTTLE_WINDOW_S (default 300 s) for one client id from one IP, or from one IP for any client, the endpoint answers 429 with Retry-After, for the right secret too, until the window has passed.',
         security: [],
         body: TokenRequest,
         response: {
@@ -115,7 +124,8 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{
       for (const value of Object.values(body))
         if (typeof value === 'string' && textProblem(value))
           throw new OAuthFailure(400, 'invalid_request', 'A parameter holds a character that is not allowed.')
-      return grantClientCredentials(
+      const grant = body.grant_type === 'refresh_token' ? grantRefreshToken : grantClientCredentials
+      return grant(
         {
           db,
           tokens,
@@ -124,6 +134,7 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{
           throttle,
           onThrottled: () => app.counters.throttled.inc(),
           onFailure: (reason) => app.counters.authenticationFailures.inc({ reason }),
+          onSessionRevoked: (sessionId) => principals?.forgetSessions([sessionId]),
         },
         { authorization: request.headers.authorization, body },
         requestFactsOf(request),

@@ -150,12 +150,24 @@ function revive<T>(snapshot: unknown): T {
  * by the event's resource in the catalogue. A deleted resource is sent as it was. The two client events that
  * change no client (a token issued, an authentication failed) send their facts as recorded: ids and a reason.
  */
+/** The user events of signing in send their facts as recorded (user, session, reason); the others, the user. */
+const SIGN_IN_FACTS = new Set<string>([
+  'user.login',
+  'user.login.failed',
+  'user.locked',
+  'user.unlocked',
+  'user.token.refreshed',
+  'user.logout',
+  'user.session.revoked',
+])
+
 export function presentEventData(event: string, snapshot: unknown): unknown {
   if (!isWebhookEvent(event)) return snapshot
   switch (resourceOf(event)) {
     case 'reseller.user':
-    case 'user':
       return presentUser(revive<User>(snapshot))
+    case 'user':
+      return SIGN_IN_FACTS.has(event) ? snapshot : presentUser(revive<User>(snapshot))
     case 'reseller.organization':
       return presentOrganization(revive<Organization>(snapshot))
     case 'reseller':

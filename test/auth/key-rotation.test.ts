@@ -11,7 +11,12 @@ const TTL_SECONDS = 60
 
 let t: TestApp
 beforeAll(async () => {
-  t = await startTestApp({ SIGNING_KEY_ROTATION_DAYS: '1', TOKEN_TTL_SECONDS: String(TTL_SECONDS) })
+  // A retired key is kept as long as the longest-lived token it may have signed: users' tokens too.
+  t = await startTestApp({
+    SIGNING_KEY_ROTATION_DAYS: '1',
+    TOKEN_TTL_SECONDS: String(TTL_SECONDS),
+    USER_TOKEN_TTL_SECONDS: String(TTL_SECONDS),
+  })
 })
 afterAll(async () => {
   await t?.close()

@@ -4,7 +4,12 @@ import fs from 'node:fs'
 import os from 'node:os'
 import { verify } from '@node-rs/argon2'
 import { describe, expect, it } from 'vitest'
-import { hashPassword } from '../../src/auth/passwords.ts'
+import {
+  ARGON2_OPTIONS,
+  DUMMY_PASSWORD_HASH,
+  hashPassword,
+  verifyPassword,
+} from '../../src/auth/passwords.ts'
 
 /** The nice value of each thread of this process but the main one (Linux: field 19 of /proc/…/stat). */
 function threadNiceValues(): number[] {
@@ -46,4 +51,21 @@ describe('hashPassword', () => {
       expect(os.getPriority()).toBe(0)
     },
   )
+})
+
+describe('verifyPassword', () => {
+  it('tells the password a hash was made from from any other, and a hash it cannot read is no match', async () => {
+    const hash = await hashPassword('correct horse battery')
+    expect(await verifyPassword('correct horse battery', hash)).toBe(true)
+    expect(await verifyPassword('correct horse batterY', hash)).toBe(false)
+    expect(await verifyPassword('anything', 'not a hash')).toBe(false)
+  })
+
+  it('checks against a dummy hash made with the parameters of every hash, so that it costs what they do', async () => {
+    const { memoryCost, timeCost, parallelism } = ARGON2_OPTIONS
+    expect(
+      DUMMY_PASSWORD_HASH.startsWith(`$argon2id$v=19$m=${memoryCost},t=${timeCost},p=${parallelism}$`),
+    ).toBe(true)
+    expect(await verifyPassword('a guess', DUMMY_PASSWORD_HASH)).toBe(false)
+  })
 })

@@ -60,7 +60,24 @@ describe('logs under errors', () => {
       token: t.cspToken,
       body: { password: PASSWORD },
     })
+    // Signing in, refreshing, changing the password and out: passwords and tokens in bodies and answers.
+    const signer = await t.createSigningUser(reseller.id, { password: PASSWORD })
+    await t.login({ email: signer.email, password: `${PASSWORD}-wrong` })
+    const signedIn = await t.signIn(signer.email, PASSWORD)
+    const refreshed = await t.request('POST', '/oauth/token', {
+      body: { grant_type: 'refresh_token', refresh_token: signedIn.refreshToken },
+    })
+    await t.request('POST', '/oauth/token', {
+      body: { grant_type: 'refresh_token', refresh_token: signedIn.refreshToken },
+    })
+    await t.request('POST', '/v3/me/password', {
+      token: refreshed.body.access_token,
+      body: { currentPassword: PASSWORD, newPassword: `${PASSWORD}-new` },
+    })
+    await t.request('POST', '/v3/accounts/logout', { body: { refreshToken: refreshed.body.refresh_token } })
     await new Promise((resolve) => setTimeout(resolve, 100))
+    for (const secret of [signedIn.accessToken, signedIn.refreshToken, refreshed.body.refresh_token])
+      expect(lines.join('\n')).not.toContain(secret)
 
     const log = lines.join('\n')
     expect(lines.length).toBeGreaterThan(10)

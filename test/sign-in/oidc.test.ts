@@ -6,7 +6,6 @@ import { newId } from '../../src/domain/ids.ts'
 import { userForIdentity } from '../../src/domain/users/identities.ts'
 import { type Json, startTestApp, TENANT, type TestApp, unique } from '../support/app.ts'
 import { fragmentOf, startTestIssuer, type TestIssuer, walk } from '../support/oidc-provider.ts'
-import { testSignIns } from '../support/test-sign-in.ts'
 
 // The address the issuer sends browsers back to; the walk reads it as the app's real address.
 const PUBLIC_URL = 'http://reseller-api.test'
@@ -16,24 +15,20 @@ const CONSOLE = 'https://console.example.com/app'
 let t: TestApp
 let issuer: TestIssuer
 let corp: TestIssuer
-const signIns = testSignIns()
 let resellerId: string
 
 beforeAll(async () => {
   issuer = await startTestIssuer(CALLBACK)
   corp = await startTestIssuer(CALLBACK, { claimsInIdToken: false })
-  t = await startTestApp(
-    {
-      PUBLIC_URL,
-      OIDC_PROVIDERS: JSON.stringify([
-        issuer.providerEntry('local', 'Local issuer'),
-        corp.providerEntry('corp'),
-        { id: 'down', issuer: 'http://127.0.0.1:1', clientId: 'x', clientSecret: 'y' },
-      ]),
-      OIDC_RETURN_TO: `https://elsewhere.example.com, ${CONSOLE}`,
-    },
-    { signIn: signIns.signIn },
-  )
+  t = await startTestApp({
+    PUBLIC_URL,
+    OIDC_PROVIDERS: JSON.stringify([
+      issuer.providerEntry('local', 'Local issuer'),
+      corp.providerEntry('corp'),
+      { id: 'down', issuer: 'http://127.0.0.1:1', clientId: 'x', clientSecret: 'y' },
+    ]),
+    OIDC_RETURN_TO: `https://elsewhere.example.com, ${CONSOLE}`,
+  })
   resellerId = (await t.createReseller()).id
 })
 afterAll(async () => {
@@ -87,8 +82,6 @@ describe('signing in with OpenID Connect', () => {
     const user = await createUser(email)
     const subject = unique('sub')
     issuer.accounts.set(subject, { email: email.toUpperCase(), email_verified: true })
-    const calls = signIns.calls.length
-
     const result = await signInAs(subject)
 
     expect(result.status).toBe(302)
@@ -100,8 +93,16 @@ describe('signing in with OpenID Connect', () => {
     expect(fragment.token_type).toBe('Bearer')
     expect(Number(fragment.expires_in)).toBeGreaterThan(0)
     expect((await t.deps.tokens.verify(fragment.access_token as string)).sub).toBe(user.id)
-    expect(signIns.calls.length).toBe(calls + 1)
-    expect(signIns.calls.at(-1)?.user.id).toBe(user.id)
+    // A real session: the access token is the user's own, and its refresh token gives the next pair.
+    const me = await t.request('GET', '/v3/me', { token: fragment.access_token as string })
+    expect(me.status, me.text).toBe(200)
+    expect(me.body.id).toBe(user.id)
+    expect(await t.count('user_sessions', `user_id = $1 AND method = 'oidc'`, [user.id])).toBe(1)
+    const refreshed = await t.request('POST', '/oauth/token', {
+      body: { grant_type: 'refresh_token', refresh_token: fragment.refresh_token },
+    })
+    expect(refreshed.status, refreshed.text).toBe(200)
+    expect(refreshed.body.refresh_token).not.toBe(fragment.refresh_token)
 
     // The start sent the browser to the issuer with PKCE S256, a state and a nonce, and no secret.
     const authorize = new URL(result.visited[1] as string)
@@ -169,8 +170,6 @@ describe('signing in with OpenID Connect', () => {
       email: user.email,
       ...(verified === undefined ? {} : { email_verified: verified }),
     })
-    const calls = signIns.calls.length
-
     const result = await signInAs(subject)
 
     expect(result.status).toBe(302)
@@ -178,7 +177,7 @@ describe('signing in with OpenID Connect', () => {
     expect(fragmentOf(result.location)).toMatchObject({ error: 'EMAIL_NOT_VERIFIED' })
     expect(fragmentOf(result.location).access_token).toBeUndefined()
     expect(await linksOf(user.id)).toBe(0)
-    expect(signIns.calls.length).toBe(calls)
+    expect(await t.count('user_sessions', 'user_id = $1', [user.id])).toBe(0)
   })
 
   it('refuses an email no user of this tenant has, even when another tenant has it', async () => {

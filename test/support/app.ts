@@ -2,7 +2,6 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyServerOptions } from 'fastify'
 import { type App, buildApp } from '../../src/app.ts'
-import type { SignIn } from '../../src/auth/oidc.ts'
 import { SCOPES } from '../../src/auth/scopes.ts'
 import { bootstrap } from '../../src/bootstrap.ts'
 import { loadConfig } from '../../src/config.ts'
@@ -65,9 +64,30 @@ export interface TestApp {
   createTenant(domain: string): Promise<{ tenantId: string; token: string }>
   createReseller(body?: Record<string, unknown>, token?: string): Promise<Json>
   createOrganization(resellerId: string, body?: Record<string, unknown>, token?: string): Promise<Json>
+  /**
+   * A user of the reseller who can sign in (v3 create, with a password): role `user` unless given; the body's
+   * other fields override the defaults. Its v3 representation, its email and its password.
+   */
+  createSigningUser(
+    resellerId: string,
+    body?: Record<string, unknown>,
+    token?: string,
+  ): Promise<{ user: Json; email: string; password: string }>
+  /** POST /v3/accounts/login in the bootstrap tenant (accountAlias given by default), answered as it comes. */
+  login(body: Record<string, unknown>, headers?: Record<string, string>): Promise<Response<Json>>
+  /** Signs in and returns the tokens (fails unless 200). */
+  signIn(
+    email: string,
+    password: string,
+    extra?: Record<string, unknown>,
+  ): Promise<{ accessToken: string; refreshToken: string; expiresIn: number }>
   count(table: string, where?: string, params?: unknown[]): Promise<number>
   close(): Promise<void>
 }
+
+/** The claims of a JWT, unverified (tests read what the service put in its own tokens). */
+export const tokenClaims = (token: string): Json =>
+  JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString('utf8'))
 
 let sequence = 0
 export const unique = (prefix = 'u') => `${prefix}${Date.now().toString(36)}${(sequence++).toString(36)}`
@@ -77,8 +97,6 @@ export async function startTestApp(
   options: {
     logger?: FastifyServerOptions['logger']
     dispatcher?: boolean
-    /** What ends a sign-in (src/services.ts AppDeps.signIn): a test's own, given the app's services. */
-    signIn?: (deps: AppDeps) => SignIn
   } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase()
@@ -101,7 +119,6 @@ export async function startTestApp(
   }
   const db = await openDatabase(config.database, 5)
   const deps = await prepareServices(config, db)
-  if (options.signIn) deps.signIn = options.signIn(deps)
   await bootstrap(db, config, deps.pepper)
   const app = await buildApp(deps, { logger: options.logger ?? false })
   // Every v3 response of every test is judged by Cryptlex's own schemas (test/support/conformance-setup.ts).
@@ -201,6 +218,32 @@ export async function startTestApp(
         body: { name: unique('Org '), email: `${unique('o')}@example.com`, ...body },
       })
       if (response.status !== 201) throw new Error(`organization: ${response.status} ${response.text}`)
+      return response.body
+    },
+    async createSigningUser(resellerId, body = {}, token = cspToken) {
+      const email = typeof body.email === 'string' ? body.email : `${unique('signer')}@example.com`
+      const password =
+        typeof body.password === 'string' ? body.password : `pw-${randomBytes(9).toString('base64url')}`
+      const response = await request('POST', `/v3/resellers/${resellerId}/users`, {
+        token,
+        body: {
+          firstName: 'Sign',
+          lastName: 'In',
+          role: 'user',
+          allowCustomerPortalAccess: false,
+          ...body,
+          email,
+          password,
+        },
+      })
+      if (response.status !== 201) throw new Error(`user: ${response.status} ${response.text}`)
+      return { user: response.body, email, password }
+    },
+    login: (body, headers = {}) =>
+      request('POST', '/v3/accounts/login', { body: { accountAlias: TENANT, ...body }, headers }),
+    async signIn(email, password, extra = {}) {
+      const response = await testApp.login({ email, password, ...extra })
+      if (response.status !== 200) throw new Error(`login: ${response.status} ${response.text}`)
       return response.body
     },
     async count(table, where = 'true', params = []) {

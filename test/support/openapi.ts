@@ -18,8 +18,10 @@ export interface DocumentedOperation {
   /** The scope it requires (null: none, or the platform operator alone). */
   scope: string | null
   isPlatform: boolean
-  /** An operation of an API that anyone may call without a token (auth/operations.ts PUBLIC). */
+  /** Anyone may call it, without a token (signing in and out). */
   isPublic: boolean
+  /** A signed-in user's own token (not an API client's) is required. */
+  isSignedIn: boolean
 }
 
 export function documentedOperations(document: {
@@ -41,10 +43,8 @@ export function documentedOperations(document: {
           body: content?.['application/json']?.schema ?? null,
           scope: (operation['x-required-scope'] as string | undefined) ?? null,
           isPlatform: operation['x-required-role'] === 'platform',
-          isPublic:
-            Array.isArray(operation.security) &&
-            operation.security.length === 0 &&
-            /^\/(v3|v1|platform)\//.test(path),
+          isPublic: operation['x-public'] === true,
+          isSignedIn: operation['x-required-role'] === 'signed-in user',
         }
       }),
   )

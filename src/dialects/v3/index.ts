@@ -1,5 +1,6 @@
 // The v3 (Cryptlex) dialect: the {message, code} error body and its routes (access: auth/operations.ts).
 import { createDialect } from '../../http/dialect.ts'
+import { accountLinkRoutes } from './account-links.ts'
 import { accountRoutes } from './accounts.ts'
 import { clientRoutes } from './clients.ts'
 import { renderV3Error } from './errors.ts'
@@ -18,12 +19,13 @@ export const v3 = createDialect({
     organizationRoutes,
     userRoutes,
     userItemRoutes,
-    accountRoutes,
+    accountLinkRoutes,
     clientRoutes,
     eventLogRoutes,
     roleRoutes,
     webhookRoutes,
     webhookDeliveryRoutes,
+    accountRoutes,
     oidcRoutes,
   ],
 })

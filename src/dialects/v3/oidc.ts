@@ -6,14 +6,7 @@ import { Type } from 'typebox'
 import { isGoogleIssuer } from '../../auth/oidc.ts'
 import { consumePendingLogin, savePendingLogin } from '../../auth/oidc-logins.ts'
 import { isAllowedReturnTo } from '../../config-oidc.ts'
-import {
-  type DomainError,
-  fromDatabaseError,
-  invalid,
-  isDomainError,
-  notFound,
-  unavailable,
-} from '../../domain/errors.ts'
+import { type DomainError, fromDatabaseError, invalid, isDomainError, notFound } from '../../domain/errors.ts'
 import { findTenantByDomain } from '../../domain/tenants.ts'
 import { userForIdentity } from '../../domain/users/identities.ts'
 import { requestFactsOf } from '../../http/request-context.ts'
@@ -151,8 +144,6 @@ export const oidcRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) 
             facts,
           }),
         )
-        if (!deps.signIn)
-          throw unavailable('SIGN_IN_UNAVAILABLE', 'Signing in is not available in this build.')
         const tokens = await deps.signIn(user, facts)
         return sendBack(reply, pending.returnTo, {
           access_token: tokens.accessToken,

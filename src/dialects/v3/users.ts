@@ -5,6 +5,7 @@ import { createUserWithPassword } from '../../domain/users/create.ts'
 import { deleteUser } from '../../domain/users/delete.ts'
 import { getUser } from '../../domain/users/get.ts'
 import { exportUsers, listUsers, USER_FIELDS } from '../../domain/users/list.ts'
+import { unlockUser } from '../../domain/users/lockout.ts'
 import { displayName, type User } from '../../domain/users/model.ts'
 import { setUserPassword } from '../../domain/users/password.ts'
 import { updateUser } from '../../domain/users/update.ts'
@@ -192,7 +193,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }
 }
 
 /** One user's routes: get, update, delete, set the password. */
-export const userItemRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }) => {
+export const userItemRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db, principals }) => {
   app.get(
     '/resellers/:resellerId/users/:id',
     {
@@ -267,18 +268,42 @@ export const userItemRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
       schema: {
         tags,
         summary: "Set a reseller user's password",
+        description:
+          'Every session of the user ends (its refresh tokens at once, its access tokens within 30 s).',
         params: ResellerItemParams,
         body: PasswordChange,
         response: withErrors({ 204: Type.Null() }),
       },
     },
     async (request, reply) => {
-      await setUserPassword(
+      const revoked = await setUserPassword(
         db,
         actorOf(request),
         request.params.resellerId,
         request.params.id,
         request.body.password,
+      )
+      principals.forgetSessions(revoked)
+      return reply.code(204).send(null)
+    },
+  )
+
+  app.post(
+    '/resellers/:resellerId/users/:id/unlock',
+    {
+      config: { operation: 'UnlockResellerUser' },
+      schema: {
+        tags,
+        summary: "Lift a reseller user's sign-in lock",
+        description:
+          'Ends the lock that LOGIN_MAX_FAILURES failed sign-ins put on the account, and forgets the failures. Records user.unlocked when there was anything to lift; a user who is not locked answers 204 too.',
+        params: ResellerItemParams,
+        response: withErrors({ 204: Type.Null() }),
+      },
+    },
+    async (request, reply) => {
+      await db.transaction((tx) =>
+        unlockUser(tx, actorOf(request), request.params.resellerId, request.params.id),
       )
       return reply.code(204).send(null)
     },

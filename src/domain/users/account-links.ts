@@ -16,7 +16,8 @@ import {
 } from '../links.ts'
 import { assertResellerReach } from '../reach.ts'
 import { findTenantByDomain, findTenantDomain } from '../tenants.ts'
-import { lockUser } from './get.ts'
+import { lockUser, lockUserRow } from './get.ts'
+import { clearLoginFailures } from './lockout.ts'
 import type { User } from './model.ts'
 import { storePassword } from './password.ts'
 
@@ -45,7 +46,7 @@ export async function inviteUser(
 ): Promise<LinkToMail> {
   const tenantId = assertResellerReach(actor, resellerId)
   // Locked: two invitations at once retire in turn, and one link stays open.
-  const user = await lockUser(tx, tenantId, resellerId, id)
+  const user = await lockUser(tx, actor, resellerId, id)
   const link = await issueLink(tx, tenantId, id, 'invitation')
   await recordEvent(tx, actor, {
     action: 'user.invitation.sent',
@@ -84,7 +85,7 @@ export async function requestPasswordReset(
     const found = rows[0]
     if (!found) return { kind: 'unknown' }
     // Locked, so that requests at once for one user count one another.
-    const user = await lockUser(tx, tenant.id, found.reseller_id, found.id)
+    const user = await lockUserRow(tx, tenant.id, found.reseller_id, found.id)
     const recent = await countRecentLinks(tx, tenant.id, user.id, 'password-reset', 3_600)
     if (recent >= RESET_MAILS_PER_HOUR) return { kind: 'throttled', userId: user.id }
     const link = await issueLink(tx, tenant.id, user.id, 'password-reset')
@@ -135,20 +136,20 @@ export async function setPasswordByLink(
   purpose: LinkPurpose,
   token: string,
   password: string,
-): Promise<void> {
+): Promise<string[]> {
   // Checked before hashing, so that a dead link costs no hashing; checked again, locked, below.
   await findOpenLink(db, token, purpose)
   const passwordHash = await hashPassword(password)
-  await db.transaction(async (tx) => {
+  return db.transaction(async (tx) => {
     const link = await findOpenLink(tx, token, purpose, { lock: true })
-    const user = await storePassword(
-      tx,
-      await lockUser(tx, link.tenantId, link.resellerId, link.userId),
-      passwordHash,
-    )
+    const locked = await lockUserRow(tx, link.tenantId, link.resellerId, link.userId)
+    // The user's sessions end (whoever knew the old password may hold one), and a lock lifts: the holder of
+    // the link has shown control of the mailbox, which is what a locked-out user is told to do.
+    const { user, revokedSessions } = await storePassword(tx, locked, passwordHash, {
+      reason: ACCEPTED[purpose],
+    })
+    await clearLoginFailures(tx, link.tenantId, link.userId)
     await useLink(tx, link)
-    // Sign-in (issue 15): the user's sessions end and a lockout lifts here, in this transaction:
-    // await revokeUserSessions(tx, link.tenantId, link.userId, { reason: ACCEPTED[purpose] })
     await recordEvent(tx, userActor(user, facts), {
       action: ACCEPTED[purpose],
       resourceId: user.id,
@@ -156,5 +157,6 @@ export async function setPasswordByLink(
       changes: [],
       data: user,
     })
+    return revokedSessions
   })
 }

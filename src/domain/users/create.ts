@@ -10,7 +10,7 @@ import { invalid } from '../errors.ts'
 import { addUserToGroups, resolveGroups } from '../groups.ts'
 import { isUuid, newId } from '../ids.ts'
 import { assertResellerExists } from '../organizations.ts'
-import { assertResellerReach } from '../reach.ts'
+import { assertResellerReach, assertRoleWithinReach, organizationForActor } from '../reach.ts'
 import { DEFAULT_ROLE } from '../roles.ts'
 import {
   type CreateUserInput,
@@ -22,11 +22,19 @@ import {
 } from './model.ts'
 import { takeOrganizationUserSlot } from './organization-slot.ts'
 
-/** What both create paths check before any statement: reach, a well-formed id, and the role to give. */
+/**
+ * What both create paths check before any statement: reach (the reseller, and an organization-admin's own
+ * organization, where its users go when none is named), a well-formed id, and the role to give.
+ */
 function prepareCreate(actor: Actor, resellerId: string, input: CreateUserInput) {
   const tenantId = assertResellerReach(actor, resellerId)
   if (input.id !== undefined && !isUuid(input.id)) throw invalid('id', 'id must be a UUID.')
-  return { tenantId, id: input.id ?? newId(), role: input.role ?? DEFAULT_ROLE }
+  return {
+    tenantId,
+    id: input.id ?? newId(),
+    role: input.role ?? DEFAULT_ROLE,
+    organizationId: organizationForActor(actor, input.organizationId),
+  }
 }
 
 /** The insert's columns and values (the other columns take their defaults: false, false, null). */
@@ -55,7 +63,8 @@ export async function createUser(
   resellerId: string,
   input: CreateUserInput,
 ): Promise<User> {
-  const { tenantId, id, role } = prepareCreate(actor, resellerId, input)
+  const { tenantId, id, role, organizationId } = prepareCreate(actor, resellerId, input)
+  await assertRoleWithinReach(tx, actor, tenantId, role)
   const groups = await resolveGroups(tx, tenantId, input.groupIds)
   // The reseller's slot first, then the organization's: always in that order, so creates cannot deadlock.
   const slot = await tx.query(takeResellerUserSlot(tenantId, resellerId), { isPrepared: true })
@@ -63,8 +72,8 @@ export async function createUser(
     await assertResellerExists(tx, tenantId, resellerId)
     throw resellerUsersFull()
   }
-  const organization = input.organizationId
-    ? await takeOrganizationUserSlot(tx, tenantId, resellerId, input.organizationId)
+  const organization = organizationId
+    ? await takeOrganizationUserSlot(tx, tenantId, resellerId, organizationId)
     : null
   const values = insertValues(
     { id, tenantId, resellerId, organizationId: organization?.id ?? null, role },
@@ -91,11 +100,12 @@ export async function createUserWithPassword(
   resellerId: string,
   input: Omit<CreateUserInput, 'passwordHash'> & { password: string | null },
 ): Promise<User> {
-  assertResellerReach(actor, resellerId)
+  const { organizationId } = prepareCreate(actor, resellerId, { ...input, passwordHash: null })
   const { password, ...rest } = input
   const passwordHash = password === null ? null : await hashPassword(password)
   const full = { ...rest, passwordHash }
-  if (full.organizationId === null && full.groupIds.length === 0) {
+  // A signed-in user's create checks the role it gives first: the transaction's path.
+  if (organizationId === null && full.groupIds.length === 0 && actor.type !== 'user') {
     const user = await createUserAtOnce(db, actor, resellerId, full)
     if (user) return user
   }

@@ -10,7 +10,7 @@ import { USER_TRACKING } from './model.ts'
 
 export async function deleteUser(tx: Queryable, actor: Actor, resellerId: string, id: string): Promise<void> {
   const tenantId = assertResellerReach(actor, resellerId)
-  const before = await lockUser(tx, tenantId, resellerId, id)
+  const before = await lockUser(tx, actor, resellerId, id)
   await tx.query(
     sql`UPDATE users SET deleted_at = now(), updated_at = now() WHERE tenant_id = ${tenantId} AND id = ${id}`,
   )

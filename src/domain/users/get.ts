@@ -4,7 +4,13 @@ import { sql } from '../../db/sql.ts'
 import type { Actor } from '../actor.ts'
 import { notFound } from '../errors.ts'
 import { isUuid } from '../ids.ts'
-import { assertResellerReach, tenantOf } from '../reach.ts'
+import {
+  assertResellerReach,
+  assertRoleWithinReach,
+  assertUserInReach,
+  organizationScope,
+  tenantOf,
+} from '../reach.ts'
 import { fromJoinedRow, GROUPS, type JoinedRow, ORG_COLUMNS, USER_COLUMNS, type User } from './model.ts'
 
 const JOINED = sql.raw(`${USER_COLUMNS}, ${ORG_COLUMNS}, ${GROUPS}`)
@@ -18,14 +24,26 @@ export async function getUser(tx: Queryable, actor: Actor, resellerId: string, i
     { isPrepared: true },
   )
   if (!rows[0]) throw notFound('User')
-  return fromJoinedRow(rows[0])
+  const user = fromJoinedRow(rows[0])
+  assertUserInReach(actor, user)
+  return user
 }
 
 /**
- * The live user, its row locked for the rest of the transaction. The lock is taken first and the user read
- * after it: a read under a lock that waited would join the user's new row to its old organization and groups.
+ * The live user the actor reaches, its row locked for the rest of the transaction. The lock is taken first and
+ * the user read after it: a read under a lock that waited would join the user's new row to its old
+ * organization and groups.
  */
-export async function lockUser(
+export async function lockUser(tx: Queryable, actor: Actor, resellerId: string, id: string): Promise<User> {
+  const tenantId = assertResellerReach(actor, resellerId)
+  const user = await lockUserRow(tx, tenantId, resellerId, id)
+  assertUserInReach(actor, user)
+  if (actor.id !== user.id) await assertRoleWithinReach(tx, actor, tenantId, user.role)
+  return user
+}
+
+/** lockUser without an actor: for the signed-in user itself and the system (sessions, sign-in). */
+export async function lockUserRow(
   tx: Queryable,
   tenantId: string,
   resellerId: string,
@@ -59,7 +77,7 @@ export async function findUserByEmail(
   const { rows } = await tx.query<{ id: string; reseller_id: string }>(
     sql`SELECT id, reseller_id FROM users
      WHERE tenant_id = ${tenantId} AND lower(email) = lower(${email}) AND deleted_at IS NULL
-       AND (${scopeReseller}::uuid IS NULL OR reseller_id = ${scopeReseller}::uuid)`,
+       AND (${scopeReseller}::uuid IS NULL OR reseller_id = ${scopeReseller}::uuid)${organizationScope(actor, 'organization_id')}`,
   )
   if (!rows[0]) throw notFound('User')
   return { id: rows[0].id, resellerId: rows[0].reseller_id }

@@ -8,7 +8,7 @@ import type { Change } from '../audit/record.ts'
 import { recordEvent } from '../changes.ts'
 import { conflict, DomainError, isDomainError } from '../errors.ts'
 import { newId } from '../ids.ts'
-import { findUserByEmail, lockUser } from './get.ts'
+import { findUserByEmail, lockUserRow } from './get.ts'
 import type { User } from './model.ts'
 
 /** An identity an issuer vouched for, as auth/oidc.ts gives it. */
@@ -52,7 +52,7 @@ async function linkedUser(tx: Queryable, tenantId: string, identity: VerifiedIde
     )
     return null
   }
-  return lockUser(tx, tenantId, row.reseller_id, row.user_id)
+  return lockUserRow(tx, tenantId, row.reseller_id, row.user_id)
 }
 
 /** The live user of the tenant with the identity's verified email, or a refusal saying why there is none. */
@@ -78,7 +78,7 @@ async function userByVerifiedEmail(
   }
   try {
     const found = await findUserByEmail(tx, reader, identity.email, null)
-    return await lockUser(tx, tenantId, found.resellerId, found.id)
+    return await lockUserRow(tx, tenantId, found.resellerId, found.id)
   } catch (error) {
     if (isDomainError(error) && error.code === 'NOT_FOUND')
       throw refused('NO_USER_FOR_EMAIL', 'No user of this tenant has this email address.')

@@ -4,11 +4,11 @@ import { sql } from '../../db/sql.ts'
 import type { Actor } from '../actor.ts'
 import { releaseOrganizationUserSlot } from '../capacity.ts'
 import { isUnchanged, recordResourceChange } from '../changes.ts'
-import { invalid } from '../errors.ts'
+import { forbidden, invalid } from '../errors.ts'
 import { addUserToGroups, resolveGroups } from '../groups.ts'
 import type { Organization } from '../organizations.ts'
 import type { Patch } from '../patch.ts'
-import { assertResellerReach } from '../reach.ts'
+import { assertResellerReach, assertRoleWithinReach, organizationRestrictionOf } from '../reach.ts'
 import { lockUser } from './get.ts'
 import { USER_TRACKING, type User } from './model.ts'
 import { moveToOrganization } from './organization-slot.ts'
@@ -29,12 +29,16 @@ export interface UpdateUserInput {
 /** The user's organization after the patch, its slots moved when it changes. */
 async function organizationAfter(
   tx: Queryable,
+  actor: Actor,
   tenantId: string,
   before: User,
   patch: Patch<UpdateUserInput>,
 ): Promise<Organization | null> {
   const target = patch.organizationId === undefined ? before.organizationId : patch.organizationId
   if (target === before.organizationId) return before.organization
+  // An organization-admin's users stay in its organization.
+  if (organizationRestrictionOf(actor) !== null)
+    throw forbidden('This token reaches the users of its own organization only.')
   if (target !== null)
     return moveToOrganization(tx, tenantId, before.resellerId, before.organizationId, target)
   if (before.organizationId) await releaseOrganizationUserSlot(tx, before.organizationId)
@@ -54,9 +58,12 @@ export async function updateUser(
   patch: Patch<UpdateUserInput>,
 ): Promise<User> {
   const tenantId = assertResellerReach(actor, resellerId)
-  const before = await lockUser(tx, tenantId, resellerId, id)
-  const organization = await organizationAfter(tx, tenantId, before, patch)
-  if (patch.role !== undefined && patch.role !== before.role) await assertRoleExists(tx, tenantId, patch.role)
+  const before = await lockUser(tx, actor, resellerId, id)
+  const organization = await organizationAfter(tx, actor, tenantId, before, patch)
+  if (patch.role !== undefined && patch.role !== before.role) {
+    await assertRoleExists(tx, tenantId, patch.role)
+    await assertRoleWithinReach(tx, actor, tenantId, patch.role)
+  }
   const groups =
     patch.groupIds === undefined ? before.groups : await resolveGroups(tx, tenantId, patch.groupIds)
   const after: User = {
