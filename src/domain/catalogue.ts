@@ -12,6 +12,8 @@ const VERBS_BY_RESOURCE = {
   webhook: ['created', 'updated', 'deleted', 'healthy', 'unhealthy', 'suspended'],
   // authentication.failed is anonymous: its data names the client id tried and why it failed, never a secret.
   client: ['created', 'updated', 'deleted', 'authentication.failed', 'token.issued'],
+  // A user's own sign-in settings: its data is the user (never a secret nor a code).
+  user: ['two-factor.enabled', 'two-factor.disabled', 'two-factor.reset'],
   // Recorded in the tenant's own log, the platform operator acting.
   tenant: ['created', 'updated', 'disabled', 'enabled'],
 } as const

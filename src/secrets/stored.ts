@@ -16,6 +16,7 @@ export const SECRET_COLUMNS: readonly SecretColumn[] = [
   { table: 'signing_keys', column: 'private_jwk', key: 'kid' },
   { table: 'webhook_endpoints', column: 'secret', key: 'id' },
   { table: 'server_secrets', column: 'value', key: 'name' },
+  { table: 'user_two_factor', column: 'secret', key: 'id' },
 ]
 
 // Sealing and re-encryption take turns across processes; each holds it for one batch's transaction.
