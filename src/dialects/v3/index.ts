@@ -6,6 +6,7 @@ import { eventLogRoutes } from './event-logs.ts'
 import { organizationRoutes } from './organizations.ts'
 import { resellerRoutes } from './resellers.ts'
 import { roleRoutes } from './roles.ts'
+import { twoFactorRoutes } from './two-factor.ts'
 import { userItemRoutes, userRoutes } from './users.ts'
 import { webhookDeliveryRoutes, webhookRoutes } from './webhooks.ts'
 
@@ -21,5 +22,6 @@ export const v3 = createDialect({
     roleRoutes,
     webhookRoutes,
     webhookDeliveryRoutes,
+    twoFactorRoutes,
   ],
 })
