@@ -52,6 +52,11 @@ export const OPERATIONS = {
   AcceptInvitation: PUBLIC,
   RequestPasswordReset: PUBLIC,
   ConfirmPasswordReset: PUBLIC,
+  ResetResellerUserTwoFactor: { scope: 'reseller:user:update' },
+  // v3: the signed-in user's two-factor (our extension)
+  BeginTwoFactor: SIGNED_IN,
+  ConfirmTwoFactor: SIGNED_IN,
+  DisableTwoFactor: SIGNED_IN,
   // v3: API clients, event logs, roles
   CreateClient: { scope: 'client:write' },
   GetAllClients: { scope: 'client:read' },

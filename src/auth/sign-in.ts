@@ -8,10 +8,15 @@ import { recordEvent } from '../domain/changes.ts'
 import { DomainError, tooManyRequests } from '../domain/errors.ts'
 import { type LockoutPolicy, recordLoginFailure } from '../domain/users/lockout.ts'
 import { fromJoinedRow, type JoinedRow, USER_COLUMNS, type User } from '../domain/users/model.ts'
+import { proveSecondFactor } from '../domain/users/two-factor.ts'
 import type { RequestFacts } from '../http/request-context.ts'
+import type { Keyring } from '../secrets/keyring.ts'
 import { DUMMY_PASSWORD_HASH, verifyPassword } from './passwords.ts'
 import { mayUseAudience, type SessionDeps, type SessionTokens, startSession } from './sessions.ts'
 import type { Audience } from './tokens.ts'
+
+/** What a sign-in with a password needs: the sessions', and the keyring that opens a two-factor secret. */
+export type SignInDeps = SessionDeps & { keyring: Keyring }
 
 export interface PasswordSignIn {
   /** The tenant's domain (Cryptlex's account alias; X-Tenant in v1). */
@@ -30,6 +35,17 @@ export type SignInFailure =
   | 'no_password'
   | 'account_locked'
   | 'customer_portal_access_denied'
+  | 'invalid_two_factor_code'
+
+/** The answer to a right password without the second factor its user has. */
+export const TWO_FACTOR_REQUIRED = 'TWO_FACTOR_REQUIRED'
+
+const invalidCode = () =>
+  new DomainError(
+    'Unauthorized',
+    'The two-factor code is wrong, expired or already used.',
+    'INVALID_TWO_FACTOR_CODE',
+  )
 
 export const invalidCredentials = () =>
   new DomainError('Unauthorized', 'The email or the password is wrong.', 'INVALID_CREDENTIALS')
@@ -114,6 +130,7 @@ async function refuseWrongPassword(
   candidate: Candidate & { user: User },
   reason: SignInFailure,
   facts: RequestFacts,
+  refusal: DomainError = invalidCredentials(),
 ): Promise<never> {
   const { user } = candidate
   const policy: LockoutPolicy = deps.config.signIn
@@ -133,7 +150,7 @@ async function refuseWrongPassword(
         },
       )
   })
-  throw invalidCredentials()
+  throw refusal
 }
 
 /**
@@ -143,7 +160,7 @@ async function refuseWrongPassword(
  * ACCOUNT_LOCKED (429, Retry-After) while locked, the right password too; CUSTOMER_PORTAL_ACCESS_DENIED (403).
  */
 export async function signInWithPassword(
-  deps: SessionDeps,
+  deps: SignInDeps,
   input: PasswordSignIn,
   facts: RequestFacts,
 ): Promise<SessionTokens> {
@@ -166,8 +183,29 @@ export async function signInWithPassword(
     return refuseWrongPassword(deps, { ...candidate, user }, 'no_password', facts)
   if (!isMatch) return refuseWrongPassword(deps, { ...candidate, user }, 'invalid_password', facts)
 
-  // The password is right. A second factor, where the user has one, is checked here, before anything else
-  // (two-factor: a user with twoFactorEnabled and no valid `code` gets 401 TWO_FACTOR_REQUIRED).
+  // The password is right. A second factor, where the user has one, before anything else: without a code, 401
+  // TWO_FACTOR_REQUIRED (no failure: the client asks for it and signs in again); a wrong or replayed code counts
+  // as a failed sign-in, toward the lock, as a wrong password does.
+  if (user.twoFactorEnabled) {
+    if (!input.code)
+      throw new DomainError(
+        'Unauthorized',
+        'This account signs in with two factors: send the code of its authenticator app, or a recovery code, as `code`.',
+        TWO_FACTOR_REQUIRED,
+      )
+    const code = input.code
+    const proven = await deps.db.transaction((tx) =>
+      proveSecondFactor(tx, deps.keyring, user.tenantId, user.id, code),
+    )
+    if (proven === null)
+      return refuseWrongPassword(
+        deps,
+        { ...candidate, user },
+        'invalid_two_factor_code',
+        facts,
+        invalidCode(),
+      )
+  }
 
   if (!mayUseAudience(user, candidate.claims, input.audience)) {
     await recordFailure(deps.db, user.tenantId, user, user.email, 'customer_portal_access_denied', facts)

@@ -30,6 +30,9 @@ const VERBS_BY_RESOURCE = {
     'password.reset.requested',
     'password.reset',
     'identity.linked',
+    'two-factor.enabled',
+    'two-factor.disabled',
+    'two-factor.reset',
   ],
 } as const
 

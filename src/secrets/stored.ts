@@ -18,6 +18,7 @@ export const SECRET_COLUMNS: readonly SecretColumn[] = [
   { table: 'server_secrets', column: 'value', key: 'name' },
   // A sign-in's PKCE verifier, for its ten minutes (auth/oidc-logins.ts).
   { table: 'oidc_logins', column: 'code_verifier', key: 'state_hash' },
+  { table: 'user_two_factor', column: 'secret', key: 'id' },
 ]
 
 // Sealing and re-encryption take turns across processes; each holds it for one batch's transaction.

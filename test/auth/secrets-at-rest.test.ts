@@ -260,7 +260,7 @@ describe('rotating the key-encryption key', () => {
     expect(counts['signing_keys.private_jwk']?.reencrypted).toBeGreaterThan(0)
     expect(counts['server_secrets.value']?.reencrypted).toBe(1)
     const newKid = keyIdOf(nextKey)
-    // Every value under the new key (a column may hold none: no sign-in under way).
+    // Every value under the new key (a column may hold none: no sign-in under way, no one enrolled in two-factor).
     for (const [column, kids] of Object.entries(await countByKid(t.db)))
       expect(
         Object.keys(kids).filter((kid) => kid !== newKid),

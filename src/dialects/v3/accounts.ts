@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
 import { endSession } from '../../auth/sessions.ts'
-import { signInWithPassword } from '../../auth/sign-in.ts'
+import { signInWithPassword, TWO_FACTOR_REQUIRED } from '../../auth/sign-in.ts'
 import { createIpThrottle } from '../../auth/throttle.ts'
 import { AUDIENCE } from '../../auth/tokens.ts'
 import { isDomainError, tooManyRequests } from '../../domain/errors.ts'
@@ -67,7 +67,9 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, dep
           facts,
         )
       } catch (error) {
-        if (isDomainError(error) && error.kind === 'Unauthorized') await ipThrottle.recordFailure(ip)
+        // A right password still waiting for its second factor is no failure of this address.
+        if (isDomainError(error) && error.kind === 'Unauthorized' && error.code !== TWO_FACTOR_REQUIRED)
+          await ipThrottle.recordFailure(ip)
         throw error
       }
     },

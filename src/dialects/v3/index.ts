@@ -9,6 +9,7 @@ import { oidcRoutes } from './oidc.ts'
 import { organizationRoutes } from './organizations.ts'
 import { resellerRoutes } from './resellers.ts'
 import { roleRoutes } from './roles.ts'
+import { twoFactorRoutes } from './two-factor.ts'
 import { userItemRoutes, userRoutes } from './users.ts'
 import { webhookDeliveryRoutes, webhookRoutes } from './webhooks.ts'
 
@@ -27,5 +28,6 @@ export const v3 = createDialect({
     webhookDeliveryRoutes,
     accountRoutes,
     oidcRoutes,
+    twoFactorRoutes,
   ],
 })

@@ -20,7 +20,8 @@ export const LoginRequest = Type.Object(
       Type.String({
         minLength: 1,
         maxLength: 64,
-        description: 'A second factor’s code, when the user has one.',
+        description:
+          'The second factor, for a user with two-factor on: the six digits of its authenticator app, or one of its recovery codes. Without it such a user gets 401 TWO_FACTOR_REQUIRED; a wrong, expired or replayed one 401 INVALID_TWO_FACTOR_CODE (counted as a failed sign-in).',
       }),
     ),
     audience: Type.Optional(

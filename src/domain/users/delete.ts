@@ -7,6 +7,7 @@ import { recordResourceChange } from '../changes.ts'
 import { assertResellerReach } from '../reach.ts'
 import { lockUser } from './get.ts'
 import { USER_TRACKING } from './model.ts'
+import { forgetTwoFactor } from './two-factor.ts'
 
 export async function deleteUser(tx: Queryable, actor: Actor, resellerId: string, id: string): Promise<void> {
   const tenantId = assertResellerReach(actor, resellerId)
@@ -18,5 +19,7 @@ export async function deleteUser(tx: Queryable, actor: Actor, resellerId: string
     sql`UPDATE resellers SET user_count = user_count - 1 WHERE tenant_id = ${tenantId} AND id = ${resellerId}`,
   )
   if (before.organizationId) await releaseOrganizationUserSlot(tx, before.organizationId)
+  // Its two-factor secret and recovery codes serve no one any more.
+  await forgetTwoFactor(tx, tenantId, id)
   await recordResourceChange(tx, actor, USER_TRACKING, 'deleted', before, null)
 }
