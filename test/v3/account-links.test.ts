@@ -112,6 +112,12 @@ describe('an invitation', () => {
     const accepted = await accept(token, 'chosen by Ada')
     expect(accepted.status, accepted.text).toBe(204)
     expect(await verify(await storedHash(user.id), 'chosen by Ada')).toBe(true)
+    // And the user signs in with it; the old password no longer does.
+    const login = await t.login({ email: user.email, password: 'chosen by Ada' })
+    expect(login.status, login.text).toBe(200)
+    expect((await t.login({ email: user.email, password: 'first-password' })).body.code).toBe(
+      'INVALID_CREDENTIALS',
+    )
     const actions = await actionsOf(user.id)
     expect(actions).toContainEqual({ action: 'user.invitation.sent', actor_type: 'client' })
     expect(actions).toContainEqual({ action: 'user.invitation.accepted', actor_type: 'user' })
@@ -232,6 +238,24 @@ describe('a password reset', () => {
     const actions = await actionsOf(user.id)
     expect(actions).toContainEqual({ action: 'user.password.reset.requested', actor_type: 'anonymous' })
     expect(actions).toContainEqual({ action: 'user.password.reset', actor_type: 'user' })
+  })
+
+  it("ends the user's sessions and lifts a lock: whoever took the account is signed out, its owner signs in", async () => {
+    const user = await createUser(resellerId)
+    const session = await t.signIn(user.email, 'first-password')
+    for (let i = 0; i < 10; i++) await t.login({ email: user.email, password: 'a guess' })
+    expect((await t.login({ email: user.email, password: 'first-password' })).body.code).toBe(
+      'ACCOUNT_LOCKED',
+    )
+    const { token } = await reset(user)
+    expect((await confirm(token, 'taken back')).status).toBe(204)
+    const refreshed = await t.request('POST', '/oauth/token', {
+      body: { grant_type: 'refresh_token', refresh_token: session.refreshToken },
+    })
+    expect(refreshed.status).toBe(400)
+    expect(refreshed.body.error).toBe('invalid_grant')
+    expect((await t.request('GET', '/v3/me', { token: session.accessToken })).status).toBe(401)
+    expect((await t.login({ email: user.email, password: 'taken back' })).status).toBe(200)
   })
 
   it('finds the account whatever the case of its email and alias', async () => {

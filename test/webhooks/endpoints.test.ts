@@ -344,11 +344,21 @@ describe('registration', () => {
       ],
       tenant: ['tenant.created', 'tenant.updated', 'tenant.disabled', 'tenant.enabled'],
       user: [
+        'user.login',
+        'user.login.failed',
+        'user.locked',
+        'user.unlocked',
+        'user.token.refreshed',
+        'user.logout',
+        'user.session.revoked',
         'user.invitation.sent',
         'user.invitation.accepted',
         'user.password.reset.requested',
         'user.password.reset',
         'user.identity.linked',
+        'user.two-factor.enabled',
+        'user.two-factor.disabled',
+        'user.two-factor.reset',
       ],
     })
     expect((await t.request('GET', '/v3/webhooks/events')).status).toBe(401)
