@@ -39,6 +39,7 @@ import { getUser } from './scenarios/get-user.ts'
 import { listUsersScenario } from './scenarios/list-users.ts'
 import { memory } from './scenarios/memory.ts'
 import { retentionScenario } from './scenarios/retention.ts'
+import { signIn } from './scenarios/sign-in.ts'
 import { tokens } from './scenarios/tokens.ts'
 import { webhooks } from './scenarios/webhooks.ts'
 
@@ -55,6 +56,7 @@ const SCENARIOS: Scenario[] = [
   eventLoop,
   memory,
   retentionScenario,
+  signIn,
 ]
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`)
