@@ -15,6 +15,8 @@ let t: TestApp
 let issuer: TestIssuer
 let operations: Operation[]
 let platformToken: string
+/** A signed-in user's token, for the operations only such a token may call (GET/PATCH /v3/me, …). */
+let userToken: string
 let resellerId: string
 let sent = 0
 let serverErrors = 0
@@ -25,6 +27,8 @@ beforeAll(async () => {
   t = await startTestApp({ OIDC_PROVIDERS: JSON.stringify([issuer.providerEntry('local')]) })
   platformToken = await t.platformToken()
   resellerId = (await t.createReseller()).id
+  const signer = await t.createSigningUser(resellerId, { role: 'reseller-admin' })
+  userToken = (await t.signIn(signer.email, signer.password)).accessToken
   const document = (await t.request('GET', '/openapi.json')).body
   operations = documentedOperations(document)
 })
@@ -126,10 +130,10 @@ const TABLES = [
 ]
 const footprint = () => Promise.all(TABLES.map((table) => t.count(table)))
 /**
- * Operations whose refusals are recorded by design: a failed sign-in is audited (user.login.failed) and counted
- * toward the account's lock. Their 4xx may add audit and outbox rows; nothing else.
+ * Operations whose refusals are recorded by design: a failed sign-in (or a wrong current password) is audited
+ * (user.login.failed) and counted toward the account's lock. Their 4xx may add audit and outbox rows; nothing else.
  */
-const RECORDS_REFUSALS = new Set(['LoginAccount'])
+const RECORDS_REFUSALS = new Set(['LoginAccount', 'ChangeCurrentUserPassword'])
 const footprintOf = (operationId: string) =>
   RECORDS_REFUSALS.has(operationId)
     ? Promise.all(
@@ -148,7 +152,7 @@ describe('every operation, under hostile input', () => {
           const url = query.length > 0 ? `${path}?${query.join('&')}` : path
           const before = await footprintOf(operation.operationId)
           const response = await t.request(operation.method, url, {
-            token: operation.isPlatform ? platformToken : t.cspToken,
+            token: operation.isPlatform ? platformToken : operation.isSignedIn ? userToken : t.cspToken,
             headers: operation.path.startsWith('/v1/') ? { 'x-tenant': 'portal.example.com' } : {},
             ...(generated.body === undefined ? {} : { body: JSON.stringify(generated.body) }),
           })
