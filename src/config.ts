@@ -266,6 +266,18 @@ function redisUrl(env: Env): string | null {
   return url
 }
 
+/** Users who sign in: their tokens' lifetimes and the locks failed sign-ins lead to. */
+function signInConfig(env: Env): SignInConfig {
+  return {
+    userTokenTtlSeconds: integer(env, 'USER_TOKEN_TTL_SECONDS', 900, 60, 86400),
+    refreshTokenTtlSeconds: integer(env, 'REFRESH_TOKEN_TTL_SECONDS', 2_592_000, 60, 31_536_000),
+    maxFailures: integer(env, 'LOGIN_MAX_FAILURES', 10, 1, 1_000_000),
+    lockoutSeconds: integer(env, 'LOGIN_LOCKOUT_SECONDS', 900, 1, 31_536_000),
+    ipMaxFailures: integer(env, 'LOGIN_IP_MAX_FAILURES', 100, 1, 1_000_000),
+    ipWindowSeconds: integer(env, 'LOGIN_IP_WINDOW_S', 300, 1, 86_400),
+  }
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, 'PORT', 3000, 0, 65535)
   const host = env.HOST || '127.0.0.1'
@@ -324,14 +336,7 @@ export function loadConfig(env: Env = process.env): Config {
     bootstrap,
     platform: clientPair(env, 'PLATFORM_CLIENT_ID', 'PLATFORM_CLIENT_SECRET'),
     tokenTtlSeconds: integer(env, 'TOKEN_TTL_SECONDS', 3600, 60, 86400),
-    signIn: {
-      userTokenTtlSeconds: integer(env, 'USER_TOKEN_TTL_SECONDS', 900, 60, 86400),
-      refreshTokenTtlSeconds: integer(env, 'REFRESH_TOKEN_TTL_SECONDS', 2_592_000, 60, 31_536_000),
-      maxFailures: integer(env, 'LOGIN_MAX_FAILURES', 10, 1, 1_000_000),
-      lockoutSeconds: integer(env, 'LOGIN_LOCKOUT_SECONDS', 900, 1, 31_536_000),
-      ipMaxFailures: integer(env, 'LOGIN_IP_MAX_FAILURES', 100, 1, 1_000_000),
-      ipWindowSeconds: integer(env, 'LOGIN_IP_WINDOW_S', 300, 1, 86_400),
-    },
+    signIn: signInConfig(env),
     passwordHashConcurrency: integer(env, 'PASSWORD_HASH_CONCURRENCY', defaultHashConcurrency(), 1, 64),
     tokenCacheMax: integer(env, 'TOKEN_CACHE_MAX', 10_000, 0, 10_000_000),
     signingKeyRotationDays: positiveNumber(env, 'SIGNING_KEY_ROTATION_DAYS', 30, 3650),
