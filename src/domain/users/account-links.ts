@@ -18,7 +18,7 @@ import { assertResellerReach } from '../reach.ts'
 import { findTenantByDomain, findTenantDomain } from '../tenants.ts'
 import { lockUser, lockUserRow } from './get.ts'
 import { clearLoginFailures } from './lockout.ts'
-import type { User } from './model.ts'
+import { selfActor, type User } from './model.ts'
 import { storePassword } from './password.ts'
 
 /** The request facts an audit event records (who asked is not known when nobody signed in). */
@@ -110,16 +110,6 @@ export async function requestPasswordReset(
   })
 }
 
-/** The user acting on itself, through a link it was mailed (it holds the link, so it is that user). */
-const userActor = (user: User, facts: RequestFacts): Actor => ({
-  type: 'user',
-  id: user.id,
-  role: 'reseller',
-  tenantId: user.tenantId,
-  resellerId: user.resellerId,
-  scopes: new Set(),
-  ...facts,
-})
 
 const ACCEPTED = {
   invitation: 'user.invitation.accepted',
@@ -150,7 +140,7 @@ export async function setPasswordByLink(
     })
     await clearLoginFailures(tx, link.tenantId, link.userId)
     await useLink(tx, link)
-    await recordEvent(tx, userActor(user, facts), {
+    await recordEvent(tx, selfActor(user, facts), {
       action: ACCEPTED[purpose],
       resourceId: user.id,
       resellerId: user.resellerId,

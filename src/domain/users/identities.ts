@@ -9,7 +9,7 @@ import { recordEvent } from '../changes.ts'
 import { conflict, DomainError, isDomainError } from '../errors.ts'
 import { newId } from '../ids.ts'
 import { findUserByEmail, lockUserRow } from './get.ts'
-import type { User } from './model.ts'
+import { selfActor, type User } from './model.ts'
 
 /** An identity an issuer vouched for, as auth/oidc.ts gives it. */
 export interface VerifiedIdentity {
@@ -25,16 +25,6 @@ export type SignInFacts = Pick<Actor, 'correlationId' | 'ipAddress' | 'userAgent
 
 const refused = (code: string, message: string) => new DomainError('Forbidden', message, code)
 
-/** The user as the actor of what its own sign-in records. */
-const userActor = (user: User, facts: SignInFacts): Actor => ({
-  type: 'user',
-  id: user.id,
-  role: 'reseller',
-  tenantId: user.tenantId,
-  resellerId: user.resellerId,
-  scopes: new Set(),
-  ...facts,
-})
 
 /** The live user this identity is linked to; a link to a deleted user is dropped (its email may be anew). */
 async function linkedUser(tx: Queryable, tenantId: string, identity: VerifiedIdentity): Promise<User | null> {
@@ -131,7 +121,7 @@ export async function userForIdentity(
     }
     changes.push({ field: 'googleSsoEnabled', from: false, to: true })
   }
-  await recordEvent(tx, userActor(after, options.facts), {
+  await recordEvent(tx, selfActor(after, options.facts), {
     action: 'user.identity.linked',
     resourceId: user.id,
     resellerId: user.resellerId,

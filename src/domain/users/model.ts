@@ -1,4 +1,5 @@
 // A user: people under a reseller, optionally in one of its organizations; its row, its columns, its audit.
+import type { Actor } from '../actor.ts'
 import type { Tracking } from '../changes.ts'
 import {
   ORGANIZATION_COLUMNS,
@@ -138,3 +139,17 @@ export const USER_TRACKING: Tracking<User> = {
  * users.name column of migration 0002 computes it for lists and search). */
 export const displayName = (user: Pick<User, 'firstName' | 'lastName'>): string =>
   user.lastName ? `${user.firstName} ${user.lastName}` : user.firstName
+
+/**
+ * The user acting on itself without a session of its own: through a link it was mailed (it holds the link), or
+ * at the end of an identity provider's sign-in. It reaches its own reseller only, and holds no scope.
+ */
+export const selfActor = (user: User, facts: Pick<Actor, 'correlationId' | 'ipAddress' | 'userAgent'>): Actor => ({
+  type: 'user',
+  id: user.id,
+  role: 'reseller',
+  tenantId: user.tenantId,
+  resellerId: user.resellerId,
+  scopes: new Set(),
+  ...facts,
+})
