@@ -110,7 +110,6 @@ export async function requestPasswordReset(
   })
 }
 
-
 const ACCEPTED = {
   invitation: 'user.invitation.accepted',
   'password-reset': 'user.password.reset',

@@ -25,7 +25,6 @@ export type SignInFacts = Pick<Actor, 'correlationId' | 'ipAddress' | 'userAgent
 
 const refused = (code: string, message: string) => new DomainError('Forbidden', message, code)
 
-
 /** The live user this identity is linked to; a link to a deleted user is dropped (its email may be anew). */
 async function linkedUser(tx: Queryable, tenantId: string, identity: VerifiedIdentity): Promise<User | null> {
   const { rows } = await tx.query<{ user_id: string; reseller_id: string; is_deleted: boolean }>(

@@ -144,7 +144,10 @@ export const displayName = (user: Pick<User, 'firstName' | 'lastName'>): string 
  * The user acting on itself without a session of its own: through a link it was mailed (it holds the link), or
  * at the end of an identity provider's sign-in. It reaches its own reseller only, and holds no scope.
  */
-export const selfActor = (user: User, facts: Pick<Actor, 'correlationId' | 'ipAddress' | 'userAgent'>): Actor => ({
+export const selfActor = (
+  user: User,
+  facts: Pick<Actor, 'correlationId' | 'ipAddress' | 'userAgent'>,
+): Actor => ({
   type: 'user',
   id: user.id,
   role: 'reseller',
