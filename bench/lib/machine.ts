@@ -1,6 +1,7 @@
 // The machine a run was taken on: CPU model (/proc/cpuinfo), cores, memory, OS, Node, the database.
 import fs from 'node:fs'
 import os from 'node:os'
+import { defaultHashConcurrency } from '../../src/config.ts'
 
 export interface Machine {
   cpu: string
@@ -34,3 +35,7 @@ export function describeMachine(database: string): Machine {
       .join(' '),
   }
 }
+
+/** How many passwords the service hashes at once (PASSWORD_HASH_CONCURRENCY, default cores − 1, at least 1). */
+export const serviceHashBound = (): number =>
+  Number(process.env.PASSWORD_HASH_CONCURRENCY) || defaultHashConcurrency()

@@ -3,8 +3,8 @@
 // − 1: a core is left to reads, issue 14): the limit of the operation under that bound. Target: ≥ 0.85 of it.
 // The hashing rate with every core busy is measured too and shown, so that what the bound costs is seen.
 import { randomBytes } from 'node:crypto'
-import { defaultHashConcurrency } from '../../src/config.ts'
 import type { Scenario } from '../lib/context.ts'
+import { serviceHashBound } from '../lib/machine.ts'
 import type { Measured } from '../lib/measure.ts'
 import { runJson } from '../lib/processes.ts'
 import { reportLoad, reportPeakRss } from '../lib/rows.ts'
@@ -38,10 +38,7 @@ export const createUser: Scenario = {
       }),
     })
     await service.stop() // the baselines get the machine to themselves
-    const bound = Math.min(
-      connections,
-      Number(process.env.PASSWORD_HASH_CONCURRENCY) || defaultHashConcurrency(),
-    )
+    const bound = Math.min(connections, serviceHashBound())
     const hashing = (concurrency: number) =>
       runJson<Measured>(
         'bench/lib/baselines/argon2.ts',

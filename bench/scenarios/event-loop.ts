@@ -5,9 +5,9 @@
 // what reads get (issue 14: "leave a core for reads").
 import { randomBytes } from 'node:crypto'
 import os from 'node:os'
-import { defaultHashConcurrency } from '../../src/config.ts'
 import type { Scenario } from '../lib/context.ts'
 import { cpuBusy } from '../lib/cpu.ts'
+import { serviceHashBound } from '../lib/machine.ts'
 import { fmt, ratioOf } from '../lib/report.ts'
 import { reportPeakRss } from '../lib/rows.ts'
 
@@ -95,7 +95,7 @@ export const eventLoop: Scenario = {
       target: '',
       met: null,
     })
-    const bound = Number(process.env.PASSWORD_HASH_CONCURRENCY) || defaultHashConcurrency()
+    const bound = serviceHashBound()
     ctx.report({
       metric: `machine CPU busy during the loaded GETs (all processes: service, PostgreSQL, load); creates hash ${bound} at once, ${connections} in flight`,
       value: busyCores === null ? '—' : `${busyCores.toFixed(2)} of ${cores} cores`,

@@ -3,8 +3,8 @@
 // limit of a password sign-in. Target: ≥ 0.85 of it, as for create. Then refresh-token rotation (POST
 // /oauth/token grant_type=refresh_token, each answer's refresh token used for the next request of its
 // client), against ES256 signing alone at the same concurrency, for context: a refresh hashes no password.
-import { defaultHashConcurrency } from '../../src/config.ts'
 import type { Scenario } from '../lib/context.ts'
+import { serviceHashBound } from '../lib/machine.ts'
 import { closedLoop, type Measured } from '../lib/measure.ts'
 import { runJson } from '../lib/processes.ts'
 import { reportLoad, reportPeakRss } from '../lib/rows.ts'
@@ -74,10 +74,7 @@ export const signIn: Scenario = {
       },
     )
     await service.stop() // the baselines get the machine to themselves
-    const bound = Math.min(
-      connections,
-      Number(process.env.PASSWORD_HASH_CONCURRENCY) || defaultHashConcurrency(),
-    )
+    const bound = Math.min(connections, serviceHashBound())
     const env = { BENCH_SECONDS: String(seconds), BENCH_WARMUP: String(warmup) }
     const timeout = (seconds + warmup + 60) * 1000
     const verifying = await runJson<Measured>(
