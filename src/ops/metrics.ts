@@ -95,31 +95,35 @@ export const metricsPlugin = fp(async (app: FastifyInstance, options: { config: 
     name: 'reseller_api_db_queries_total',
     help: 'Statements sent to the database while answering requests (BEGIN and COMMIT included), by method and route: divided by http_requests_total, the round trips a request costs.',
     labelNames: ['method', 'route'] as const,
-    registers: [registry],
+    registers: config.queryCounts ? [registry] : [],
   })
   app.decorate('metrics', registry)
   app.decorate('counters', createCounters(registry))
   app.decorateRequest('queryTally', null)
 
-  // Every statement of the request is counted: the rest of the request runs inside this scope. The body
-  // arrives on socket events, outside it, so validation (and the handler after it) re-enters the scope.
-  app.addHook('onRequest', (request, _reply, done) => {
-    const tally: QueryTally = { count: 0 }
-    request.queryTally = tally
-    countingQueries(tally, done)
-  })
-  app.addHook('preValidation', (request, _reply, done) => {
-    if (request.queryTally) countingQueries(request.queryTally, done)
-    else done()
-  })
+  // Every statement of the request is counted, when asked (config.queryCounts): the rest of the request runs
+  // inside this scope. The body arrives on socket events, outside it, so validation (and the handler after
+  // it) re-enters the scope.
+  if (config.queryCounts) {
+    app.addHook('onRequest', (request, _reply, done) => {
+      const tally: QueryTally = { count: 0 }
+      request.queryTally = tally
+      countingQueries(tally, done)
+    })
+    app.addHook('preValidation', (request, _reply, done) => {
+      if (request.queryTally) countingQueries(request.queryTally, done)
+      else done()
+    })
+  }
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     // The route pattern, never the raw URL: ids in paths would explode the label set.
     const route = request.routeOptions.url ?? 'unmatched'
     const labels = { method: request.method, route, status: String(reply.statusCode) }
     requests.inc(labels)
     durations.observe(labels, reply.elapsedTime / 1000)
     if (request.queryTally?.count) queries.inc({ method: request.method, route }, request.queryTally.count)
+    done()
   })
 
   // With an internal listener, the API's port has no /metrics at all, token or not.

@@ -140,6 +140,15 @@ describe('with neither', () => {
     expect(text).toContain('reseller_api_rate_limited_total{policy="client"} 1')
     expect(text).toContain('reseller_api_idempotent_replays_total 1')
   })
+
+  it('counts no statements unless METRICS_QUERY_COUNTS is on (the count costs every request)', async () => {
+    await t.request('GET', '/v3/resellers', { token: t.cspToken })
+    const text = await t.app.metrics.metrics()
+    expect(text).toContain('http_requests_total{method="GET",route="/v3/resellers",status="200"}')
+    expect(text).not.toContain('reseller_api_db_queries_total')
+    expect(loadConfig({ METRICS_QUERY_COUNTS: 'true' }).metrics.queryCounts).toBe(true)
+    expect(() => loadConfig({ METRICS_QUERY_COUNTS: 'sometimes' })).toThrow(/METRICS_QUERY_COUNTS/)
+  })
 })
 
 describe('the metrics configuration', () => {
@@ -156,11 +165,12 @@ describe('the metrics configuration', () => {
   })
 
   it('is off by default; the internal listener binds to 127.0.0.1 unless METRICS_HOST says otherwise', () => {
-    expect(loadConfig({}).metrics).toEqual({ token: null, port: null, host: '127.0.0.1' })
+    expect(loadConfig({}).metrics).toEqual({ token: null, port: null, host: '127.0.0.1', queryCounts: false })
     expect(loadConfig({ HOST: '0.0.0.0', METRICS_PORT: '9100' }).metrics).toEqual({
       token: null,
       port: 9100,
       host: '127.0.0.1',
+      queryCounts: false,
     })
     expect(loadConfig({ METRICS_PORT: '9100', METRICS_HOST: '0.0.0.0' }).metrics.host).toBe('0.0.0.0')
   })

@@ -1,4 +1,5 @@
-// How many statements a read sends to the database, counted per request (reseller_api_db_queries_total):
+// How many statements a read sends to the database, counted per request (reseller_api_db_queries_total, with
+// METRICS_QUERY_COUNTS on):
 // a user's get is one statement, its reach included, for a token of its own reseller and for a csp; the
 // reach it enforces refuses the other reseller's user either way.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -13,7 +14,7 @@ let otherUserId: string
 let resellerToken: string
 
 beforeAll(async () => {
-  t = await startTestApp()
+  t = await startTestApp({ METRICS_QUERY_COUNTS: 'true' })
   resellerId = (await t.createReseller()).id
   otherResellerId = (await t.createReseller()).id
   const organizationId = (await t.createOrganization(resellerId)).id
