@@ -83,8 +83,9 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyServerO
     tenantWindow: (tenantId: string) => findTenantRateWindow(deps.db, tenantId),
   })
   // Outside the APIs (the token endpoint, the JWKS, the docs, health), requests are limited per source IP.
-  app.addHook('onRequest', async (request, reply) => {
-    if (!isApiPath(request.url)) await app.limits.ip(request, reply)
+  app.addHook('onRequest', (request, reply, done) => {
+    if (isApiPath(request.url)) return done()
+    app.limits.ip(request, reply).then(() => done(), done)
   })
   await app.register(openapiPlugin, { publicUrl: deps.config.publicUrl })
 

@@ -71,10 +71,15 @@ export function createDialect(parts: DialectParts): FastifyPluginAsyncTypebox<Ap
       if (access) assertAllowed(request.principal, access)
     })
     // Before schema validation, so that no rule of a route's schema ever sees unstorable text.
-    app.addHook('preValidation', async (request) => {
-      assertStorableText(request.params, '')
-      assertStorableText(request.query, '')
-      assertStorableText(request.body, '')
+    app.addHook('preValidation', (request, _reply, done) => {
+      try {
+        assertStorableText(request.params, '')
+        assertStorableText(request.query, '')
+        assertStorableText(request.body, '')
+      } catch (error) {
+        return done(error as Error)
+      }
+      done()
     })
     parts.addHooks?.(app, deps)
     for (const routes of parts.routes) await app.register(routes, deps)

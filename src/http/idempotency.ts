@@ -149,9 +149,7 @@ export function enforceIdempotency(
   }
   const waitMs = config.idempotency.waitMs
   app.decorateRequest('idempotencyClaim', null)
-  app.addHook('onRoute', documentHeader)
-  app.addHook('preHandler', async (request, reply) => {
-    if (request.method !== 'POST') return
+  const claimBeforeHandler = async (request: FastifyRequest, reply: FastifyReply) => {
     const key = idempotencyKeyOf(request.headers[IDEMPOTENCY_HEADER])
     if (key === null) return
     // A public operation has no client: its keys belong to the source address (and the body, which for a
@@ -183,8 +181,8 @@ export function enforceIdempotency(
     }
     app.counters.idempotentReplays.inc()
     return replay(reply, { ...outcome.response, body })
-  })
-  app.addHook('onSend', async (request, reply, payload) => {
+  }
+  const completeOnSend = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     const claim = request.idempotencyClaim
     if (!claim) return payload
     request.idempotencyClaim = null
@@ -200,5 +198,15 @@ export function enforceIdempotency(
       body: body === null ? null : encryptSecret(keyring, body, bodyAad(claim)),
     })
     return payload
+  }
+  // On the POST routes only, as their own hooks: a read pays for no hook that has nothing to do for it.
+  app.addHook('onRoute', documentHeader)
+  app.addHook('onRoute', (route) => {
+    if (route.method !== 'POST') return
+    route.preHandler = [...hooksOf(route.preHandler), claimBeforeHandler]
+    route.onSend = [...hooksOf(route.onSend), completeOnSend]
   })
 }
+
+const hooksOf = <T>(hooks: T | T[] | undefined): T[] =>
+  hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks]

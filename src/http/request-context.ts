@@ -50,7 +50,8 @@ export function actorOf(request: FastifyRequest): Actor {
 
 export const requestContext = fp(async (app: FastifyInstance) => {
   app.decorateRequest('principal', null)
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Correlation-Id', request.id)
+    done()
   })
 })
