@@ -274,7 +274,7 @@ async function main(): Promise<number> {
     finishedAt: new Date().toISOString(),
     rows,
     notes: [
-      'Every load runs over loopback from the benchmark process against the service in its own process (node dist/main.js, the bundle npm start builds), bounded in time and count. Latencies are per response, in ms; p50 / p99.',
+      'Every load runs over loopback from the benchmark process against the service in its own process (the bundle npm start builds, run with the node options of the start script in package.json), bounded in time and count. Latencies are per response, in ms; p50 / p99.',
       'ratio = value ÷ baseline (throughput, latency, memory); a target row says which way it must go.',
       ...notes,
     ],

@@ -2,7 +2,9 @@
 // waits until it is ready. Benchmarks drive it from another process, over loopback only.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import fs from 'node:fs'
 import net from 'node:net'
+import path from 'node:path'
 import { baseEnv, ROOT, stopChild, track } from './processes.ts'
 
 export { ROOT }
@@ -26,6 +28,18 @@ export async function freePort(): Promise<number> {
   })
 }
 
+/**
+ * The node options `npm start` runs the service with (package.json's start script, up to dist/main.js): the
+ * service is measured as it ships, its garbage collector's settings included.
+ */
+export const START_NODE_OPTIONS: string[] = (() => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: { start: string }
+  }
+  const words = pkg.scripts.start.split(/\s+/)
+  return words.slice(1, words.indexOf('dist/main.js'))
+})()
+
 let isBuilt = false
 
 /** Builds dist/ once per benchmark run, as npm start's prestart step does. */
@@ -47,7 +61,7 @@ export async function startService(
   const clientSecret = randomBytes(24).toString('hex')
   // Tracked: killed when the benchmark's process exits, however it exits.
   const child = track(
-    spawn(process.execPath, [...nodeOptions, '--enable-source-maps', 'dist/main.js'], {
+    spawn(process.execPath, [...nodeOptions, ...START_NODE_OPTIONS, 'dist/main.js'], {
       cwd: ROOT,
       env: {
         ...baseEnv(),
