@@ -21,11 +21,12 @@ import type { Role } from '../domain/roles.ts'
 import { displayName, type User } from '../domain/users/model.ts'
 import type { Delivery } from '../domain/webhooks/deliveries.ts'
 import type { EndpointFacts, WebhookEndpoint } from '../domain/webhooks/endpoints.ts'
+import { isoTime } from './iso-time.ts'
 
 export const presentReseller = (r: Reseller): Static<typeof ResellerDto> => ({
   id: r.id,
-  createdAt: r.createdAt.toISOString(),
-  updatedAt: r.updatedAt.toISOString(),
+  createdAt: isoTime(r.createdAt),
+  updatedAt: isoTime(r.updatedAt),
   name: r.name,
   email: r.email,
   description: r.description ?? '',
@@ -35,8 +36,8 @@ export const presentReseller = (r: Reseller): Static<typeof ResellerDto> => ({
 
 export const presentOrganization = (o: Organization): Static<typeof OrganizationDto> => ({
   id: o.id,
-  createdAt: o.createdAt.toISOString(),
-  updatedAt: o.updatedAt.toISOString(),
+  createdAt: isoTime(o.createdAt),
+  updatedAt: isoTime(o.updatedAt),
   name: o.name,
   email: o.email,
   description: o.description ?? '',
@@ -46,8 +47,8 @@ export const presentOrganization = (o: Organization): Static<typeof Organization
 
 export const presentUser = (u: User): UserDto => ({
   id: u.id,
-  createdAt: u.createdAt.toISOString(),
-  updatedAt: u.updatedAt.toISOString(),
+  createdAt: isoTime(u.createdAt),
+  updatedAt: isoTime(u.updatedAt),
   name: displayName(u),
   firstName: u.firstName,
   lastName: u.lastName,
@@ -55,7 +56,7 @@ export const presentUser = (u: User): UserDto => ({
   role: u.role,
   twoFactorEnabled: u.twoFactorEnabled,
   googleSsoEnabled: u.googleSsoEnabled,
-  lastLoginAt: u.lastLoginAt ? u.lastLoginAt.toISOString() : null,
+  lastLoginAt: u.lastLoginAt ? isoTime(u.lastLoginAt) : null,
   organizationId: u.organizationId,
   ...(u.organization ? { organization: presentOrganization(u.organization) } : {}),
   company: u.company,
@@ -68,14 +69,14 @@ export const presentClient = (c: ApiClient): Static<typeof ClientDto> => ({
   role: c.role,
   resellerId: c.resellerId,
   scopes: c.scopes,
-  createdAt: c.createdAt.toISOString(),
-  updatedAt: c.updatedAt.toISOString(),
+  createdAt: isoTime(c.createdAt),
+  updatedAt: isoTime(c.updatedAt),
 })
 
 export const presentEventLog = (e: AuditEvent): Static<typeof EventLogDto> => ({
   id: e.id,
-  createdAt: e.occurredAt.toISOString(),
-  updatedAt: e.occurredAt.toISOString(),
+  createdAt: isoTime(e.occurredAt),
+  updatedAt: isoTime(e.occurredAt),
   resource: e.resource,
   resourceId: e.resourceId,
   action: e.action,
@@ -90,8 +91,8 @@ export const presentEventLog = (e: AuditEvent): Static<typeof EventLogDto> => ({
 
 export const presentRole = (r: Role): Static<typeof RoleDto> => ({
   id: r.id,
-  createdAt: r.createdAt.toISOString(),
-  updatedAt: r.updatedAt.toISOString(),
+  createdAt: isoTime(r.createdAt),
+  updatedAt: isoTime(r.updatedAt),
   name: r.name,
   description: r.description ?? '',
   claims: r.claims,
@@ -104,8 +105,8 @@ export const presentWebhook = (w: WebhookEndpoint, showSecret = false): Static<t
 /** An endpoint with the token it is shown with (a webhook event's data: "", the secret never leaves). */
 const presentEndpointFacts = (w: EndpointFacts, token: string): Static<typeof WebhookDto> => ({
   id: w.id,
-  createdAt: w.createdAt.toISOString(),
-  updatedAt: w.updatedAt.toISOString(),
+  createdAt: isoTime(w.createdAt),
+  updatedAt: isoTime(w.updatedAt),
   name: w.name,
   url: w.url,
   token,
@@ -116,12 +117,12 @@ const presentEndpointFacts = (w: EndpointFacts, token: string): Static<typeof We
   resellerId: w.resellerId,
 })
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null)
+const iso = (d: Date | null) => (d ? isoTime(d) : null)
 
 export const presentDelivery = (d: Delivery): Static<typeof WebhookEventLogDto> => ({
   id: d.id,
-  createdAt: d.createdAt.toISOString(),
-  updatedAt: d.updatedAt.toISOString(),
+  createdAt: isoTime(d.createdAt),
+  updatedAt: isoTime(d.updatedAt),
   webhookId: d.webhookId,
   event: d.event,
   url: d.url,
