@@ -2,7 +2,8 @@
 // Fastify app with one plain `pg` point select by id (bare-pg.ts: no auth, no project code, same database, same
 // pool size), loaded alike in the same run. Target: ≥ 0.70 of it. A second row compares with a bare route
 // calling the project's own getUser (bare-get.ts), which splits the gap into SQL/mapping and HTTP/auth.
-import type { Scenario } from '../lib/context.ts'
+import { randomBytes } from 'node:crypto'
+import type { Context, Scenario } from '../lib/context.ts'
 import { startChildServer } from '../lib/processes.ts'
 import { fmt, ratioOf } from '../lib/report.ts'
 import { reportLoad, reportPeakRss } from '../lib/rows.ts'
@@ -68,8 +69,60 @@ export const getUser: Scenario = {
       data: { sameSql },
     })
     reportPeakRss(ctx, service, load.peakRss)
+    await reportStatementsPerGet(ctx, () => {
+      const user = pick()
+      return `/v3/resellers/${user.resellerId}/users/${user.id}`
+    })
     ctx.note(
       `get user: baseline = a bare Fastify app with one route doing one plain \`pg\` point select by primary key (tenant id, id; pg.Pool of the same size, same database${ctx.options.embedded ? '; with --embedded the same select through PGlite' : ''}), answering the row as JSON without authentication; the second throughput row's baseline is a bare Fastify route calling the service's own getUser (same SQL and mapping, openDatabase), without authentication, schema or presenter.`,
     )
   },
+}
+
+const COUNTED_GETS = 200
+const USER_ROUTE = '/v3/resellers/:resellerId/users/:id'
+
+/**
+ * The statements a GET sends to the database, as the service counts them (METRICS_QUERY_COUNTS, off in the
+ * measured run: the count costs throughput): COUNTED_GETS gets on a service started with it, after a first
+ * (which reads the token's client, then cached), then reseller_api_db_queries_total ÷ http_requests_total of
+ * the route, read from /metrics before and after. Target: 1.
+ */
+async function reportStatementsPerGet(ctx: Context, pathOf: () => string): Promise<void> {
+  const token = randomBytes(24).toString('hex')
+  const service = await ctx.service('seeded', { METRICS_QUERY_COUNTS: 'true', METRICS_TOKEN: token })
+  try {
+    const get = async () =>
+      (await fetch(`${service.url}${pathOf()}`, { headers: service.headers })).arrayBuffer()
+    const counts = async () => {
+      const scrape = await fetch(`${service.url}/metrics`, { headers: { authorization: `Bearer ${token}` } })
+      const text = await scrape.text()
+      const sum = (metric: string) =>
+        text
+          .split('\n')
+          .filter((line) => line.startsWith(`${metric}{`) && line.includes(`route="${USER_ROUTE}"`))
+          .filter((line) => line.includes('method="GET"'))
+          .reduce((total, line) => total + Number(line.slice(line.lastIndexOf(' ') + 1)), 0)
+      return { statements: sum('reseller_api_db_queries_total'), requests: sum('http_requests_total') }
+    }
+    // The first request reads the token's client once (then cached): counted apart.
+    await get()
+    const before = await counts()
+    for (let i = 0; i < COUNTED_GETS; i++) await get()
+    const after = await counts()
+    const statements = after.statements - before.statements
+    const requests = after.requests - before.requests
+    const perGet = requests > 0 ? statements / requests : Number.NaN
+    ctx.report({
+      metric: `statements sent to the database per GET (${requests} gets, METRICS_QUERY_COUNTS on)`,
+      value: Number.isFinite(perGet) ? perGet.toFixed(2) : 'n/a',
+      baseline: '',
+      ratio: null,
+      target: '1',
+      met: perGet === 1,
+      data: { statements, requests },
+    })
+  } finally {
+    await service.stop()
+  }
 }
