@@ -103,10 +103,11 @@ export function toUser(row: UserRow, organization: Organization | null, groups: 
     allowCustomerPortalAccess: row.allow_customer_portal_access,
     twoFactorEnabled: row.two_factor_enabled,
     googleSsoEnabled: row.google_sso_enabled,
-    lastLoginAt: row.last_login_at ? new Date(row.last_login_at) : null,
+    // The driver's own Dates (both drivers parse timestamptz to one): a copy each was two allocations a row.
+    lastLoginAt: row.last_login_at,
     groups,
-    createdAt: new Date(row.created_at),
-    updatedAt: new Date(row.updated_at),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
   }
 }
 
