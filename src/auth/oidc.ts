@@ -2,11 +2,21 @@
 // authorization URL of a sign-in (code flow, PKCE S256, state, nonce) and, at the callback, the code exchanged
 // and the ID token checked (issuer, audience, signature, expiry, nonce: openid-client does it), giving the
 // identity the issuer vouches for. No secret of a sign-in (client secret, code, tokens, verifier) leaves here.
-import * as client from 'openid-client'
+import type * as OpenId from 'openid-client'
 import { GOOGLE_ISSUER, type OidcConfig, type OidcProviderConfig } from '../config-oidc.ts'
 import { type DomainError, notFound, DomainError as Refusal, unavailable } from '../domain/errors.ts'
 import type { SignInFacts } from '../domain/users/identities.ts'
 import type { User } from '../domain/users/model.ts'
+
+/**
+ * openid-client, loaded with the first sign-in through an identity provider: 9 MB of memory that a service
+ * without one (or before its first such sign-in) does not hold. An error of its kind can only come after.
+ */
+let loaded: typeof OpenId | undefined
+async function openid(): Promise<typeof OpenId> {
+  loaded ??= await import('openid-client')
+  return loaded
+}
 
 /** A signed-in user's tokens, as a sign-in sends them back to the console. */
 export interface SessionTokens {
@@ -63,7 +73,7 @@ const UNREACHABLE_CODES = new Set([
 
 const isUnreachable = (error: unknown) =>
   error instanceof TypeError ||
-  (error instanceof client.ClientError && UNREACHABLE_CODES.has(error.code ?? ''))
+  (loaded !== undefined && error instanceof loaded.ClientError && UNREACHABLE_CODES.has(error.code ?? ''))
 
 export const isGoogleIssuer = (issuer: string) => issuer === GOOGLE_ISSUER
 
@@ -79,11 +89,11 @@ const refused = (code: string, message: string): DomainError => new Refusal('For
 /** Why the issuer's answer is refused, as a code and a message of ours. */
 function refusalOf(provider: OidcProviderConfig, error: unknown): DomainError {
   if (isUnreachable(error)) return issuerUnavailable(provider)
-  if (error instanceof client.AuthorizationResponseError)
+  if (loaded !== undefined && error instanceof loaded.AuthorizationResponseError)
     return error.error === 'access_denied'
       ? refused('OIDC_ACCESS_DENIED', 'The sign-in was cancelled or refused at the identity provider.')
       : refused('OIDC_AUTHORIZATION_FAILED', 'The identity provider did not authorize the sign-in.')
-  if (error instanceof client.ResponseBodyError)
+  if (loaded !== undefined && error instanceof loaded.ResponseBodyError)
     return refused('OIDC_CODE_REFUSED', 'The identity provider refused to exchange the authorization code.')
   return refused('OIDC_ID_TOKEN_INVALID', 'The identity provider’s answer failed validation.')
 }
@@ -93,10 +103,12 @@ export function createRelyingParty(
   redirectUri: string,
   onFailure: (provider: OidcProviderConfig, error: unknown) => void = () => {},
 ): RelyingParty {
-  const discovered = new Map<string, { at: number; value: Promise<client.Configuration> }>()
+  const discovered = new Map<string, { at: number; value: Promise<OpenId.Configuration> }>()
 
   /** The issuer's configuration: discovered once, again after DISCOVERY_TTL_MS or after a failed attempt. */
-  async function configurationOf(provider: OidcProviderConfig): Promise<client.Configuration> {
+  async function configurationOf(provider: OidcProviderConfig): Promise<OpenId.Configuration> {
+    const client = await openid()
+    // From here to the cache's update, nothing awaits: concurrent sign-ins share one discovery.
     const cached = discovered.get(provider.id)
     if (cached && Date.now() - cached.at < DISCOVERY_TTL_MS) return cached.value
     const auth =
@@ -125,14 +137,14 @@ export function createRelyingParty(
 
   /** email and email_verified from the ID token or, when it holds neither, from the userinfo endpoint. */
   async function emailOf(
-    configuration: client.Configuration,
-    claims: client.IDToken,
+    configuration: OpenId.Configuration,
+    claims: OpenId.IDToken,
     accessToken: string,
   ): Promise<{ email: string | null; isEmailVerified: boolean }> {
     let source: Record<string, unknown> = claims
     if (claims.email === undefined && claims.email_verified === undefined) {
       if (configuration.serverMetadata().userinfo_endpoint)
-        source = await client.fetchUserInfo(configuration, accessToken, claims.sub)
+        source = await (await openid()).fetchUserInfo(configuration, accessToken, claims.sub)
     }
     return {
       email: typeof source.email === 'string' && source.email !== '' ? source.email : null,
@@ -164,6 +176,7 @@ export function createRelyingParty(
 
     async startSignIn(provider) {
       const configuration = await configurationOf(provider)
+      const client = await openid()
       const checks = {
         state: client.randomState(),
         nonce: client.randomNonce(),
@@ -183,6 +196,7 @@ export function createRelyingParty(
 
     async completeSignIn(provider, query, checks) {
       const configuration = await configurationOf(provider)
+      const client = await openid()
       const callbackUrl = new URL(redirectUri)
       callbackUrl.search = query
       try {

@@ -1,6 +1,6 @@
 // One delivery attempt over HTTP: a guarded connection (no internal addresses, the vetted address pinned),
 // no redirects, a per-attempt timeout, and a bounded read of the response.
-import { Agent, request } from 'undici'
+import type { Agent } from 'undici'
 import { assertLiteralAllowed, ForbiddenAddressError, guardedLookup } from './ssrf.ts'
 
 export const RESPONSE_BODY_LIMIT = 4096
@@ -34,17 +34,27 @@ async function readBounded(body: AsyncIterable<Buffer> & { destroy(): void }): P
 }
 
 export function createSender(options: { timeoutMs: number; allowPrivate: boolean }): Sender {
-  const agent = new Agent({
-    connect: { lookup: guardedLookup(options.allowPrivate), timeout: options.timeoutMs },
-    headersTimeout: options.timeoutMs,
-    bodyTimeout: options.timeoutMs,
-    keepAliveTimeout: 30_000,
-    connections: 64,
-  })
+  // undici is loaded with the first delivery: 20 MB of memory that a service with no webhook endpoint (or
+  // before its first event) does not hold.
+  let client: Promise<{ agent: Agent; request: typeof import('undici').request }> | null = null
+  const clientOf = () => {
+    client ??= import('undici').then(({ Agent, request }) => ({
+      agent: new Agent({
+        connect: { lookup: guardedLookup(options.allowPrivate), timeout: options.timeoutMs },
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+        keepAliveTimeout: 30_000,
+        connections: 64,
+      }),
+      request,
+    }))
+    return client
+  }
   return {
     async send(url, headers, body) {
       try {
         assertLiteralAllowed(new URL(url), options.allowPrivate)
+        const { agent, request } = await clientOf()
         const response = await request(url, {
           method: 'POST',
           headers,
@@ -87,7 +97,7 @@ export function createSender(options: { timeoutMs: number; allowPrivate: boolean
       }
     },
     async close() {
-      await agent.close()
+      if (client) await (await client).agent.close()
     },
   }
 }

@@ -9,7 +9,7 @@
 // (the database keeps its hash), so a durable mail queue would have to store working links. The price: a mail
 // whose process stops before it leaves is lost; the user asks again (a new link retires the old one).
 import type { FastifyBaseLogger } from 'fastify'
-import nodemailer from 'nodemailer'
+import type { Transporter } from 'nodemailer'
 import { Counter, type Registry } from 'prom-client'
 import type { MailConfig } from '../config.ts'
 
@@ -70,9 +70,16 @@ function errorFacts(error: unknown) {
 
 export function createMailer(config: MailConfig, log: FastifyBaseLogger, registry: Registry): Mailer {
   const counters = mailCounters(registry)
-  const transport = config.smtpUrl
-    ? nodemailer.createTransport({ url: config.smtpUrl, ...SMTP_TIMEOUTS }, { from: config.from })
-    : null
+  // nodemailer is loaded with the first mail (it is 15 MB of a process's memory, which a service that sends no
+  // mail, or none yet, need not hold).
+  const smtpUrl = config.smtpUrl
+  let transport: Promise<Transporter> | null = null
+  const transportOf = (url: string) => {
+    transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport({ url, ...SMTP_TIMEOUTS }, { from: config.from }),
+    )
+    return transport
+  }
   const pending = new Set<Promise<void>>()
   const timers = new Set<NodeJS.Timeout>()
   let isClosing = false
@@ -83,7 +90,7 @@ export function createMailer(config: MailConfig, log: FastifyBaseLogger, registr
   }
 
   async function deliver(mail: Mail): Promise<void> {
-    if (!transport) {
+    if (!smtpUrl) {
       // The documented development convenience: with no SMTP server, the mail (its link too) is logged.
       log.info(
         { mail: { to: mail.to, from: config.from, subject: mail.subject, text: mail.text } },
@@ -91,7 +98,8 @@ export function createMailer(config: MailConfig, log: FastifyBaseLogger, registr
       )
       return
     }
-    await transport.sendMail({ to: mail.to, subject: mail.subject, text: mail.text, html: mail.html })
+    const smtp = await transportOf(smtpUrl)
+    await smtp.sendMail({ to: mail.to, subject: mail.subject, text: mail.text, html: mail.html })
   }
 
   function attempt(mail: Mail, number: number): void {
@@ -162,7 +170,8 @@ export function createMailer(config: MailConfig, log: FastifyBaseLogger, registr
         }),
       ])
       clearTimeout(waited)
-      transport?.close()
+      // A transport that failed to load has nothing to close.
+      await transport?.then((smtp) => smtp.close()).catch(() => {})
     },
   }
 }
