@@ -10,6 +10,8 @@ import {
   purgeDeliveriesBatch,
   purgeIdempotencyBatch,
   purgeOutboxBatch,
+  purgeRefreshTokensBatch,
+  purgeSessionsBatch,
 } from './purge.ts'
 
 export interface PurgeCounts {
@@ -17,6 +19,8 @@ export interface PurgeCounts {
   deliveries: number
   idempotencyKeys: number
   accountLinks: number
+  refreshTokens: number
+  sessions: number
   auditEvents: number
 }
 
@@ -43,9 +47,12 @@ export async function purgeOnce(
         )
   const idempotencyKeys = await inBatches(batchSize, isStopping, () => purgeIdempotencyBatch(db, batchSize))
   const accountLinks = await inBatches(batchSize, isStopping, () => purgeAccountLinksBatch(db, batchSize))
+  // Tokens first: a session goes once it has none left.
+  const refreshTokens = await inBatches(batchSize, isStopping, () => purgeRefreshTokensBatch(db, batchSize))
+  const sessions = await inBatches(batchSize, isStopping, () => purgeSessionsBatch(db, batchSize))
   const auditEvents =
     rules.auditDays === 0 ? 0 : await purgeAuditEvents(db, rules.auditDays, batchSize, isStopping)
-  return { outboxEvents, deliveries, idempotencyKeys, accountLinks, auditEvents }
+  return { outboxEvents, deliveries, idempotencyKeys, accountLinks, refreshTokens, sessions, auditEvents }
 }
 
 export interface Retention {

@@ -85,6 +85,36 @@ export function purgeAccountLinksBatch(db: Db, batchSize: number): Promise<numbe
   )
 }
 
+/**
+ * Refresh tokens a day past their expiry, retired or not: by then each is refused as expired anyway. (A retired
+ * one presented again before that still revokes its session: reuse detection lasts the token's lifetime.)
+ */
+export function purgeRefreshTokensBatch(db: Db, batchSize: number): Promise<number> {
+  return deleted(
+    db,
+    sql`DELETE FROM refresh_tokens WHERE ctid = ANY (ARRAY(
+       SELECT ctid FROM refresh_tokens WHERE expires_at < now() - interval '1 day'
+       ORDER BY expires_at LIMIT ${batchSize}::int FOR UPDATE SKIP LOCKED))`,
+  )
+}
+
+/**
+ * Sessions that nothing can renew any more: no refresh token left (each goes a day past its expiry), begun more
+ * than a day ago (a session and its first token are written together). Revoked or run out alike; their
+ * user.login and user.logout stay in the audit log.
+ */
+export function purgeSessionsBatch(db: Db, batchSize: number): Promise<number> {
+  return deleted(
+    db,
+    sql`WITH cutoff AS (SELECT now() - interval '1 day' AS at)
+     DELETE FROM user_sessions WHERE ctid = ANY (ARRAY(
+       SELECT s.ctid FROM user_sessions s
+       WHERE s.id < (SELECT ${idBefore('at')} FROM cutoff) AND s.created_at < (SELECT at FROM cutoff)
+         AND NOT EXISTS (SELECT 1 FROM refresh_tokens rt WHERE rt.session_id = s.id)
+       ORDER BY s.id LIMIT ${batchSize}::int FOR UPDATE OF s SKIP LOCKED))`,
+  )
+}
+
 async function deleted(db: Db, statement: ReturnType<typeof sql>): Promise<number> {
   return db.transaction(async (tx) => {
     await withoutWaitingForFlush(tx)

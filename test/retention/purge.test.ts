@@ -221,6 +221,66 @@ describe('the purge of account links', () => {
   })
 })
 
+describe('the purge of sessions and refresh tokens', () => {
+  it('deletes refresh tokens a day past their expiry, then the sessions left without one; nothing live', async () => {
+    const reseller = await t.createReseller()
+    const user = await t.request('POST', `/v3/resellers/${reseller.id}/users`, {
+      token: t.cspToken,
+      body: {
+        firstName: 'S',
+        email: 'sessions@example.com',
+        role: 'user',
+        allowCustomerPortalAccess: true,
+        password: 'password1',
+      },
+    })
+    expect(user.status, user.text).toBe(201)
+    /** A session begun `ago` ms ago (revoked `revokedAgo` ago, or live), with tokens expiring at `expiresIn` ms. */
+    const session = async (
+      ago: number,
+      tokens: { expiresIn: number; retired?: boolean }[],
+      revokedAgo?: number,
+    ) => {
+      const id = idAgo(ago)
+      await t.db.query(
+        `INSERT INTO user_sessions (id, tenant_id, user_id, audience, method, created_at, last_used_at, revoked_at)
+         VALUES ($1, $2, $3, 'reseller-api', 'password', now() - make_interval(secs => $4::float8 / 1000),
+           now() - make_interval(secs => $4::float8 / 1000),
+           CASE WHEN $5::float8 IS NULL THEN NULL ELSE now() - make_interval(secs => $5::float8 / 1000) END)`,
+        [id, t.tenantId, user.body.id, ago, revokedAgo ?? null],
+      )
+      for (const [i, token] of tokens.entries())
+        await t.db.query(
+          `INSERT INTO refresh_tokens (token_hash, session_id, created_at, expires_at, retired_at)
+           VALUES ($1, $2, now(), now() + make_interval(secs => $3::float8 / 1000), CASE WHEN $4 THEN now() END)`,
+          [`hash-${id}-${i}`, id, token.expiresIn, token.retired === true],
+        )
+      return id
+    }
+    const runOut = await session(40 * DAY, [{ expiresIn: -3 * DAY, retired: true }, { expiresIn: -2 * DAY }])
+    const revokedLongAgo = await session(20 * DAY, [{ expiresIn: -5 * DAY }], 10 * DAY)
+    // Kept: renewed lately (an old token retired, the newest alive); revoked, its token expired only 12 h ago;
+    // begun an hour ago; and one with no token at all but begun only an hour ago.
+    const renewed = await session(40 * DAY, [{ expiresIn: -2 * DAY, retired: true }, { expiresIn: 20 * DAY }])
+    const revokedLately = await session(3 * DAY, [{ expiresIn: -12 * HOUR }], 2 * DAY)
+    const fresh = await session(HOUR, [{ expiresIn: 30 * DAY }])
+    const tokenless = await session(HOUR, [])
+
+    const purged = await purgeOnce(t.db, RULES)
+    expect(purged.refreshTokens).toBe(4)
+    expect(purged.sessions).toBe(2)
+    expect(await ids('user_sessions')).toEqual(new Set([renewed, revokedLately, fresh, tokenless]))
+    const tokens = await t.db.query<{ token_hash: string }>('SELECT token_hash FROM refresh_tokens')
+    expect(new Set(tokens.rows.map((row) => row.token_hash))).toEqual(
+      new Set([`hash-${renewed}-1`, `hash-${revokedLately}-0`, `hash-${fresh}-0`]),
+    )
+    for (const gone of [runOut, revokedLongAgo]) expect((await ids('user_sessions')).has(gone)).toBe(false)
+    // A second run finds nothing more.
+    const again = await purgeOnce(t.db, RULES)
+    expect([again.refreshTokens, again.sessions]).toEqual([0, 0])
+  })
+})
+
 describe('the retention loop', () => {
   it('purges on its own, logs one line per run with the counts, and stops', async () => {
     await oldDeliveries(250)
@@ -257,6 +317,8 @@ describe('the retention loop', () => {
       deliveries: 250,
       idempotencyKeys: 0,
       accountLinks: 0,
+      refreshTokens: 0,
+      sessions: 0,
       auditEvents: 0,
     })
     // Later runs found nothing: no info line for them.
