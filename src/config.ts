@@ -109,11 +109,7 @@ export interface MetricsConfig {
   /** A second listener for /metrics only (null: none), on host (METRICS_HOST, 127.0.0.1 by default). */
   port: number | null
   host: string
-  /**
-   * Count the statements each request sends (reseller_api_db_queries_total; METRICS_QUERY_COUNTS). Off by
-   * default: the count rides on AsyncLocalStorage, whose promise hooks cost Node 20 about 8% of a GET's
-   * throughput (bench get-user, 2026-12-04).
-   */
+  /** Count each request's statements (METRICS_QUERY_COUNTS; off: its AsyncLocalStorage costs a GET 8%). */
   queryCounts: boolean
 }
 
@@ -396,10 +392,6 @@ function metrics(env: Env): MetricsConfig {
   const isPortSet = env.METRICS_PORT !== undefined && env.METRICS_PORT !== ''
   const port = isPortSet ? integer(env, 'METRICS_PORT', 0, 0, 65535) : null
   // Internal by default, whatever HOST is: the listener exists to keep /metrics off the public address.
-  return {
-    token,
-    port,
-    host: env.METRICS_HOST || '127.0.0.1',
-    queryCounts: boolean(env, 'METRICS_QUERY_COUNTS', false),
-  }
+  const queryCounts = boolean(env, 'METRICS_QUERY_COUNTS', false)
+  return { token, port, host: env.METRICS_HOST || '127.0.0.1', queryCounts }
 }
