@@ -7,6 +7,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
+import * as OTPAuth from 'otpauth'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { freePort, killChildren, ROOT, type Spawned, spawnNode, waitForOutput } from '../support/process.ts'
@@ -296,7 +297,7 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
     await page.getByRole('heading', { name: 'Profile' }).waitFor()
     expect(await page.getByRole('heading', { name: 'Users' }).count()).toBe(0)
 
-    // The API refuses the same user the pages it was not shown.
+    // The API refuses the same user the pages it was not shown (a login of its own, a session apart).
     const login = await fetch(`${base}/v3/accounts/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -305,6 +306,33 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
     for (const route of [`/v3/resellers/${resellerId}/users`, '/v3/event-logs', '/v3/webhook-event-logs'])
       expect((await api('GET', route, undefined, login.accessToken)).status).toBe(403)
     expect((await api('GET', '/v3/me', undefined, login.accessToken)).status).toBe(200)
+  })
+
+  it('enrols the user in two-factor with a QR code, then asks for the second factor at sign-in', async () => {
+    await page.getByRole('button', { name: 'Set up two-factor' }).click()
+    const qr = page.getByRole('img', { name: 'QR code of the two-factor key' })
+    await qr.waitFor()
+    // Drawn: the CSP lets the page show its own data: image.
+    expect(
+      await qr.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+    ).toBeGreaterThan(0)
+    const secret = (await page.locator('p', { hasText: 'Key:' }).locator('code').textContent()) as string
+    await screenshot('08-two-factor')
+    await expectAccessible('two-factor enrolment')
+    const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), digits: 6, period: 30 })
+    await page.getByLabel('Two-factor code').fill(totp.generate())
+    await page.getByRole('button', { name: 'Turn two-factor on' }).click()
+    const codes = page.locator('.codes code')
+    await expect.poll(() => codes.count()).toBe(10)
+    const recovery = (await codes.first().textContent()) as string
+
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await signIn(PLAIN)
+    // The password was right: the page asks for the second factor, and takes a recovery code.
+    await page.getByLabel('Two-factor code').fill(recovery)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('heading', { name: 'Profile' }).waitFor()
+    expect(await page.locator('.facts dd').allTextContents()).toContain('On')
   })
 
   it('kept tokens out of storage and ran under its CSP without a violation', async () => {

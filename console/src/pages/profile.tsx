@@ -1,5 +1,7 @@
 // The signed-in user's own page: name, password and two-factor (GET/PATCH /v3/me, POST /v3/me/password, the
 // two-factor enrolment). Every user has it, whatever its role.
+
+import QRCode from 'qrcode'
 import { type FormEvent, useCallback, useEffect, useState } from 'react'
 import type { paths } from '../../../test/generated/openapi.ts'
 import { api } from '../session.ts'
@@ -126,14 +128,18 @@ function PasswordForm() {
 
 function TwoFactor(props: { enabled: boolean; onChange: () => void }) {
   const [enrolment, setEnrolment] = useState<{ secret: string; otpauthUri: string } | null>(null)
+  const [qrCode, setQrCode] = useState('')
   const [code, setCode] = useState('')
   const [recoveryCodes, setRecoveryCodes] = useState<string[] | null>(null)
   const [error, setError] = useState<ApiError | null>(null)
 
   async function start() {
     const { data, error: refused } = await api.POST('/v3/me/two-factor')
-    if (data) setEnrolment(data)
-    else setError(refused as ApiError)
+    if (data) {
+      setEnrolment(data)
+      // A data: image (the CSP allows img-src data:), drawn in the page: the secret goes to no other server.
+      setQrCode(await QRCode.toDataURL(data.otpauthUri, { margin: 2, width: 200 }))
+    } else setError(refused as ApiError)
   }
   async function confirm(event: FormEvent) {
     event.preventDefault()
@@ -187,7 +193,8 @@ function TwoFactor(props: { enabled: boolean; onChange: () => void }) {
         </form>
       ) : enrolment ? (
         <form onSubmit={confirm} noValidate>
-          <p>Add this key to your authenticator app, then enter the code it shows.</p>
+          <p>Scan this code with your authenticator app (or type the key), then enter the code it shows.</p>
+          {qrCode ? <img src={qrCode} width={200} height={200} alt="QR code of the two-factor key" /> : null}
           <p>
             Key: <code>{enrolment.secret}</code>
           </p>
