@@ -3,7 +3,10 @@ import { StrictMode, useEffect, useState } from 'react'
 import { createRoot } from 'react-dom/client'
 import { SetPasswordPage } from './pages/account-links.tsx'
 import { AuditPage } from './pages/audit.tsx'
+import { ClientsPage } from './pages/clients.tsx'
+import { OrganizationsPage } from './pages/organizations.tsx'
 import { ProfilePage } from './pages/profile.tsx'
+import { RolesPage } from './pages/roles.tsx'
 import { SignInPage } from './pages/sign-in.tsx'
 import { UserPage } from './pages/user.tsx'
 import { UsersPage } from './pages/users.tsx'
@@ -21,8 +24,11 @@ interface Page {
 
 const PAGES: Page[] = [
   { path: '/users', label: 'Users', scope: 'reseller:user:read' },
+  { path: '/organizations', label: 'Organizations', scope: 'reseller:organization:read' },
+  { path: '/roles', label: 'Roles', scope: 'role:read' },
   { path: '/audit', label: 'Audit log', scope: 'eventLog:read' },
   { path: '/webhooks', label: 'Webhooks', scope: 'webhook:read' },
+  { path: '/clients', label: 'API clients', scope: 'client:read' },
   { path: '/profile', label: 'Profile' },
 ]
 
@@ -83,6 +89,12 @@ function renderPage(page: Page, path: string, query: URLSearchParams, session: S
         <UsersPage session={session} query={query} />
       )
     }
+    case '/organizations':
+      return <OrganizationsPage session={session} />
+    case '/roles':
+      return <RolesPage session={session} />
+    case '/clients':
+      return <ClientsPage session={session} />
     case '/audit':
       return <AuditPage key={query.toString()} query={query} />
     case '/webhooks':

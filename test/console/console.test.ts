@@ -115,7 +115,7 @@ beforeAll(async () => {
     .filter(
       (c) =>
         (c.startsWith('reseller:') && c !== 'reseller:write') ||
-        /^(eventLog|webhook|webhookEventLog|role):read$|^webhook:write$/.test(c),
+        /^(eventLog|webhook|webhookEventLog|role|client):read$|^(webhook|client):write$/.test(c),
     )
   const role = await api('POST', '/v3/roles', { name: 'console-admin', claims: wanted })
   expect(role.status).toBe(201)
@@ -183,8 +183,11 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
     const nav = page.getByRole('navigation', { name: 'Main' })
     expect(await nav.getByRole('link').allTextContents()).toEqual([
       'Users',
+      'Organizations',
+      'Roles',
       'Audit log',
       'Webhooks',
+      'API clients',
       'Profile',
     ])
 
@@ -277,6 +280,72 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
     const last = again[again.length - 1]
     expect(last?.body).toContain('Analytical Engines')
     expect(last?.headers['webhook-id']).toBe(first?.headers['webhook-id'])
+  })
+
+  it('exports users as CSV, creates an organization, shows roles, and an API client’s secret once', async () => {
+    const nav = page.getByRole('navigation', { name: 'Main' })
+    await nav.getByRole('link', { name: 'Users' }).click()
+    await page.getByLabel('Email contains').fill('navy.example')
+    await page.getByRole('button', { name: 'Filter' }).click()
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ])
+    const csv = fs.readFileSync((await download.path()) as string, 'utf8')
+    expect(csv).toContain('grace@navy.example')
+    expect(csv).not.toContain('ada@acme.example')
+
+    await nav.getByRole('link', { name: 'Organizations' }).click()
+    await page.getByRole('button', { name: 'New organization' }).click()
+    const form = page.getByRole('form', { name: 'New organization' })
+    await form.getByLabel('Name').fill('Globex')
+    await form.getByLabel('Email').fill('globex')
+    await form.getByRole('button', { name: 'Create organization' }).click()
+    await form.locator('.field-error').waitFor()
+    expect(await form.locator('.field-error').textContent()).toBe('email must be a valid email address.')
+    await form.getByLabel('Email').fill('it@globex.example')
+    await form.getByRole('button', { name: 'Create organization' }).click()
+    await page.getByRole('cell', { name: 'Globex', exact: true }).waitFor()
+    await screenshot('09-organizations')
+    await expectAccessible('organizations')
+
+    // Roles: read, not written — no New role button, and the API refuses the same user.
+    await nav.getByRole('link', { name: 'Roles' }).click()
+    const row = page.getByRole('row', { name: /console-admin/ })
+    await row.waitFor()
+    expect(await row.textContent()).toContain('eventLog:read')
+    expect(await page.getByRole('button', { name: 'New role' }).count()).toBe(0)
+    await screenshot('10-roles')
+    await expectAccessible('roles')
+    const admin = await fetch(`${base}/v3/accounts/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ accountAlias: 'localhost', ...ADMIN }),
+    }).then((r) => r.json() as Promise<{ accessToken: string }>)
+    expect((await api('POST', '/v3/roles', { name: 'x', claims: [] }, admin.accessToken)).status).toBe(403)
+
+    // An API client: its secret shown once, and good at the token endpoint.
+    await nav.getByRole('link', { name: 'API clients' }).click()
+    await page.getByRole('button', { name: 'New API client' }).click()
+    await page.getByLabel('Name').fill('Acme CRM sync')
+    await page.getByLabel('reseller:user:read').check()
+    await page.getByRole('button', { name: 'Create API client' }).click()
+    const shown = page.locator('.alert-info dd code')
+    await shown.first().waitFor()
+    const [clientId, clientSecret] = (await shown.allTextContents()) as [string, string]
+    await screenshot('11-api-clients')
+    await expectAccessible('API clients')
+    const token = await fetch(`${base}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: clientId,
+        client_secret: clientSecret,
+      }),
+    })
+    expect(token.status).toBe(200)
+    expect(await page.getByRole('row', { name: /Acme CRM sync/ }).textContent()).not.toContain(clientSecret)
   })
 
   it('shows a `user` its profile only, and the API refuses it the rest', async () => {
