@@ -101,7 +101,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyServerO
   await app.register(v1, { ...deps, prefix: '/v1' })
   await app.register(platform, { ...deps, prefix: '/platform' })
   // The web console's static files (dist/console), under its own content security policy.
-  await app.register(consoleRoutes, {})
+  await app.register(consoleRoutes, { identityProviders: deps.config.oidc.providers })
   // The signing keys' periodic reload ends with the app.
   app.addHook('onClose', async () => deps.tokens.keys.stop())
   return app

@@ -11,7 +11,7 @@ import { SignInPage } from './pages/sign-in.tsx'
 import { UserPage } from './pages/user.tsx'
 import { UsersPage } from './pages/users.tsx'
 import { WebhooksPage } from './pages/webhooks.tsx'
-import { currentSession, may, onSessionChange, type Session, signOut } from './session.ts'
+import { currentSession, may, onSessionChange, type Session, signOut, takeFragmentSignIn } from './session.ts'
 import { Link, navigate, useLocation } from './ui.tsx'
 import './styles.css'
 
@@ -41,7 +41,7 @@ function App() {
 
   if (path === '/accept-invitation') return <SetPasswordPage kind="invitation" />
   if (path === '/reset-password') return <SetPasswordPage kind="reset" />
-  if (!session) return <SignInPage />
+  if (!session) return <SignInPage refusal={fragmentRefusal} />
 
   const pages = allowedPages(session)
   const page = pages.find((p) => path === p.path || path.startsWith(`${p.path}/`))
@@ -104,6 +104,8 @@ function renderPage(page: Page, path: string, query: URLSearchParams, session: S
   }
 }
 
+// Before the first render: a sign-in through an identity provider lands here with its tokens in the fragment.
+const fragmentRefusal = takeFragmentSignIn()
 const root = document.getElementById('root')
 if (root)
   createRoot(root).render(

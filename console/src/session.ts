@@ -92,3 +92,19 @@ export async function signOut(): Promise<void> {
 }
 
 export const may = (session: Session | null, scope: string) => session?.scopes.includes(scope) ?? false
+
+/**
+ * Back from an identity provider: the service put the tokens (or an error) in the fragment, which no server sees.
+ * Taken into memory and wiped from the address bar and the history. Returns the error's description, if any.
+ */
+export function takeFragmentSignIn(): string | null {
+  const fragment = new URLSearchParams(window.location.hash.slice(1))
+  const accessToken = fragment.get('access_token')
+  const refreshToken = fragment.get('refresh_token')
+  const error = fragment.get('error')
+  if (!accessToken && !error) return null
+  window.history.replaceState(null, '', window.location.pathname + window.location.search)
+  if (accessToken && refreshToken)
+    startSession({ accessToken, refreshToken, expiresIn: Number(fragment.get('expires_in') ?? 900) })
+  return error ? (fragment.get('error_description') ?? error) : null
+}

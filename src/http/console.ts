@@ -37,12 +37,22 @@ const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><t
 // Not an API operation: kept out of the OpenAPI document.
 const HIDDEN = { schema: { hide: true } }
 
-export async function consoleRoutes(app: FastifyInstance, options: { root?: string | null }) {
+export interface ConsoleOptions {
+  root?: string | null
+  /** The configured OpenID Connect providers, offered as "Sign in with …" (ids and names: nothing secret). */
+  identityProviders: { id: string; name: string }[]
+}
+
+export async function consoleRoutes(app: FastifyInstance, options: ConsoleOptions) {
   const root = options.root === undefined ? consoleDirectory() : options.root
   // Runs after the root's security headers (helmet's default CSP), so this policy replaces it.
   app.addHook('onRequest', async (_request, reply) => {
     reply.raw.setHeader('Content-Security-Policy', CONSOLE_CSP)
   })
+  const settings = { identityProviders: options.identityProviders.map(({ id, name }) => ({ id, name })) }
+  app.get('/console/config.json', HIDDEN, async (_request, reply) =>
+    reply.header('cache-control', 'no-store').send(settings),
+  )
   if (!root) {
     const notBuilt = async (_request: unknown, reply: FastifyReply) =>
       reply.code(503).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(NOT_BUILT)

@@ -25,6 +25,8 @@ if (!hasChromium)
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 180_000 })
 const SHOTS = path.join(ROOT, 'test-results/console')
+// How long a poll waits for the page (vitest's default, a second, is short for a busy machine).
+const WAIT = { timeout: 30_000, interval: 250 }
 const ADMIN = { email: 'ada@acme.example', password: 'correct horse battery' }
 const PLAIN = { email: 'bob@acme.example', password: 'plain user password' }
 
@@ -90,6 +92,8 @@ beforeAll(async () => {
     LOG_LEVEL: 'warn',
     // The receiver listens on 127.0.0.1.
     WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+    // The shortest access token: the console refreshes it (a minute before expiry) every few seconds.
+    USER_TOKEN_TTL_SECONDS: '60',
   })
   await waitForOutput(service, 'curl -s -H', 120_000)
   const saved = JSON.parse(fs.readFileSync(path.join(dataDir, 'credentials.json'), 'utf8'))
@@ -145,6 +149,9 @@ beforeAll(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] })
   page = await browser.newPage({ viewport: { width: 1280, height: 860 } })
   page.setDefaultTimeout(15_000)
+  page.on('response', (response) => {
+    if (response.status() >= 400) console.log('console test: HTTP', response.status(), response.url())
+  })
   page.on('console', (message) => {
     if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text())
   })
@@ -169,7 +176,7 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
 
   it('signs a reseller admin in, creates a user through a validation error, finds, edits and audits it', async () => {
     await page.goto(`${base}/console`)
-    await expect.poll(() => page.getByRole('heading', { name: 'Sign in' }).isVisible()).toBe(true)
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor()
     await screenshot('01-sign-in')
     await expectAccessible('sign-in')
 
@@ -218,7 +225,7 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
     await page.getByLabel('Email contains').fill('navy.example')
     await page.getByRole('button', { name: 'Filter' }).click()
     const rows = page.locator('tbody tr')
-    await expect.poll(() => rows.count()).toBe(1)
+    await expect.poll(() => rows.count(), WAIT).toBe(1)
     expect(await rows.first().textContent()).toContain('grace@navy.example')
     await screenshot('03-users')
     await expectAccessible('users')
@@ -246,7 +253,7 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
     await page.getByLabel('Resource id').fill('')
     await page.getByLabel('Correlation id').fill(correlationId)
     await page.getByRole('button', { name: 'Filter' }).click()
-    await expect.poll(() => page.locator('.entry').count()).toBe(1)
+    await expect.poll(() => page.locator('.entry').count(), WAIT).toBe(1)
     await page.locator('.entry summary').click()
     await screenshot('05-audit')
     await expectAccessible('audit log')
@@ -263,8 +270,11 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
     await expect
       .poll(async () => {
         await page.getByRole('button', { name: 'Filter' }).click()
-        return delivery.locator('.badge').textContent()
-      })
+        return delivery
+          .locator('.badge')
+          .textContent({ timeout: 1_000 })
+          .catch(() => null)
+      }, WAIT)
       .toBe('succeeded')
     await delivery.locator('summary').click()
     expect(await delivery.locator('dd').allTextContents()).toContain('200')
@@ -280,6 +290,28 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
     const last = again[again.length - 1]
     expect(last?.body).toContain('Analytical Engines')
     expect(last?.headers['webhook-id']).toBe(first?.headers['webhook-id'])
+
+    // A test event reaches the endpoint.
+    await page
+      .getByRole('row', { name: /Acme CRM/ })
+      .getByRole('button', { name: 'Send test event' })
+      .click()
+    await page.getByText('Test event sent to Acme CRM.').waitFor()
+    await receiver.waitFor(before + 2, 30_000)
+
+    // A new endpoint: its signing secret shown once.
+    await page.getByRole('button', { name: 'New endpoint' }).click()
+    const form = page.getByRole('form', { name: 'New endpoint' })
+    await form.getByLabel('Name').fill('Audit mirror')
+    await form.getByLabel('URL').fill(`${receiver.url}/mirror`)
+    await form.getByLabel('reseller.organization.created').check()
+    await form.getByRole('button', { name: 'Create endpoint' }).click()
+    const secret = page.locator('.alert-info', { hasText: 'Audit mirror created' }).locator('code')
+    expect((await secret.textContent())?.length).toBeGreaterThanOrEqual(32)
+    await page.getByRole('row', { name: /Audit mirror/ }).waitFor()
+    expect(await page.getByRole('row', { name: /Audit mirror/ }).textContent()).not.toContain(
+      (await secret.textContent()) as string,
+    )
   })
 
   it('exports users as CSV, creates an organization, shows roles, and an API client’s secret once', async () => {
@@ -351,10 +383,16 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
   it('shows a `user` its profile only, and the API refuses it the rest', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click()
     await page.getByRole('heading', { name: 'Sign in' }).waitFor()
+    const refreshed = page.waitForResponse((r) => r.url().endsWith('/oauth/token'), { timeout: 30_000 })
     await signIn(PLAIN)
     await page.getByRole('heading', { name: 'Profile' }).waitFor()
     const nav = page.getByRole('navigation', { name: 'Main' })
     expect(await nav.getByRole('link').allTextContents()).toEqual(['Profile'])
+    // Before the access token expires, the console refreshes it, and goes on working with the new one.
+    expect((await refreshed).status()).toBe(200)
+    await page.getByLabel('Last name').fill('Builder')
+    await page.getByRole('button', { name: 'Save' }).click()
+    await page.getByText('Saved.').waitFor()
     expect(await page.getByText(PLAIN.email).isVisible()).toBe(true)
     await screenshot('07-profile')
     await expectAccessible('profile')
@@ -392,7 +430,7 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
     await page.getByLabel('Two-factor code').fill(totp.generate())
     await page.getByRole('button', { name: 'Turn two-factor on' }).click()
     const codes = page.locator('.codes code')
-    await expect.poll(() => codes.count()).toBe(10)
+    await expect.poll(() => codes.count(), WAIT).toBe(10)
     const recovery = (await codes.first().textContent()) as string
 
     await page.getByRole('button', { name: 'Sign out' }).click()
@@ -402,6 +440,40 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
     await page.getByRole('button', { name: 'Sign in' }).click()
     await page.getByRole('heading', { name: 'Profile' }).waitFor()
     expect(await page.locator('.facts dd').allTextContents()).toContain('On')
+  })
+
+  it('takes the tokens an identity provider’s sign-in leaves in the fragment, and shows its refusal', async () => {
+    // No provider is configured here: the sign-in page offers none.
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor()
+    expect(await page.getByRole('link', { name: /Sign in with/ }).count()).toBe(0)
+    expect(await fetch(`${base}/console/config.json`).then((r) => r.json())).toEqual({
+      identityProviders: [],
+    })
+
+    // What GET /v3/accounts/oidc/callback sends the browser back to (README, "Sign in with OpenID Connect").
+    await page.goto(
+      `${base}/console/#error=NO_USER_FOR_EMAIL&error_description=No%20user%20has%20this%20email.`,
+    )
+    await page.getByRole('alert').waitFor()
+    expect(await page.getByRole('alert').textContent()).toBe('No user has this email.')
+    const login = await fetch(`${base}/v3/accounts/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ accountAlias: 'localhost', ...ADMIN }),
+    }).then((r) => r.json() as Promise<{ accessToken: string; refreshToken: string; expiresIn: number }>)
+    const fragment = new URLSearchParams({
+      access_token: login.accessToken,
+      refresh_token: login.refreshToken,
+      expires_in: String(login.expiresIn),
+      token_type: 'Bearer',
+    })
+    // A new document, as when the identity provider's redirect lands (a fragment change alone reloads nothing).
+    await page.goto('about:blank')
+    await page.goto(`${base}/console/#${fragment}`)
+    await page.getByRole('heading', { name: 'Users' }).waitFor()
+    // The tokens leave the address bar.
+    expect(new URL(page.url()).hash).toBe('')
   })
 
   it('kept tokens out of storage and ran under its CSP without a violation', async () => {

@@ -1,10 +1,21 @@
 // Sign-in: POST /v3/accounts/login with the tenant's domain as the account alias; the two-factor code is asked for
 // when the API answers TWO_FACTOR_REQUIRED.
-import { type FormEvent, useState } from 'react'
+import { type FormEvent, useEffect, useState } from 'react'
 import { api, startSession } from '../session.ts'
 import { Alert, type ApiError, Field, Link } from '../ui.tsx'
 
-export function SignInPage() {
+interface IdentityProvider {
+  id: string
+  name: string
+}
+
+export function SignInPage(props: { refusal: string | null }) {
+  const [providers, setProviders] = useState<IdentityProvider[]>([])
+  useEffect(() => {
+    void fetch('/console/config.json')
+      .then((response) => (response.ok ? response.json() : { identityProviders: [] }))
+      .then((settings: { identityProviders: IdentityProvider[] }) => setProviders(settings.identityProviders))
+  }, [])
   const [accountAlias, setAccountAlias] = useState(window.location.hostname)
   const [email, setEmail] = useState('')
   const [password, setPassword] = useState('')
@@ -77,11 +88,25 @@ export function SignInPage() {
         {needsCode ? (
           <Alert tone="info">Enter the code of your authenticator app, or a recovery code.</Alert>
         ) : null}
-        {error ? <Alert>{error.message}</Alert> : null}
+        {error ? <Alert>{error.message}</Alert> : props.refusal ? <Alert>{props.refusal}</Alert> : null}
         <button type="submit" disabled={busy}>
           Sign in
         </button>
       </form>
+      {providers.map((provider) => (
+        <p key={provider.id}>
+          <a
+            className="button secondary"
+            href={`/v3/accounts/oidc/start?${new URLSearchParams({
+              accountAlias,
+              returnTo: `${window.location.origin}/console/`,
+              provider: provider.id,
+            })}`}
+          >
+            Sign in with {provider.name}
+          </a>
+        </p>
+      ))}
       <p>
         <Link to="/reset-password">Forgot your password?</Link>
       </p>

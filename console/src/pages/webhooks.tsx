@@ -4,6 +4,7 @@ import { type FormEvent, useEffect, useState } from 'react'
 import type { paths } from '../../../test/generated/openapi.ts'
 import { api, may, type Session } from '../session.ts'
 import { Alert, type ApiError, Field, formatDate, SelectField } from '../ui.tsx'
+import { NewEndpointForm } from './webhook-endpoint-form.tsx'
 
 type Endpoint = paths['/v3/webhooks']['get']['responses']['200']['content']['application/json'][number]
 type Delivery =
@@ -22,6 +23,8 @@ export function WebhooksPage(props: { session: Session }) {
   const [error, setError] = useState<ApiError | null>(null)
   const [notice, setNotice] = useState('')
   const [reload, setReload] = useState(0)
+  const [creating, setCreating] = useState(false)
+  const [secret, setSecret] = useState<{ name: string; token: string } | null>(null)
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload is the signal to read the list again after a change
   useEffect(() => {
@@ -69,7 +72,28 @@ export function WebhooksPage(props: { session: Session }) {
 
   return (
     <>
-      <h1>Webhooks</h1>
+      <div className="page-head">
+        <h1>Webhooks</h1>
+        {mayWrite && !creating ? (
+          <button type="button" onClick={() => setCreating(true)}>
+            New endpoint
+          </button>
+        ) : null}
+      </div>
+      {creating ? (
+        <NewEndpointForm
+          onDone={(made) => {
+            setCreating(false)
+            setSecret(made)
+            setReload((n) => n + 1)
+          }}
+        />
+      ) : null}
+      {secret ? (
+        <Alert tone="info">
+          {secret.name} created. Its signing secret, shown this once: <code>{secret.token}</code>
+        </Alert>
+      ) : null}
       {notice ? <Alert tone="info">{notice}</Alert> : null}
       {error ? <Alert>{error.message}</Alert> : null}
       <section aria-labelledby="endpoints-title">
@@ -109,6 +133,18 @@ export function WebhooksPage(props: { session: Session }) {
                       }
                     >
                       Send test event
+                    </button>
+                    <button
+                      type="button"
+                      className="danger"
+                      onClick={() => {
+                        if (window.confirm(`Delete the endpoint ${endpoint.name}?`))
+                          void act(`${endpoint.name} deleted.`, () =>
+                            api.DELETE('/v3/webhooks/{id}', { params: { path: { id: endpoint.id } } }),
+                          )
+                      }}
+                    >
+                      Delete
                     </button>
                     {endpoint.enabled ? null : (
                       <button
