@@ -1,9 +1,10 @@
 // Bundles the service into dist/ (run by `npm start` and `npm run worker` before they start, in well
-// under a second): plain JavaScript at run time, no TypeScript loader in memory.
+// under a second): plain JavaScript at run time, no TypeScript loader in memory; then builds the console.
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
+import { buildConsole } from './build-console.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const outdir = path.join(root, 'dist')
@@ -25,3 +26,6 @@ fs.rmSync(path.join(outdir, 'migrations'), { recursive: true, force: true })
 fs.mkdirSync(path.join(outdir, 'migrations'), { recursive: true })
 for (const file of fs.readdirSync(path.join(root, 'src/db/migrations')))
   fs.copyFileSync(path.join(root, 'src/db/migrations', file), path.join(outdir, 'migrations', file))
+
+// The web console, served at /console (skipped when its sources have not changed since the last build).
+await buildConsole()

@@ -14,6 +14,7 @@ import { renderV3Error } from './dialects/v3/errors.ts'
 import { v3 } from './dialects/v3/index.ts'
 import { isDomainError, notFound } from './domain/errors.ts'
 import { findTenantRateWindow } from './domain/tenants.ts'
+import { consoleRoutes } from './http/console.ts'
 import { registerJsonBodyParser } from './http/json-body.ts'
 import { rateLimits } from './http/rate-limit.ts'
 import { correlationIdOf, requestContext } from './http/request-context.ts'
@@ -103,6 +104,8 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyServerO
   await app.register(v3, { ...deps, prefix: '/v3' })
   await app.register(v1, { ...deps, prefix: '/v1' })
   await app.register(platform, { ...deps, prefix: '/platform' })
+  // The web console's static files (dist/console), under its own content security policy.
+  await app.register(consoleRoutes, { identityProviders: deps.config.oidc.providers })
   // The signing keys' periodic reload ends with the app.
   app.addHook('onClose', async () => deps.tokens.keys.stop())
   return app
