@@ -92,3 +92,10 @@ export async function signOut(): Promise<void> {
 }
 
 export const may = (session: Session | null, scope: string) => session?.scopes.includes(scope) ?? false
+
+/** The account alias (the tenant's domain) signed in to, kept for v1 calls, which name it in X-Tenant. */
+let alias = ''
+export const rememberAccountAlias = (accountAlias: string) => {
+  alias = accountAlias.trim()
+}
+export const accountAlias = () => alias || window.location.hostname

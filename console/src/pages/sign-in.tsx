@@ -1,7 +1,7 @@
 // Sign-in: POST /v3/accounts/login with the tenant's domain as the account alias; the two-factor code is asked for
 // when the API answers TWO_FACTOR_REQUIRED.
 import { type FormEvent, useState } from 'react'
-import { api, startSession } from '../session.ts'
+import { api, rememberAccountAlias, startSession } from '../session.ts'
 import { Alert, type ApiError, Field, Link } from '../ui.tsx'
 
 export function SignInPage() {
@@ -22,6 +22,7 @@ export function SignInPage() {
     })
     setBusy(false)
     if (data) {
+      rememberAccountAlias(accountAlias)
       startSession(data)
       return
     }
