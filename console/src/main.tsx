@@ -3,7 +3,12 @@ import { StrictMode, useEffect, useState } from 'react'
 import { createRoot } from 'react-dom/client'
 import { SetPasswordPage } from './pages/account-links.tsx'
 import { AuditPage } from './pages/audit.tsx'
+import { ClientsPage } from './pages/clients.tsx'
+import { GroupsPage } from './pages/groups.tsx'
+import { OrganizationsPage } from './pages/organizations.tsx'
 import { ProfilePage } from './pages/profile.tsx'
+import { ResellersPage } from './pages/resellers.tsx'
+import { RolesPage } from './pages/roles.tsx'
 import { SignInPage } from './pages/sign-in.tsx'
 import { UserPage, UsersPage } from './pages/users.tsx'
 import { WebhooksPage } from './pages/webhooks.tsx'
@@ -22,6 +27,11 @@ const PAGES: Page[] = [
   { path: '/users', label: 'Users', scope: 'reseller:user:read' },
   { path: '/audit', label: 'Audit log', scope: 'eventLog:read' },
   { path: '/webhooks', label: 'Webhooks', scope: 'webhook:read' },
+  { path: '/resellers', label: 'Resellers', scope: 'reseller:read' },
+  { path: '/organizations', label: 'Organizations', scope: 'reseller:organization:read' },
+  { path: '/roles', label: 'Roles', scope: 'role:read' },
+  { path: '/groups', label: 'Groups', scope: 'reseller:user:read' },
+  { path: '/clients', label: 'API clients', scope: 'client:read' },
   { path: '/profile', label: 'Profile' },
 ]
 
@@ -86,6 +96,16 @@ function renderPage(page: Page, path: string, query: URLSearchParams, session: S
       return <AuditPage key={query.toString()} query={query} />
     case '/webhooks':
       return <WebhooksPage session={session} />
+    case '/resellers':
+      return <ResellersPage session={session} />
+    case '/organizations':
+      return <OrganizationsPage session={session} />
+    case '/roles':
+      return <RolesPage session={session} />
+    case '/groups':
+      return <GroupsPage />
+    case '/clients':
+      return <ClientsPage session={session} />
     default:
       return <ProfilePage />
   }
