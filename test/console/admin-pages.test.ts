@@ -363,7 +363,11 @@ describe.skipIf(!hasChromium)('the console admin pages in Chromium', () => {
     const refused = await fetch(`${base}/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret }),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: clientId,
+        client_secret: secret,
+      }),
     })
     expect(refused.status).toBe(401)
   })
