@@ -25,12 +25,12 @@ interface Page {
 
 const PAGES: Page[] = [
   { path: '/users', label: 'Users', scope: 'reseller:user:read' },
-  { path: '/audit', label: 'Audit log', scope: 'eventLog:read' },
-  { path: '/webhooks', label: 'Webhooks', scope: 'webhook:read' },
   { path: '/resellers', label: 'Resellers', scope: 'reseller:read' },
   { path: '/organizations', label: 'Organizations', scope: 'reseller:organization:read' },
   { path: '/roles', label: 'Roles', scope: 'role:read' },
   { path: '/groups', label: 'Groups', scope: 'reseller:user:read' },
+  { path: '/audit', label: 'Audit log', scope: 'eventLog:read' },
+  { path: '/webhooks', label: 'Webhooks', scope: 'webhook:read' },
   { path: '/clients', label: 'API clients', scope: 'client:read' },
   { path: '/profile', label: 'Profile' },
 ]

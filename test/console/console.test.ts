@@ -182,6 +182,10 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
     const nav = page.getByRole('navigation', { name: 'Main' })
     expect(await nav.getByRole('link').allTextContents()).toEqual([
       'Users',
+      'Resellers',
+      'Organizations',
+      'Roles',
+      'Groups',
       'Audit log',
       'Webhooks',
       'Profile',

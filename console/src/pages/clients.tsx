@@ -209,18 +209,18 @@ function SecretOnce(props: { client: Created; onDone: () => void }) {
     <section className="card secret" aria-labelledby="secret-title">
       <h2 id="secret-title">API client {props.client.name} created</h2>
       <Alert tone="info">
-        Copy the client secret now: it is shown only this once, and cannot be shown again.
+        <p>Copy the client secret now: it is shown only this once, and cannot be shown again.</p>
+        <dl className="facts">
+          <dt>Client id</dt>
+          <dd>
+            <code>{props.client.clientId}</code>
+          </dd>
+          <dt>Client secret</dt>
+          <dd>
+            <code data-testid="client-secret">{props.client.clientSecret}</code>
+          </dd>
+        </dl>
       </Alert>
-      <dl className="facts">
-        <dt>Client id</dt>
-        <dd>
-          <code>{props.client.clientId}</code>
-        </dd>
-        <dt>Client secret</dt>
-        <dd>
-          <code data-testid="client-secret">{props.client.clientSecret}</code>
-        </dd>
-      </dl>
       <div className="actions">
         <button
           type="button"
