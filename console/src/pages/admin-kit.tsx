@@ -1,6 +1,6 @@
 // What the admin pages (resellers, organizations, roles, groups, API clients) share: the pager under a paged
 // table, the search box, a limit field's value, and the API's message when no field of the form owns it.
-import { type FormEvent, useState } from 'react'
+import { type FormEvent, useEffect, useRef, useState } from 'react'
 import { type ApiError, Field, messageFor } from '../ui.tsx'
 
 export const PAGE_SIZE = 20
@@ -69,4 +69,18 @@ export const confirmDelete = (what: string) => window.confirm(`Delete ${what}? T
 export function totalOf(response: Response): number | null {
   const count = response.headers.get('x-total-count')
   return count === null ? null : Number(count)
+}
+
+/**
+ * A form that opens in place of the button that opened it: the keyboard's focus goes to its first field (else it
+ * would fall back to the page's start, the button being gone), and the form scrolls into view.
+ */
+export function useFocusOnOpen() {
+  const ref = useRef<HTMLFormElement>(null)
+  useEffect(() => {
+    const first = ref.current?.querySelector<HTMLElement>('input, select, textarea')
+    first?.focus()
+    ref.current?.scrollIntoView?.({ block: 'nearest' })
+  }, [])
+  return ref
 }

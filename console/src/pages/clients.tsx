@@ -1,10 +1,10 @@
 // API clients of the signed-in user's reseller: the v3 list (pages), create (name and scopes, within the user's
 // own scopes, which the API also enforces) whose secret is shown once, and revoke after a confirmation.
-import { type FormEvent, useEffect, useId, useState } from 'react'
+import { type FormEvent, useEffect, useId, useRef, useState } from 'react'
 import type { paths } from '../../../test/generated/openapi.ts'
 import { api, may, type Session } from '../session.ts'
 import { Alert, type ApiError, Field, formatDate, messageFor } from '../ui.tsx'
-import { confirmDelete, PAGE_SIZE, Pager, totalOf, unplacedMessage } from './admin-kit.tsx'
+import { confirmDelete, PAGE_SIZE, Pager, totalOf, unplacedMessage, useFocusOnOpen } from './admin-kit.tsx'
 
 type Client = paths['/v3/clients']['get']['responses']['200']['content']['application/json'][number]
 type Created = paths['/v3/clients']['post']['responses']['201']['content']['application/json']
@@ -138,6 +138,8 @@ function CreateClient(props: {
   const [error, setError] = useState<ApiError | null>(null)
   const scopesErrorId = useId()
 
+  const formRef = useFocusOnOpen()
+
   async function submit(event: FormEvent) {
     event.preventDefault()
     const { data, error: refused } = await api.POST('/v3/clients', {
@@ -150,7 +152,7 @@ function CreateClient(props: {
   const scopesError = messageFor(error, 'scopes')
   const unplaced = unplacedMessage(error, FIELDS)
   return (
-    <form className="card" onSubmit={submit} noValidate aria-label="New API client">
+    <form ref={formRef} className="card" onSubmit={submit} noValidate aria-label="New API client">
       <h2>New API client</h2>
       <p>
         A client of your reseller (role <code>reseller</code>); it may hold only scopes your own role has.
@@ -205,8 +207,11 @@ function CreateClient(props: {
 /** The secret, shown once: the API keeps only its hash, and this page forgets it when it is dismissed. */
 function SecretOnce(props: { client: Created; onDone: () => void }) {
   const [copied, setCopied] = useState(false)
+  // The form that was focused is gone: the keyboard's focus comes here, to the secret.
+  const ref = useRef<HTMLElement>(null)
+  useEffect(() => ref.current?.focus(), [])
   return (
-    <section className="card secret" aria-labelledby="secret-title">
+    <section ref={ref} tabIndex={-1} className="card secret" aria-labelledby="secret-title">
       <h2 id="secret-title">API client {props.client.name} created</h2>
       <Alert tone="info">
         <p>Copy the client secret now: it is shown only this once, and cannot be shown again.</p>

@@ -12,6 +12,7 @@ import {
   SearchForm,
   totalOf,
   unplacedMessage,
+  useFocusOnOpen,
 } from './admin-kit.tsx'
 
 type Organization =
@@ -188,6 +189,8 @@ function OrganizationForm(props: {
   })
   const [error, setError] = useState<ApiError | null>(null)
 
+  const formRef = useFocusOnOpen()
+
   async function submit(event: FormEvent) {
     event.preventDefault()
     const body = {
@@ -211,7 +214,7 @@ function OrganizationForm(props: {
   const title = existing ? `Edit ${existing.name}` : 'New organization'
   const unplaced = unplacedMessage(error, FIELDS)
   return (
-    <form className="card" onSubmit={submit} noValidate aria-label={title}>
+    <form ref={formRef} className="card" onSubmit={submit} noValidate aria-label={title}>
       <h2>{title}</h2>
       <div className="grid">
         <Field

@@ -12,6 +12,7 @@ import {
   SearchForm,
   totalOf,
   unplacedMessage,
+  useFocusOnOpen,
 } from './admin-kit.tsx'
 
 type Reseller = paths['/v3/resellers']['get']['responses']['200']['content']['application/json'][number]
@@ -156,6 +157,8 @@ function ResellerForm(props: {
   const [allowedOrganizations, setAllowedOrganizations] = useState(limitText(existing?.allowedOrganizations))
   const [error, setError] = useState<ApiError | null>(null)
 
+  const formRef = useFocusOnOpen()
+
   async function submit(event: FormEvent) {
     event.preventDefault()
     const body = {
@@ -175,7 +178,7 @@ function ResellerForm(props: {
   const title = existing ? `Edit ${existing.name}` : 'New reseller'
   const unplaced = unplacedMessage(error, FIELDS)
   return (
-    <form className="card" onSubmit={submit} noValidate aria-label={title}>
+    <form ref={formRef} className="card" onSubmit={submit} noValidate aria-label={title}>
       <h2>{title}</h2>
       <div className="grid">
         <Field

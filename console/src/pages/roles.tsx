@@ -5,7 +5,15 @@ import { type FormEvent, useEffect, useId, useState } from 'react'
 import type { paths } from '../../../test/generated/openapi.ts'
 import { api, may, type Session } from '../session.ts'
 import { Alert, type ApiError, Field, messageFor } from '../ui.tsx'
-import { confirmDelete, PAGE_SIZE, Pager, SearchForm, totalOf, unplacedMessage } from './admin-kit.tsx'
+import {
+  confirmDelete,
+  PAGE_SIZE,
+  Pager,
+  SearchForm,
+  totalOf,
+  unplacedMessage,
+  useFocusOnOpen,
+} from './admin-kit.tsx'
 
 type Role = paths['/v3/roles']['get']['responses']['200']['content']['application/json'][number]
 type Claims = Record<string, string[]>
@@ -174,6 +182,8 @@ function RoleForm(props: {
   const [error, setError] = useState<ApiError | null>(null)
   const claimsErrorId = useId()
 
+  const formRef = useFocusOnOpen()
+
   async function submit(event: FormEvent) {
     event.preventDefault()
     const body = { name, description: description || null, claims: [...chosen] }
@@ -197,7 +207,7 @@ function RoleForm(props: {
   const claimsError = messageFor(error, 'claims')
   const unplaced = unplacedMessage(error, FIELDS)
   return (
-    <form className="card" onSubmit={submit} noValidate aria-label={title}>
+    <form ref={formRef} className="card" onSubmit={submit} noValidate aria-label={title}>
       <h2>{title}</h2>
       <div className="grid">
         <Field
