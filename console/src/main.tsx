@@ -4,8 +4,10 @@ import { createRoot } from 'react-dom/client'
 import { SetPasswordPage } from './pages/account-links.tsx'
 import { AuditPage } from './pages/audit.tsx'
 import { ClientsPage } from './pages/clients.tsx'
+import { GroupsPage } from './pages/groups.tsx'
 import { OrganizationsPage } from './pages/organizations.tsx'
 import { ProfilePage } from './pages/profile.tsx'
+import { ResellersPage } from './pages/resellers.tsx'
 import { RolesPage } from './pages/roles.tsx'
 import { SignInPage } from './pages/sign-in.tsx'
 import { UserPage } from './pages/user.tsx'
@@ -24,8 +26,10 @@ interface Page {
 
 const PAGES: Page[] = [
   { path: '/users', label: 'Users', scope: 'reseller:user:read' },
+  { path: '/resellers', label: 'Resellers', scope: 'reseller:read' },
   { path: '/organizations', label: 'Organizations', scope: 'reseller:organization:read' },
   { path: '/roles', label: 'Roles', scope: 'role:read' },
+  { path: '/groups', label: 'Groups', scope: 'reseller:user:read' },
   { path: '/audit', label: 'Audit log', scope: 'eventLog:read' },
   { path: '/webhooks', label: 'Webhooks', scope: 'webhook:read' },
   { path: '/clients', label: 'API clients', scope: 'client:read' },
@@ -89,16 +93,20 @@ function renderPage(page: Page, path: string, query: URLSearchParams, session: S
         <UsersPage session={session} query={query} />
       )
     }
-    case '/organizations':
-      return <OrganizationsPage session={session} />
-    case '/roles':
-      return <RolesPage session={session} />
-    case '/clients':
-      return <ClientsPage session={session} />
     case '/audit':
       return <AuditPage key={query.toString()} query={query} />
     case '/webhooks':
       return <WebhooksPage session={session} />
+    case '/resellers':
+      return <ResellersPage session={session} />
+    case '/organizations':
+      return <OrganizationsPage session={session} />
+    case '/roles':
+      return <RolesPage session={session} />
+    case '/groups':
+      return <GroupsPage />
+    case '/clients':
+      return <ClientsPage session={session} />
     default:
       return <ProfilePage />
   }

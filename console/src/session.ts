@@ -11,6 +11,8 @@ export interface Session {
   resellerId: string | null
   scopes: string[]
   organizationId: string | null
+  /** The token's role: a user's role for a signed-in user (never `csp`, which only an API client's token has). */
+  role: string
 }
 
 type Listener = (session: Session | null) => void
@@ -56,6 +58,7 @@ export function startSession(tokens: {
     resellerId: typeof claims.rid === 'string' ? claims.rid : null,
     scopes: typeof claims.scope === 'string' && claims.scope ? claims.scope.split(' ') : [],
     organizationId: typeof claims.org === 'string' ? claims.org : null,
+    role: typeof claims.role === 'string' ? claims.role : '',
   }
   clearTimeout(refreshTimer)
   refreshTimer = setTimeout(refresh, Math.max(5, tokens.expiresIn - 60) * 1000)
@@ -94,6 +97,13 @@ export async function signOut(): Promise<void> {
 export const may = (session: Session | null, scope: string) => session?.scopes.includes(scope) ?? false
 
 /**
+ * Resellers and roles are written with a csp API client's token only (the API's rule, domain/reach.ts): a
+ * signed-in user's never may, whatever its scopes, so the console offers those writes to none of them.
+ */
+export const mayWriteAsCsp = (session: Session | null, scope: string) =>
+  session?.role === 'csp' && may(session, scope)
+
+/**
  * Back from an identity provider: the service put the tokens (or an error) in the fragment, which no server sees.
  * Taken into memory and wiped from the address bar and the history. Returns the error's description, if any.
  */
@@ -108,3 +118,10 @@ export function takeFragmentSignIn(): string | null {
     startSession({ accessToken, refreshToken, expiresIn: Number(fragment.get('expires_in') ?? 900) })
   return error ? (fragment.get('error_description') ?? error) : null
 }
+
+/** The account alias (the tenant's domain) signed in to, kept for v1 calls, which name it in X-Tenant. */
+let alias = ''
+export const rememberAccountAlias = (accountAlias: string) => {
+  alias = accountAlias.trim()
+}
+export const accountAlias = () => alias || window.location.hostname

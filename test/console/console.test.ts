@@ -190,8 +190,10 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
     const nav = page.getByRole('navigation', { name: 'Main' })
     expect(await nav.getByRole('link').allTextContents()).toEqual([
       'Users',
+      'Resellers',
       'Organizations',
       'Roles',
+      'Groups',
       'Audit log',
       'Webhooks',
       'API clients',

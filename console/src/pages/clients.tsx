@@ -1,129 +1,162 @@
-// API clients: list, create (its secret shown this once; the API keeps only a hash), delete. A signed-in user's new
-// client is its reseller's, with scopes among the user's own.
-import { type FormEvent, useEffect, useState } from 'react'
+// API clients of the signed-in user's reseller: the v3 list (pages), create (name and scopes, within the user's
+// own scopes, which the API also enforces) whose secret is shown once, and revoke after a confirmation.
+import { type FormEvent, useEffect, useId, useRef, useState } from 'react'
 import type { paths } from '../../../test/generated/openapi.ts'
 import { api, may, type Session } from '../session.ts'
 import { Alert, type ApiError, Field, formatDate, messageFor } from '../ui.tsx'
+import { confirmDelete, PAGE_SIZE, Pager, totalOf, unplacedMessage, useFocusOnOpen } from './admin-kit.tsx'
 
 type Client = paths['/v3/clients']['get']['responses']['200']['content']['application/json'][number]
+type Created = paths['/v3/clients']['post']['responses']['201']['content']['application/json']
+
+const FIELDS = ['name', 'scopes', 'resellerId']
 
 export function ClientsPage(props: { session: Session }) {
   const { session } = props
   const mayWrite = may(session, 'client:write')
+  const [page, setPage] = useState(1)
   const [clients, setClients] = useState<Client[] | null>(null)
+  const [total, setTotal] = useState<number | null>(null)
   const [error, setError] = useState<ApiError | null>(null)
-  const [made, setMade] = useState<{ clientId: string; clientSecret: string } | null>(null)
   const [creating, setCreating] = useState(false)
+  const [created, setCreated] = useState<Created | null>(null)
+  const [notice, setNotice] = useState('')
   const [reload, setReload] = useState(0)
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload is the signal to read the list again after a change
   useEffect(() => {
-    void api.GET('/v3/clients', { params: { query: { limit: 100 } } }).then(({ data, error: refused }) => {
-      setClients(data ?? [])
-      setError((refused as ApiError | undefined) ?? null)
-    })
-  }, [reload])
+    let live = true
+    void api
+      .GET('/v3/clients', { params: { query: { page, limit: PAGE_SIZE } } })
+      .then(({ data, error: refused, response }) => {
+        if (!live) return
+        setClients(data ?? [])
+        setError((refused as ApiError | undefined) ?? null)
+        setTotal(totalOf(response))
+      })
+    return () => {
+      live = false
+    }
+  }, [page, reload])
 
-  async function remove(client: Client) {
-    if (!window.confirm(`Delete the client ${client.name}? Its tokens stop working.`)) return
+  async function revoke(client: Client) {
+    setNotice('')
+    if (!confirmDelete(`the API client ${client.name} (its tokens stop working within a minute)`)) return
     const { response, error: refused } = await api.DELETE('/v3/clients/{id}', {
       params: { path: { id: client.id } },
     })
-    if (response.ok) setReload((n) => n + 1)
-    else setError(refused as ApiError)
+    if (response.ok) {
+      setNotice(`API client ${client.name} deleted.`)
+      setReload((n) => n + 1)
+    } else setError(refused as ApiError)
   }
 
   return (
     <>
       <div className="page-head">
         <h1>API clients</h1>
-        {mayWrite && !creating ? (
-          <button type="button" onClick={() => setCreating(true)}>
+        {mayWrite && !creating && !created ? (
+          <button
+            type="button"
+            onClick={() => {
+              setNotice('')
+              setCreating(true)
+            }}
+          >
             New API client
           </button>
         ) : null}
       </div>
-      {made ? (
-        <Alert tone="info">
-          Client created. Copy its secret now: it is shown this once.
-          <dl className="facts">
-            <dt>Client id</dt>
-            <dd>
-              <code>{made.clientId}</code>
-            </dd>
-            <dt>Client secret</dt>
-            <dd>
-              <code>{made.clientSecret}</code>
-            </dd>
-          </dl>
-        </Alert>
-      ) : null}
       {creating ? (
         <CreateClient
           session={session}
-          onDone={(secret) => {
+          onCreated={(client) => {
             setCreating(false)
-            setMade(secret)
+            setCreated(client)
             setReload((n) => n + 1)
           }}
+          onCancel={() => setCreating(false)}
         />
       ) : null}
+      {created ? <SecretOnce client={created} onDone={() => setCreated(null)} /> : null}
+      {notice ? <Alert tone="info">{notice}</Alert> : null}
       {error ? <Alert>{error.message}</Alert> : null}
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Client id</th>
-            <th scope="col">Scopes</th>
-            <th scope="col">Created</th>
-            {mayWrite ? <th scope="col">Actions</th> : null}
-          </tr>
-        </thead>
-        <tbody>
-          {(clients ?? []).map((client) => (
-            <tr key={client.id}>
-              <td>{client.name}</td>
-              <td>
-                <code>{client.clientId}</code>
-              </td>
-              <td>{client.scopes.join(', ')}</td>
-              <td>{formatDate(client.createdAt)}</td>
-              {mayWrite ? (
-                <td>
-                  <button type="button" className="danger" onClick={() => void remove(client)}>
-                    Delete
-                  </button>
-                </td>
-              ) : null}
+      <div className="table-scroll">
+        <table>
+          <caption className="visually-hidden">API clients</caption>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Client id</th>
+              <th scope="col">Role</th>
+              <th scope="col">Scopes</th>
+              <th scope="col">Created</th>
+              {mayWrite ? <th scope="col">Actions</th> : null}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {(clients ?? []).map((client) => (
+              <tr key={client.id}>
+                <td>{client.name}</td>
+                <td>
+                  <code>{client.clientId}</code>
+                </td>
+                <td>{client.role}</td>
+                <td>{client.scopes.join(' ')}</td>
+                <td>{formatDate(client.createdAt)}</td>
+                {mayWrite ? (
+                  <td className="row-actions">
+                    <button
+                      type="button"
+                      className="danger"
+                      aria-label={`Delete ${client.name}`}
+                      onClick={() => void revoke(client)}
+                    >
+                      Delete
+                    </button>
+                  </td>
+                ) : null}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {clients && clients.length === 0 ? <p>No API client yet.</p> : null}
+      <Pager page={page} total={total} shown={clients?.length ?? null} noun="API clients" onPage={setPage} />
     </>
   )
 }
 
 function CreateClient(props: {
   session: Session
-  onDone: (made: { clientId: string; clientSecret: string } | null) => void
+  onCreated: (client: Created) => void
+  onCancel: () => void
 }) {
+  const { session } = props
   const [name, setName] = useState('')
-  const [scopes, setScopes] = useState<string[]>([])
+  const [scopes, setScopes] = useState<Set<string>>(new Set())
   const [error, setError] = useState<ApiError | null>(null)
+  const scopesErrorId = useId()
+
+  const formRef = useFocusOnOpen()
 
   async function submit(event: FormEvent) {
     event.preventDefault()
     const { data, error: refused } = await api.POST('/v3/clients', {
-      body: { name, role: 'reseller', resellerId: props.session.resellerId, scopes },
+      body: { name, role: 'reseller', resellerId: session.resellerId, scopes: [...scopes] },
     })
-    if (data) props.onDone({ clientId: data.clientId, clientSecret: data.clientSecret })
+    if (data) props.onCreated(data)
     else setError(refused as ApiError)
   }
-  const toggle = (scope: string, on: boolean) =>
-    setScopes((list) => (on ? [...list, scope] : list.filter((s) => s !== scope)))
+
+  const scopesError = messageFor(error, 'scopes')
+  const unplaced = unplacedMessage(error, FIELDS)
   return (
-    <form className="card" onSubmit={submit} noValidate aria-labelledby="new-client-title">
-      <h2 id="new-client-title">New API client</h2>
+    <form ref={formRef} className="card" onSubmit={submit} noValidate aria-label="New API client">
+      <h2>New API client</h2>
+      <p>
+        A client of your reseller (role <code>reseller</code>); it may hold only scopes your own role has.
+      </p>
       <Field
         label="Name"
         name="name"
@@ -132,27 +165,81 @@ function CreateClient(props: {
         error={messageFor(error, 'name')}
         required
       />
-      <fieldset className="claims">
-        <legend>Scopes (among your own)</legend>
-        {props.session.scopes.map((scope) => (
-          <div className="check" key={scope}>
-            <input
-              id={`scope-${scope}`}
-              type="checkbox"
-              checked={scopes.includes(scope)}
-              onChange={(event) => toggle(scope, event.target.checked)}
-            />
-            <label htmlFor={`scope-${scope}`}>{scope}</label>
-          </div>
-        ))}
+      <fieldset aria-describedby={scopesError ? scopesErrorId : undefined}>
+        <legend>Scopes</legend>
+        {scopesError ? (
+          <p className="field-error" id={scopesErrorId}>
+            {scopesError}
+          </p>
+        ) : null}
+        <div className="claim-groups">
+          {session.scopes.map((scope) => (
+            <div className="check" key={scope}>
+              <input
+                id={`scope-${scope}`}
+                type="checkbox"
+                checked={scopes.has(scope)}
+                onChange={(event) =>
+                  setScopes((set) => {
+                    const next = new Set(set)
+                    if (event.target.checked) next.add(scope)
+                    else next.delete(scope)
+                    return next
+                  })
+                }
+              />
+              <label htmlFor={`scope-${scope}`}>{scope}</label>
+            </div>
+          ))}
+        </div>
       </fieldset>
-      {error && !messageFor(error, 'name') ? <Alert>{error.message}</Alert> : null}
+      {unplaced ? <Alert>{unplaced}</Alert> : null}
       <div className="actions">
         <button type="submit">Create API client</button>
-        <button type="button" className="secondary" onClick={() => props.onDone(null)}>
+        <button type="button" className="secondary" onClick={props.onCancel}>
           Cancel
         </button>
       </div>
     </form>
+  )
+}
+
+/** The secret, shown once: the API keeps only its hash, and this page forgets it when it is dismissed. */
+function SecretOnce(props: { client: Created; onDone: () => void }) {
+  const [copied, setCopied] = useState(false)
+  // The form that was focused is gone: the keyboard's focus comes here, to the secret.
+  const ref = useRef<HTMLElement>(null)
+  useEffect(() => ref.current?.focus(), [])
+  return (
+    <section ref={ref} tabIndex={-1} className="card secret" aria-labelledby="secret-title">
+      <h2 id="secret-title">API client {props.client.name} created</h2>
+      <Alert tone="info">
+        <p>Copy the client secret now: it is shown only this once, and cannot be shown again.</p>
+        <dl className="facts">
+          <dt>Client id</dt>
+          <dd>
+            <code>{props.client.clientId}</code>
+          </dd>
+          <dt>Client secret</dt>
+          <dd>
+            <code data-testid="client-secret">{props.client.clientSecret}</code>
+          </dd>
+        </dl>
+      </Alert>
+      <div className="actions">
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => {
+            void navigator.clipboard?.writeText(props.client.clientSecret).then(() => setCopied(true))
+          }}
+        >
+          {copied ? 'Copied' : 'Copy secret'}
+        </button>
+        <button type="button" onClick={props.onDone}>
+          I have stored it
+        </button>
+      </div>
+    </section>
   )
 }

@@ -1,46 +1,82 @@
-// The reseller's organizations: list with search and pages, create (the API's messages next to their fields),
-// delete. Each action shows only for the scope that allows it.
+// The signed-in reseller's organizations: the v3 list (search, pages), create and edit with the seed's fields and
+// the API's validation messages next to them, delete after a confirmation. Each action shows only for its scope.
 import { type FormEvent, useEffect, useState } from 'react'
 import type { paths } from '../../../test/generated/openapi.ts'
 import { api, may, type Session } from '../session.ts'
 import { Alert, type ApiError, Field, formatDate, messageFor } from '../ui.tsx'
+import {
+  confirmDelete,
+  limitValue,
+  PAGE_SIZE,
+  Pager,
+  SearchForm,
+  totalOf,
+  unplacedMessage,
+  useFocusOnOpen,
+} from './admin-kit.tsx'
 
 type Organization =
   paths['/v3/resellers/{resellerId}/organizations']['get']['responses']['200']['content']['application/json'][number]
-const PAGE_SIZE = 20
+
+const ADDRESS = [
+  ['addressLine1', 'Address line 1'],
+  ['addressLine2', 'Address line 2'],
+  ['city', 'City'],
+  ['state', 'State'],
+  ['postalCode', 'Postal code'],
+  ['country', 'Country'],
+] as const
+type AddressKey = (typeof ADDRESS)[number][0]
+const FIELDS = ['name', 'email', 'description', 'allowedUsers', ...ADDRESS.map(([key]) => `address.${key}`)]
 
 export function OrganizationsPage(props: { session: Session }) {
   const { session } = props
   const resellerId = session.resellerId ?? ''
+  const mayUpdate = may(session, 'reseller:organization:update')
+  const mayDelete = may(session, 'reseller:organization:delete')
   const [search, setSearch] = useState('')
-  const [applied, setApplied] = useState('')
   const [page, setPage] = useState(1)
-  const [rows, setRows] = useState<Organization[] | null>(null)
+  const [organizations, setOrganizations] = useState<Organization[] | null>(null)
+  const [total, setTotal] = useState<number | null>(null)
   const [error, setError] = useState<ApiError | null>(null)
-  const [creating, setCreating] = useState(false)
+  const [editing, setEditing] = useState<Organization | 'new' | null>(null)
+  const [notice, setNotice] = useState('')
   const [reload, setReload] = useState(0)
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload is the signal to read the list again after a change
   useEffect(() => {
+    let live = true
     void api
       .GET('/v3/resellers/{resellerId}/organizations', {
         params: {
           path: { resellerId },
-          query: { page, limit: PAGE_SIZE, sort: 'name', ...(applied ? { search: applied } : {}) },
+          query: { page, limit: PAGE_SIZE, sort: 'name', ...(search ? { search } : {}) },
         },
       })
-      .then(({ data, error: refused }) => {
-        setRows(data ?? [])
+      .then(({ data, error: refused, response }) => {
+        if (!live) return
+        setOrganizations(data ?? [])
         setError((refused as ApiError | undefined) ?? null)
+        setTotal(totalOf(response))
       })
-  }, [resellerId, page, applied, reload])
+    return () => {
+      live = false
+    }
+  }, [resellerId, page, search, reload])
+
+  function done(message: string) {
+    setEditing(null)
+    setNotice(message)
+    setReload((n) => n + 1)
+  }
 
   async function remove(organization: Organization) {
-    if (!window.confirm(`Delete ${organization.name}?`)) return
+    setNotice('')
+    if (!confirmDelete(`the organization ${organization.name}`)) return
     const { response, error: refused } = await api.DELETE('/v3/resellers/{resellerId}/organizations/{id}', {
       params: { path: { resellerId, id: organization.id } },
     })
-    if (response.ok) setReload((n) => n + 1)
+    if (response.ok) done(`Organization ${organization.name} deleted.`)
     else setError(refused as ApiError)
   }
 
@@ -48,100 +84,138 @@ export function OrganizationsPage(props: { session: Session }) {
     <>
       <div className="page-head">
         <h1>Organizations</h1>
-        {may(session, 'reseller:organization:create') && !creating ? (
-          <button type="button" onClick={() => setCreating(true)}>
+        {may(session, 'reseller:organization:create') && editing === null ? (
+          <button type="button" onClick={() => setEditing('new')}>
             New organization
           </button>
         ) : null}
       </div>
-      {creating ? (
-        <CreateOrganization
+      {editing !== null ? (
+        <OrganizationForm
+          key={editing === 'new' ? 'new' : editing.id}
           resellerId={resellerId}
-          onDone={() => {
-            setCreating(false)
-            setReload((n) => n + 1)
-          }}
+          organization={editing === 'new' ? null : editing}
+          onDone={done}
+          onCancel={() => setEditing(null)}
         />
       ) : null}
-      <form
-        className="filters"
-        aria-label="Filter organizations"
-        onSubmit={(event: FormEvent) => {
-          event.preventDefault()
+      {notice ? <Alert tone="info">{notice}</Alert> : null}
+      <SearchForm
+        label="Search organizations"
+        onSearch={(value) => {
           setPage(1)
-          setApplied(search)
+          setSearch(value)
         }}
-      >
-        <Field label="Search" name="search" value={search} onChange={setSearch} />
-        <button type="submit">Filter</button>
-      </form>
+      />
       {error ? <Alert>{error.message}</Alert> : null}
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Email</th>
-            <th scope="col">Allowed users</th>
-            <th scope="col">Created</th>
-            {may(session, 'reseller:organization:delete') ? <th scope="col">Actions</th> : null}
-          </tr>
-        </thead>
-        <tbody>
-          {(rows ?? []).map((organization) => (
-            <tr key={organization.id}>
-              <td>{organization.name}</td>
-              <td>{organization.email}</td>
-              <td>{organization.allowedUsers === -1 ? 'Unlimited' : organization.allowedUsers}</td>
-              <td>{formatDate(organization.createdAt)}</td>
-              {may(session, 'reseller:organization:delete') ? (
-                <td>
-                  <button type="button" className="danger" onClick={() => void remove(organization)}>
-                    Delete
-                  </button>
-                </td>
-              ) : null}
+      <div className="table-scroll">
+        <table>
+          <caption className="visually-hidden">Organizations of the reseller</caption>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Email</th>
+              <th scope="col">Allowed users</th>
+              <th scope="col">City</th>
+              <th scope="col">Created</th>
+              {mayUpdate || mayDelete ? <th scope="col">Actions</th> : null}
             </tr>
-          ))}
-        </tbody>
-      </table>
-      {rows && rows.length === 0 ? <p>No organization matches.</p> : null}
-      <nav className="pager" aria-label="Pages">
-        <button type="button" disabled={page <= 1} onClick={() => setPage((p) => p - 1)}>
-          Previous page
-        </button>
-        <span>Page {page}</span>
-        <button
-          type="button"
-          disabled={rows === null || rows.length < PAGE_SIZE}
-          onClick={() => setPage((p) => p + 1)}
-        >
-          Next page
-        </button>
-      </nav>
+          </thead>
+          <tbody>
+            {(organizations ?? []).map((organization) => (
+              <tr key={organization.id}>
+                <td>{organization.name}</td>
+                <td>{organization.email}</td>
+                <td>{organization.allowedUsers < 0 ? 'No limit' : organization.allowedUsers}</td>
+                <td>{organization.address.city}</td>
+                <td>{formatDate(organization.createdAt)}</td>
+                {mayUpdate || mayDelete ? (
+                  <td className="row-actions">
+                    {mayUpdate ? (
+                      <button
+                        type="button"
+                        className="secondary"
+                        aria-label={`Edit ${organization.name}`}
+                        onClick={() => setEditing(organization)}
+                      >
+                        Edit
+                      </button>
+                    ) : null}
+                    {mayDelete ? (
+                      <button
+                        type="button"
+                        className="danger"
+                        aria-label={`Delete ${organization.name}`}
+                        onClick={() => void remove(organization)}
+                      >
+                        Delete
+                      </button>
+                    ) : null}
+                  </td>
+                ) : null}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {organizations && organizations.length === 0 ? <p>No organization matches.</p> : null}
+      <Pager
+        page={page}
+        total={total}
+        shown={organizations?.length ?? null}
+        noun="organizations"
+        onPage={setPage}
+      />
     </>
   )
 }
 
-function CreateOrganization(props: { resellerId: string; onDone: () => void }) {
-  const [name, setName] = useState('')
-  const [email, setEmail] = useState('')
-  const [description, setDescription] = useState('')
-  const [allowedUsers, setAllowedUsers] = useState('-1')
+function OrganizationForm(props: {
+  resellerId: string
+  organization: Organization | null
+  onDone: (message: string) => void
+  onCancel: () => void
+}) {
+  const existing = props.organization
+  const [name, setName] = useState(existing?.name ?? '')
+  const [email, setEmail] = useState(existing?.email ?? '')
+  const [description, setDescription] = useState(existing?.description ?? '')
+  const [allowedUsers, setAllowedUsers] = useState(
+    existing && existing.allowedUsers >= 0 ? String(existing.allowedUsers) : '',
+  )
+  const [address, setAddress] = useState<Record<AddressKey, string>>(() => {
+    const given = existing?.address
+    return Object.fromEntries(ADDRESS.map(([key]) => [key, given?.[key] ?? ''])) as Record<AddressKey, string>
+  })
   const [error, setError] = useState<ApiError | null>(null)
+
+  const formRef = useFocusOnOpen()
 
   async function submit(event: FormEvent) {
     event.preventDefault()
-    const { data, error: refused } = await api.POST('/v3/resellers/{resellerId}/organizations', {
-      params: { path: { resellerId: props.resellerId } },
-      body: { name, email, description: description || null, allowedUsers: Number(allowedUsers) },
-    })
-    if (data) props.onDone()
+    const body = {
+      name,
+      email,
+      description: description || null,
+      allowedUsers: limitValue(allowedUsers),
+      address: Object.fromEntries(ADDRESS.map(([key]) => [key, address[key] || null])),
+    }
+    const path = { resellerId: props.resellerId }
+    const { data, error: refused } = existing
+      ? await api.PATCH('/v3/resellers/{resellerId}/organizations/{id}', {
+          params: { path: { ...path, id: existing.id } },
+          body,
+        })
+      : await api.POST('/v3/resellers/{resellerId}/organizations', { params: { path }, body })
+    if (data) props.onDone(`Organization ${data.name} ${existing ? 'saved' : 'created'}.`)
     else setError(refused as ApiError)
   }
-  const placed = ['name', 'email', 'description', 'allowedUsers'].some((f) => messageFor(error, f))
+
+  const title = existing ? `Edit ${existing.name}` : 'New organization'
+  const unplaced = unplacedMessage(error, FIELDS)
   return (
-    <form className="card" onSubmit={submit} noValidate aria-labelledby="new-organization-title">
-      <h2 id="new-organization-title">New organization</h2>
+    <form ref={formRef} className="card" onSubmit={submit} noValidate aria-label={title}>
+      <h2>{title}</h2>
       <div className="grid">
         <Field
           label="Name"
@@ -168,18 +242,34 @@ function CreateOrganization(props: { resellerId: string; onDone: () => void }) {
           error={messageFor(error, 'description')}
         />
         <Field
-          label="Allowed users (-1: unlimited)"
+          label="Allowed users"
           name="allowedUsers"
-          inputMode="numeric"
           value={allowedUsers}
           onChange={setAllowedUsers}
           error={messageFor(error, 'allowedUsers')}
+          inputMode="numeric"
         />
       </div>
-      {error && !placed ? <Alert>{error.message}</Alert> : null}
+      <fieldset>
+        <legend>Address</legend>
+        <div className="grid">
+          {ADDRESS.map(([key, label]) => (
+            <Field
+              key={key}
+              label={label}
+              name={`address.${key}`}
+              value={address[key]}
+              onChange={(value) => setAddress((a) => ({ ...a, [key]: value }))}
+              error={messageFor(error, `address.${key}`)}
+            />
+          ))}
+        </div>
+      </fieldset>
+      <p className="hint">Leave Allowed users empty for no limit.</p>
+      {unplaced ? <Alert>{unplaced}</Alert> : null}
       <div className="actions">
-        <button type="submit">Create organization</button>
-        <button type="button" className="secondary" onClick={props.onDone}>
+        <button type="submit">{existing ? 'Save organization' : 'Create organization'}</button>
+        <button type="button" className="secondary" onClick={props.onCancel}>
           Cancel
         </button>
       </div>

@@ -1,36 +1,74 @@
-// Roles and their claims: the built-ins (read-only) and the tenant's own, created with claims chosen by resource.
-import { type FormEvent, useEffect, useState } from 'react'
+// Roles with their claims: the v3 list (search, pages), each role's claims shown; create and edit a custom role
+// (name, description, claims picked by resource from GET /v3/roles/claims) with the API's messages next to their
+// fields; delete after a confirmation. Built-in roles are read-only; writes show only for role:write.
+import { type FormEvent, useEffect, useId, useState } from 'react'
 import type { paths } from '../../../test/generated/openapi.ts'
-import { api, may, type Session } from '../session.ts'
+import { api, mayWriteAsCsp, type Session } from '../session.ts'
 import { Alert, type ApiError, Field, messageFor } from '../ui.tsx'
+import {
+  confirmDelete,
+  PAGE_SIZE,
+  Pager,
+  SearchForm,
+  totalOf,
+  unplacedMessage,
+  useFocusOnOpen,
+} from './admin-kit.tsx'
 
 type Role = paths['/v3/roles']['get']['responses']['200']['content']['application/json'][number]
+type Claims = Record<string, string[]>
+
+const FIELDS = ['name', 'description', 'claims']
 
 export function RolesPage(props: { session: Session }) {
-  const mayWrite = may(props.session, 'role:write')
+  const mayWrite = mayWriteAsCsp(props.session, 'role:write')
+  const [search, setSearch] = useState('')
+  const [page, setPage] = useState(1)
   const [roles, setRoles] = useState<Role[] | null>(null)
-  const [claims, setClaims] = useState<Record<string, string[]>>({})
+  const [total, setTotal] = useState<number | null>(null)
+  const [claims, setClaims] = useState<Claims>({})
   const [error, setError] = useState<ApiError | null>(null)
-  const [creating, setCreating] = useState(false)
+  const [editing, setEditing] = useState<Role | 'new' | null>(null)
+  const [notice, setNotice] = useState('')
   const [reload, setReload] = useState(0)
+
+  useEffect(() => {
+    void api.GET('/v3/roles/claims').then(({ data }) => {
+      if (data) setClaims(data)
+    })
+  }, [])
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload is the signal to read the list again after a change
   useEffect(() => {
-    void api.GET('/v3/roles', { params: { query: { limit: 100 } } }).then(({ data, error: refused }) => {
-      setRoles(data ?? [])
-      setError((refused as ApiError | undefined) ?? null)
-    })
-  }, [reload])
-  useEffect(() => {
-    void api.GET('/v3/roles/claims').then(({ data }) => setClaims((data as Record<string, string[]>) ?? {}))
-  }, [])
+    let live = true
+    void api
+      .GET('/v3/roles', {
+        params: { query: { page, limit: PAGE_SIZE, sort: 'name', ...(search ? { search } : {}) } },
+      })
+      .then(({ data, error: refused, response }) => {
+        if (!live) return
+        setRoles(data ?? [])
+        setError((refused as ApiError | undefined) ?? null)
+        setTotal(totalOf(response))
+      })
+    return () => {
+      live = false
+    }
+  }, [page, search, reload])
+
+  function done(message: string) {
+    setEditing(null)
+    setNotice(message)
+    setReload((n) => n + 1)
+  }
 
   async function remove(role: Role) {
-    if (!window.confirm(`Delete the role ${role.name}?`)) return
+    setNotice('')
+    if (!confirmDelete(`the role ${role.name}`)) return
     const { response, error: refused } = await api.DELETE('/v3/roles/{id}', {
       params: { path: { id: role.id } },
     })
-    if (response.ok) setReload((n) => n + 1)
+    if (response.ok) done(`Role ${role.name} deleted.`)
     else setError(refused as ApiError)
   }
 
@@ -38,77 +76,139 @@ export function RolesPage(props: { session: Session }) {
     <>
       <div className="page-head">
         <h1>Roles</h1>
-        {mayWrite && !creating ? (
-          <button type="button" onClick={() => setCreating(true)}>
+        {mayWrite && editing === null ? (
+          <button type="button" onClick={() => setEditing('new')}>
             New role
           </button>
         ) : null}
       </div>
-      {creating ? (
-        <CreateRole
+      {editing !== null ? (
+        <RoleForm
+          key={editing === 'new' ? 'new' : editing.id}
+          role={editing === 'new' ? null : editing}
           claims={claims}
-          onDone={() => {
-            setCreating(false)
-            setReload((n) => n + 1)
-          }}
+          onDone={done}
+          onCancel={() => setEditing(null)}
         />
       ) : null}
+      {notice ? <Alert tone="info">{notice}</Alert> : null}
+      <SearchForm
+        label="Search roles"
+        onSearch={(value) => {
+          setPage(1)
+          setSearch(value)
+        }}
+      />
       {error ? <Alert>{error.message}</Alert> : null}
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Description</th>
-            <th scope="col">Claims</th>
-            {mayWrite ? <th scope="col">Actions</th> : null}
-          </tr>
-        </thead>
-        <tbody>
-          {(roles ?? []).map((role) => (
-            <tr key={role.id}>
-              <td>
-                {role.name}
-                {role.isBuiltin ? <span className="muted"> (built-in)</span> : null}
-              </td>
-              <td>{role.description}</td>
-              <td>{role.claims.length ? role.claims.join(', ') : '—'}</td>
-              {mayWrite ? (
+      <div className="table-scroll">
+        <table>
+          <caption className="visually-hidden">Roles and their claims</caption>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Description</th>
+              <th scope="col">Claims</th>
+              {mayWrite ? <th scope="col">Actions</th> : null}
+            </tr>
+          </thead>
+          <tbody>
+            {(roles ?? []).map((role) => (
+              <tr key={role.id}>
                 <td>
-                  {role.isBuiltin ? null : (
-                    <button type="button" className="danger" onClick={() => void remove(role)}>
-                      Delete
-                    </button>
+                  {role.name}
+                  {role.isBuiltin ? <span className="badge">built-in</span> : null}
+                </td>
+                <td>{role.description}</td>
+                <td>
+                  {role.claims.length ? (
+                    <ul className="claims" aria-label={`Claims of ${role.name}`}>
+                      {role.claims.map((claim) => (
+                        <li key={claim}>
+                          <code>{claim}</code>
+                        </li>
+                      ))}
+                    </ul>
+                  ) : (
+                    'None'
                   )}
                 </td>
-              ) : null}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+                {mayWrite ? (
+                  <td className="row-actions">
+                    {role.isBuiltin ? (
+                      'Read-only'
+                    ) : (
+                      <>
+                        <button
+                          type="button"
+                          className="secondary"
+                          aria-label={`Edit ${role.name}`}
+                          onClick={() => setEditing(role)}
+                        >
+                          Edit
+                        </button>
+                        <button
+                          type="button"
+                          className="danger"
+                          aria-label={`Delete ${role.name}`}
+                          onClick={() => void remove(role)}
+                        >
+                          Delete
+                        </button>
+                      </>
+                    )}
+                  </td>
+                ) : null}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {roles && roles.length === 0 ? <p>No role matches.</p> : null}
+      <Pager page={page} total={total} shown={roles?.length ?? null} noun="roles" onPage={setPage} />
     </>
   )
 }
 
-function CreateRole(props: { claims: Record<string, string[]>; onDone: () => void }) {
-  const [name, setName] = useState('')
-  const [description, setDescription] = useState('')
-  const [chosen, setChosen] = useState<string[]>([])
+function RoleForm(props: {
+  role: Role | null
+  claims: Claims
+  onDone: (message: string) => void
+  onCancel: () => void
+}) {
+  const existing = props.role
+  const [name, setName] = useState(existing?.name ?? '')
+  const [description, setDescription] = useState(existing?.description ?? '')
+  const [chosen, setChosen] = useState<Set<string>>(() => new Set(existing?.claims ?? []))
   const [error, setError] = useState<ApiError | null>(null)
+  const claimsErrorId = useId()
+
+  const formRef = useFocusOnOpen()
 
   async function submit(event: FormEvent) {
     event.preventDefault()
-    const { data, error: refused } = await api.POST('/v3/roles', {
-      body: { name, description: description || null, claims: chosen },
-    })
-    if (data) props.onDone()
+    const body = { name, description: description || null, claims: [...chosen] }
+    const { data, error: refused } = existing
+      ? await api.PATCH('/v3/roles/{id}', { params: { path: { id: existing.id } }, body })
+      : await api.POST('/v3/roles', { body })
+    if (data) props.onDone(`Role ${data.name} ${existing ? 'saved' : 'created'}.`)
     else setError(refused as ApiError)
   }
-  const toggle = (claim: string, on: boolean) =>
-    setChosen((list) => (on ? [...list, claim] : list.filter((c) => c !== claim)))
-  const placed = ['name', 'description'].some((f) => messageFor(error, f))
+
+  function toggle(claim: string, on: boolean) {
+    setChosen((set) => {
+      const next = new Set(set)
+      if (on) next.add(claim)
+      else next.delete(claim)
+      return next
+    })
+  }
+
+  const title = existing ? `Edit ${existing.name}` : 'New role'
+  const claimsError = messageFor(error, 'claims')
+  const unplaced = unplacedMessage(error, FIELDS)
   return (
-    <form className="card" onSubmit={submit} noValidate aria-labelledby="new-role-title">
-      <h2 id="new-role-title">New role</h2>
+    <form ref={formRef} className="card" onSubmit={submit} noValidate aria-label={title}>
+      <h2>{title}</h2>
       <div className="grid">
         <Field
           label="Name"
@@ -126,26 +226,36 @@ function CreateRole(props: { claims: Record<string, string[]>; onDone: () => voi
           error={messageFor(error, 'description')}
         />
       </div>
-      {Object.entries(props.claims).map(([resource, list]) => (
-        <fieldset key={resource} className="claims">
-          <legend>{resource}</legend>
-          {list.map((claim) => (
-            <div className="check" key={claim}>
-              <input
-                id={`claim-${claim}`}
-                type="checkbox"
-                checked={chosen.includes(claim)}
-                onChange={(event) => toggle(claim, event.target.checked)}
-              />
-              <label htmlFor={`claim-${claim}`}>{claim}</label>
-            </div>
+      <fieldset aria-describedby={claimsError ? claimsErrorId : undefined}>
+        <legend>Claims</legend>
+        {claimsError ? (
+          <p className="field-error" id={claimsErrorId}>
+            {claimsError}
+          </p>
+        ) : null}
+        <div className="claim-groups">
+          {Object.entries(props.claims).map(([resource, list]) => (
+            <fieldset key={resource} className="claim-group">
+              <legend>{resource}</legend>
+              {list.map((claim) => (
+                <div className="check" key={claim}>
+                  <input
+                    id={`claim-${claim}`}
+                    type="checkbox"
+                    checked={chosen.has(claim)}
+                    onChange={(event) => toggle(claim, event.target.checked)}
+                  />
+                  <label htmlFor={`claim-${claim}`}>{claim}</label>
+                </div>
+              ))}
+            </fieldset>
           ))}
-        </fieldset>
-      ))}
-      {error && !placed ? <Alert>{error.message}</Alert> : null}
+        </div>
+      </fieldset>
+      {unplaced ? <Alert>{unplaced}</Alert> : null}
       <div className="actions">
-        <button type="submit">Create role</button>
-        <button type="button" className="secondary" onClick={props.onDone}>
+        <button type="submit">{existing ? 'Save role' : 'Create role'}</button>
+        <button type="button" className="secondary" onClick={props.onCancel}>
           Cancel
         </button>
       </div>

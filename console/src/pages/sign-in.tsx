@@ -1,7 +1,7 @@
 // Sign-in: POST /v3/accounts/login with the tenant's domain as the account alias; the two-factor code is asked for
 // when the API answers TWO_FACTOR_REQUIRED.
 import { type FormEvent, useEffect, useState } from 'react'
-import { api, startSession } from '../session.ts'
+import { api, rememberAccountAlias, startSession } from '../session.ts'
 import { Alert, type ApiError, Field, Link } from '../ui.tsx'
 
 interface IdentityProvider {
@@ -33,6 +33,7 @@ export function SignInPage(props: { refusal: string | null }) {
     })
     setBusy(false)
     if (data) {
+      rememberAccountAlias(accountAlias)
       startSession(data)
       return
     }

@@ -1,0 +1,86 @@
+// What the admin pages (resellers, organizations, roles, groups, API clients) share: the pager under a paged
+// table, the search box, a limit field's value, and the API's message when no field of the form owns it.
+import { type FormEvent, useEffect, useRef, useState } from 'react'
+import { type ApiError, Field, messageFor } from '../ui.tsx'
+
+export const PAGE_SIZE = 20
+
+export function Pager(props: {
+  page: number
+  total: number | null
+  shown: number | null
+  noun: string
+  onPage: (page: number) => void
+}) {
+  const pages = props.total === null ? null : Math.max(1, Math.ceil(props.total / PAGE_SIZE))
+  return (
+    <nav className="pager" aria-label="Pages">
+      <button type="button" disabled={props.page <= 1} onClick={() => props.onPage(props.page - 1)}>
+        Previous page
+      </button>
+      <span>
+        Page {props.page}
+        {pages ? ` of ${pages}` : ''}
+        {props.total !== null ? ` (${props.total} ${props.noun})` : ''}
+      </span>
+      <button
+        type="button"
+        disabled={props.shown === null || props.shown < PAGE_SIZE || (pages !== null && props.page >= pages)}
+        onClick={() => props.onPage(props.page + 1)}
+      >
+        Next page
+      </button>
+    </nav>
+  )
+}
+
+export function SearchForm(props: { label: string; onSearch: (search: string) => void }) {
+  const [search, setSearch] = useState('')
+  function submit(event: FormEvent) {
+    event.preventDefault()
+    props.onSearch(search.trim())
+  }
+  return (
+    <form className="filters" onSubmit={submit} aria-label={props.label}>
+      <Field label="Search" name="search" value={search} onChange={setSearch} />
+      <button type="submit">Search</button>
+    </form>
+  )
+}
+
+/**
+ * A limit field (allowedUsers, allowedOrganizations): empty is "no limit" (-1, the seed's default); a number is
+ * sent as one; anything else is sent as typed, so that the API's own message says what is wrong with it.
+ */
+export function limitValue(text: string): number {
+  const trimmed = text.trim()
+  if (trimmed === '') return -1
+  return /^-?\d+$/.test(trimmed) ? Number(trimmed) : (trimmed as unknown as number)
+}
+
+/** The API's message when it names none of the form's fields (a 403, a conflict): shown above the buttons. */
+export const unplacedMessage = (error: ApiError | null, fields: string[]) =>
+  error && !fields.some((field) => messageFor(error, field)) ? error.message : null
+
+/** The confirmation every delete asks for. */
+export const confirmDelete = (what: string) => window.confirm(`Delete ${what}? This cannot be undone.`)
+
+/** The total a list's X-Total-Count header gives. */
+export function totalOf(response: Response): number | null {
+  const count = response.headers.get('x-total-count')
+  return count === null ? null : Number(count)
+}
+
+/**
+ * A form that opens in place of the button that opened it: the keyboard's focus goes to its first field (else it
+ * would fall back to the page's start, the button being gone), and the form scrolls into view.
+ */
+export function useFocusOnOpen() {
+  const ref = useRef<HTMLFormElement>(null)
+  useEffect(() => {
+    const first = ref.current?.querySelector<HTMLElement>('input, select, textarea')
+    first?.focus()
+    ref.current?.scrollIntoView?.({ block: 'nearest' })
+  }, [])
+  return ref
+}
