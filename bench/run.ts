@@ -32,6 +32,7 @@ import { type Report, type Row, table, writeResults } from './lib/report.ts'
 import { RssSampler } from './lib/rss.ts'
 import { startService, tokenOf } from './lib/service.ts'
 import { idempotency, tokenThrottling } from './scenarios/abuse.ts'
+import { consoleScenario } from './scenarios/console.ts'
 import { createUser } from './scenarios/create-user.ts'
 import { eventLoop } from './scenarios/event-loop.ts'
 import { exportUsersScenario } from './scenarios/export-users.ts'
@@ -57,6 +58,7 @@ const SCENARIOS: Scenario[] = [
   memory,
   retentionScenario,
   signIn,
+  consoleScenario,
 ]
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`)
