@@ -150,7 +150,11 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1280, height: 860 } })
   page.setDefaultTimeout(15_000)
   page.on('response', (response) => {
-    if (response.status() >= 400) console.log('console test: HTTP', response.status(), response.url())
+    if (response.status() >= 500) console.log('console test: HTTP', response.status(), response.url())
+  })
+  page.on('request', (request) => {
+    if (process.env.CONSOLE_TEST_TRACE)
+      console.log('TRACE', request.method(), request.url(), request.postData() ?? '')
   })
   page.on('console', (message) => {
     if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text())
