@@ -321,6 +321,23 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
   it('exports users as CSV, creates an organization, shows roles, and an API client’s secret once', async () => {
     const nav = page.getByRole('navigation', { name: 'Main' })
     await nav.getByRole('link', { name: 'Users' }).click()
+    await page.getByRole('heading', { name: 'Users' }).waitFor()
+
+    // Keyboard: Tab goes through the navigation in order; before it, "Skip to content" takes focus to the page.
+    await nav.getByRole('link', { name: 'Users' }).focus()
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Organizations')
+    await page.keyboard.press('Shift+Tab')
+    await page.keyboard.press('Shift+Tab')
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content')
+    await page.keyboard.press('Enter')
+    expect(await page.evaluate('document.activeElement.id')).toBe('main')
+    // A phone's width: the same page, still accessible.
+    await page.setViewportSize({ width: 390, height: 844 })
+    await screenshot('12-users-phone')
+    await expectAccessible('users on a phone')
+    await page.setViewportSize({ width: 1280, height: 860 })
+
     await page.getByLabel('Email contains').fill('navy.example')
     await page.getByRole('button', { name: 'Filter' }).click()
     const [download] = await Promise.all([
