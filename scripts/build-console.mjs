@@ -11,7 +11,7 @@ const source = path.join(root, 'console')
 const outdir = path.join(root, 'dist/console')
 const stampFile = path.join(outdir, '.source-hash')
 
-/** The SHA-256 of every file under console/ (names and contents) and of the lockfile. */
+/** The SHA-256 of every file under console/ (names and contents), of the lockfile and of this recipe. */
 function sourceHash() {
   const hash = createHash('sha256')
   const walk = (dir) => {
@@ -25,21 +25,32 @@ function sourceHash() {
   }
   walk(source)
   hash.update(fs.readFileSync(path.join(root, 'package-lock.json')))
+  hash.update(fs.readFileSync(fileURLToPath(import.meta.url)))
   return hash.digest('hex')
 }
 
 export async function buildConsole({ force = false } = {}) {
   const hash = sourceHash()
   if (!force && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === hash) return false
+  // React's production build whatever the caller's NODE_ENV (vitest's is "test", which gave React's development
+  // build: effects run twice, and a second read of a user could overwrite what was typed in its form).
+  process.env.NODE_ENV = 'production'
   const { build } = await import('vite')
   const staging = `${outdir}.${process.pid}.tmp`
   await build({
     configFile: path.join(source, 'vite.config.ts'),
+    mode: 'production',
     build: { outDir: staging, emptyOutDir: true },
   })
   fs.writeFileSync(path.join(staging, '.source-hash'), hash)
   fs.rmSync(outdir, { recursive: true, force: true })
-  fs.renameSync(staging, outdir)
+  try {
+    fs.renameSync(staging, outdir)
+  } catch (error) {
+    // Another build (a parallel test file's) swapped in its own between the two steps: the same sources, so keep it.
+    fs.rmSync(staging, { recursive: true, force: true })
+    if (!fs.existsSync(stampFile) || fs.readFileSync(stampFile, 'utf8') !== hash) throw error
+  }
   return true
 }
 

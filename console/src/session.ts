@@ -68,9 +68,19 @@ export function startSession(tokens: {
 
 async function refresh(): Promise<void> {
   if (!current) return
-  const { data } = await api.POST('/oauth/token', {
-    body: { grant_type: 'refresh_token', refresh_token: current.refreshToken },
-  })
+  const refreshToken = current.refreshToken
+  let data: unknown
+  try {
+    ;({ data } = await api.POST('/oauth/token', {
+      body: { grant_type: 'refresh_token', refresh_token: refreshToken },
+    }))
+  } catch {
+    // The network, not the service, failed: the refresh token is still good; try again shortly.
+    refreshTimer = setTimeout(refresh, 10_000)
+    return
+  }
+  // Signed out (or in again) while the refresh was under way: its answer is nobody's.
+  if (current?.refreshToken !== refreshToken) return
   const answer = data as { access_token?: string; refresh_token?: string; expires_in?: number } | undefined
   if (answer?.access_token && answer.refresh_token && answer.expires_in)
     startSession({

@@ -11,6 +11,7 @@ import * as OTPAuth from 'otpauth'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { freePort, killChildren, ROOT, type Spawned, spawnNode, waitForOutput } from '../support/process.ts'
+import { linksIn, type SmtpCatcher, startSmtpCatcher } from '../support/smtp.ts'
 import { type Receiver, startReceiver } from '../webhooks/receiver.ts'
 
 const exec = promisify(execFile)
@@ -35,6 +36,7 @@ let base = ''
 let cspToken = ''
 let resellerId = ''
 let receiver: Receiver
+let smtp: SmtpCatcher
 let browser: Browser
 let page: Page
 const cspViolations: string[] = []
@@ -83,6 +85,7 @@ beforeAll(async () => {
   // npm start's prestart: the service's bundle and the console.
   await exec(process.execPath, ['scripts/build.mjs'], { cwd: ROOT })
   receiver = await startReceiver()
+  smtp = await startSmtpCatcher()
   const port = await freePort()
   base = `http://127.0.0.1:${port}`
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reseller-api-console-'))
@@ -94,6 +97,9 @@ beforeAll(async () => {
     WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
     // The shortest access token: the console refreshes it (a minute before expiry) every few seconds.
     USER_TOKEN_TTL_SECONDS: '60',
+    // The invitation mail, caught by a real SMTP server.
+    SMTP_URL: smtp.url,
+    MAIL_FROM: 'Reseller API <no-reply@acme.example>',
   })
   await waitForOutput(service, 'curl -s -H', 120_000)
   const saved = JSON.parse(fs.readFileSync(path.join(dataDir, 'credentials.json'), 'utf8'))
@@ -150,7 +156,11 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1280, height: 860 } })
   page.setDefaultTimeout(15_000)
   page.on('response', (response) => {
-    if (response.status() >= 400) console.log('console test: HTTP', response.status(), response.url())
+    if (response.status() >= 500) console.log('console test: HTTP', response.status(), response.url())
+  })
+  page.on('request', (request) => {
+    if (process.env.CONSOLE_TEST_TRACE)
+      console.log('TRACE', request.method(), request.url(), request.postData() ?? '')
   })
   page.on('console', (message) => {
     if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text())
@@ -161,6 +171,7 @@ afterAll(async () => {
   await browser?.close()
   killChildren()
   await receiver?.close()
+  await smtp?.close()
 })
 
 describe.skipIf(!hasChromium)('the console in Chromium', () => {
@@ -319,6 +330,23 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
   it('exports users as CSV, creates an organization, shows roles, and an API client’s secret once', async () => {
     const nav = page.getByRole('navigation', { name: 'Main' })
     await nav.getByRole('link', { name: 'Users' }).click()
+    await page.getByRole('heading', { name: 'Users' }).waitFor()
+
+    // Keyboard: Tab goes through the navigation in order; before it, "Skip to content" takes focus to the page.
+    await nav.getByRole('link', { name: 'Users' }).focus()
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Organizations')
+    await page.keyboard.press('Shift+Tab')
+    await page.keyboard.press('Shift+Tab')
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content')
+    await page.keyboard.press('Enter')
+    expect(await page.evaluate('document.activeElement.id')).toBe('main')
+    // A phone's width: the same page, still accessible.
+    await page.setViewportSize({ width: 390, height: 844 })
+    await screenshot('12-users-phone')
+    await expectAccessible('users on a phone')
+    await page.setViewportSize({ width: 1280, height: 860 })
+
     await page.getByLabel('Email contains').fill('navy.example')
     await page.getByRole('button', { name: 'Filter' }).click()
     const [download] = await Promise.all([
@@ -442,6 +470,39 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
     await page.getByRole('button', { name: 'Sign in' }).click()
     await page.getByRole('heading', { name: 'Profile' }).waitFor()
     expect(await page.locator('.facts dd').allTextContents()).toContain('On')
+  })
+
+  it('invites a user, whose mailed link opens the console’s page to set a password, then signs it in', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await signIn(ADMIN)
+    // Signed in on the page it was on (the profile); the users are one link away.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click()
+    await page.getByRole('link', { name: 'Grace Hopper' }).click()
+    await page.getByRole('button', { name: 'Send invitation' }).click()
+    await page.getByText('Invitation sent.').waitFor()
+    const mail = await smtp.waitFor('grace@navy.example', { timeoutMs: 30_000 })
+    const [link] = linksIn(mail)
+    expect(link?.page).toBe('/console/accept-invitation')
+    expect(link?.url.startsWith(`${base}/console/accept-invitation#token=`)).toBe(true)
+
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await page.goto('about:blank')
+    await page.goto(link?.url as string)
+    await page.getByRole('heading', { name: 'Accept your invitation' }).waitFor()
+    await page.getByLabel('Password').fill('short')
+    await page.getByRole('button', { name: 'Set password' }).click()
+    const error = page.locator('.field-error')
+    await error.waitFor()
+    expect(await error.textContent()).toBe('password must be at least 8 characters long.')
+    await screenshot('13-accept-invitation')
+    await expectAccessible('accept invitation')
+    await page.getByLabel('Password').fill('graces own password')
+    await page.getByRole('button', { name: 'Set password' }).click()
+    await page.getByText('Your password is set.').waitFor()
+    await page.getByRole('link', { name: 'Sign in' }).click()
+    await signIn({ email: 'grace@navy.example', password: 'graces own password' })
+    await page.getByRole('heading', { name: 'Profile' }).waitFor()
+    expect(await page.getByText('grace@navy.example').isVisible()).toBe(true)
   })
 
   it('takes the tokens an identity provider’s sign-in leaves in the fragment, and shows its refusal', async () => {
