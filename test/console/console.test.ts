@@ -335,7 +335,7 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
     // Keyboard: Tab goes through the navigation in order; before it, "Skip to content" takes focus to the page.
     await nav.getByRole('link', { name: 'Users' }).focus()
     await page.keyboard.press('Tab')
-    expect(await page.evaluate('document.activeElement.textContent')).toBe('Organizations')
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Resellers')
     await page.keyboard.press('Shift+Tab')
     await page.keyboard.press('Shift+Tab')
     expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content')
