@@ -98,11 +98,11 @@ function renderPage(page: Page, path: string, query: URLSearchParams, session: S
     case '/webhooks':
       return <WebhooksPage session={session} />
     case '/resellers':
-      return <ResellersPage session={session} />
+      return <ResellersPage />
     case '/organizations':
       return <OrganizationsPage session={session} />
     case '/roles':
-      return <RolesPage session={session} />
+      return <RolesPage />
     case '/groups':
       return <GroupsPage />
     case '/clients':

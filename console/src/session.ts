@@ -11,8 +11,6 @@ export interface Session {
   resellerId: string | null
   scopes: string[]
   organizationId: string | null
-  /** The token's role: a user's role for a signed-in user (never `csp`, which only an API client's token has). */
-  role: string
 }
 
 type Listener = (session: Session | null) => void
@@ -58,7 +56,6 @@ export function startSession(tokens: {
     resellerId: typeof claims.rid === 'string' ? claims.rid : null,
     scopes: typeof claims.scope === 'string' && claims.scope ? claims.scope.split(' ') : [],
     organizationId: typeof claims.org === 'string' ? claims.org : null,
-    role: typeof claims.role === 'string' ? claims.role : '',
   }
   clearTimeout(refreshTimer)
   refreshTimer = setTimeout(refresh, Math.max(5, tokens.expiresIn - 60) * 1000)
@@ -105,13 +102,6 @@ export async function signOut(): Promise<void> {
 }
 
 export const may = (session: Session | null, scope: string) => session?.scopes.includes(scope) ?? false
-
-/**
- * Resellers and roles are written with a csp API client's token only (the API's rule, domain/reach.ts): a
- * signed-in user's never may, whatever its scopes, so the console offers those writes to none of them.
- */
-export const mayWriteAsCsp = (session: Session | null, scope: string) =>
-  session?.role === 'csp' && may(session, scope)
 
 /**
  * Back from an identity provider: the service put the tokens (or an error) in the fragment, which no server sees.

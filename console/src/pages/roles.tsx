@@ -1,44 +1,21 @@
-// Roles with their claims: the v3 list (search, pages), each role's claims shown; create and edit a custom role
-// (name, description, claims picked by resource from GET /v3/roles/claims) with the API's messages next to their
-// fields; delete after a confirmation. Built-in roles are read-only; writes show only for role:write.
-import { type FormEvent, useEffect, useId, useState } from 'react'
+// Roles with their claims: the v3 list (search, pages), each role's claims shown. Read only in the console: the
+// API writes roles for a csp API client's token only (domain/reach.ts), and the console signs in a reseller's
+// users, none of which ever may.
+import { useEffect, useState } from 'react'
 import type { paths } from '../../../test/generated/openapi.ts'
-import { api, mayWriteAsCsp, type Session } from '../session.ts'
-import { Alert, type ApiError, Field, messageFor } from '../ui.tsx'
-import {
-  confirmDelete,
-  PAGE_SIZE,
-  Pager,
-  SearchForm,
-  totalOf,
-  unplacedMessage,
-  useFocusOnOpen,
-} from './admin-kit.tsx'
+import { api } from '../session.ts'
+import { Alert, type ApiError } from '../ui.tsx'
+import { PAGE_SIZE, Pager, SearchForm, totalOf } from './admin-kit.tsx'
 
 type Role = paths['/v3/roles']['get']['responses']['200']['content']['application/json'][number]
-type Claims = Record<string, string[]>
 
-const FIELDS = ['name', 'description', 'claims']
-
-export function RolesPage(props: { session: Session }) {
-  const mayWrite = mayWriteAsCsp(props.session, 'role:write')
+export function RolesPage() {
   const [search, setSearch] = useState('')
   const [page, setPage] = useState(1)
   const [roles, setRoles] = useState<Role[] | null>(null)
   const [total, setTotal] = useState<number | null>(null)
-  const [claims, setClaims] = useState<Claims>({})
   const [error, setError] = useState<ApiError | null>(null)
-  const [editing, setEditing] = useState<Role | 'new' | null>(null)
-  const [notice, setNotice] = useState('')
-  const [reload, setReload] = useState(0)
 
-  useEffect(() => {
-    void api.GET('/v3/roles/claims').then(({ data }) => {
-      if (data) setClaims(data)
-    })
-  }, [])
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reload is the signal to read the list again after a change
   useEffect(() => {
     let live = true
     void api
@@ -54,44 +31,13 @@ export function RolesPage(props: { session: Session }) {
     return () => {
       live = false
     }
-  }, [page, search, reload])
-
-  function done(message: string) {
-    setEditing(null)
-    setNotice(message)
-    setReload((n) => n + 1)
-  }
-
-  async function remove(role: Role) {
-    setNotice('')
-    if (!confirmDelete(`the role ${role.name}`)) return
-    const { response, error: refused } = await api.DELETE('/v3/roles/{id}', {
-      params: { path: { id: role.id } },
-    })
-    if (response.ok) done(`Role ${role.name} deleted.`)
-    else setError(refused as ApiError)
-  }
+  }, [page, search])
 
   return (
     <>
       <div className="page-head">
         <h1>Roles</h1>
-        {mayWrite && editing === null ? (
-          <button type="button" onClick={() => setEditing('new')}>
-            New role
-          </button>
-        ) : null}
       </div>
-      {editing !== null ? (
-        <RoleForm
-          key={editing === 'new' ? 'new' : editing.id}
-          role={editing === 'new' ? null : editing}
-          claims={claims}
-          onDone={done}
-          onCancel={() => setEditing(null)}
-        />
-      ) : null}
-      {notice ? <Alert tone="info">{notice}</Alert> : null}
       <SearchForm
         label="Search roles"
         onSearch={(value) => {
@@ -108,7 +54,6 @@ export function RolesPage(props: { session: Session }) {
               <th scope="col">Name</th>
               <th scope="col">Description</th>
               <th scope="col">Claims</th>
-              {mayWrite ? <th scope="col">Actions</th> : null}
             </tr>
           </thead>
           <tbody>
@@ -132,32 +77,6 @@ export function RolesPage(props: { session: Session }) {
                     'None'
                   )}
                 </td>
-                {mayWrite ? (
-                  <td className="row-actions">
-                    {role.isBuiltin ? (
-                      'Read-only'
-                    ) : (
-                      <>
-                        <button
-                          type="button"
-                          className="secondary"
-                          aria-label={`Edit ${role.name}`}
-                          onClick={() => setEditing(role)}
-                        >
-                          Edit
-                        </button>
-                        <button
-                          type="button"
-                          className="danger"
-                          aria-label={`Delete ${role.name}`}
-                          onClick={() => void remove(role)}
-                        >
-                          Delete
-                        </button>
-                      </>
-                    )}
-                  </td>
-                ) : null}
               </tr>
             ))}
           </tbody>
@@ -166,99 +85,5 @@ export function RolesPage(props: { session: Session }) {
       {roles && roles.length === 0 ? <p>No role matches.</p> : null}
       <Pager page={page} total={total} shown={roles?.length ?? null} noun="roles" onPage={setPage} />
     </>
-  )
-}
-
-function RoleForm(props: {
-  role: Role | null
-  claims: Claims
-  onDone: (message: string) => void
-  onCancel: () => void
-}) {
-  const existing = props.role
-  const [name, setName] = useState(existing?.name ?? '')
-  const [description, setDescription] = useState(existing?.description ?? '')
-  const [chosen, setChosen] = useState<Set<string>>(() => new Set(existing?.claims ?? []))
-  const [error, setError] = useState<ApiError | null>(null)
-  const claimsErrorId = useId()
-
-  const formRef = useFocusOnOpen()
-
-  async function submit(event: FormEvent) {
-    event.preventDefault()
-    const body = { name, description: description || null, claims: [...chosen] }
-    const { data, error: refused } = existing
-      ? await api.PATCH('/v3/roles/{id}', { params: { path: { id: existing.id } }, body })
-      : await api.POST('/v3/roles', { body })
-    if (data) props.onDone(`Role ${data.name} ${existing ? 'saved' : 'created'}.`)
-    else setError(refused as ApiError)
-  }
-
-  function toggle(claim: string, on: boolean) {
-    setChosen((set) => {
-      const next = new Set(set)
-      if (on) next.add(claim)
-      else next.delete(claim)
-      return next
-    })
-  }
-
-  const title = existing ? `Edit ${existing.name}` : 'New role'
-  const claimsError = messageFor(error, 'claims')
-  const unplaced = unplacedMessage(error, FIELDS)
-  return (
-    <form ref={formRef} className="card" onSubmit={submit} noValidate aria-label={title}>
-      <h2>{title}</h2>
-      <div className="grid">
-        <Field
-          label="Name"
-          name="name"
-          value={name}
-          onChange={setName}
-          error={messageFor(error, 'name')}
-          required
-        />
-        <Field
-          label="Description"
-          name="description"
-          value={description}
-          onChange={setDescription}
-          error={messageFor(error, 'description')}
-        />
-      </div>
-      <fieldset aria-describedby={claimsError ? claimsErrorId : undefined}>
-        <legend>Claims</legend>
-        {claimsError ? (
-          <p className="field-error" id={claimsErrorId}>
-            {claimsError}
-          </p>
-        ) : null}
-        <div className="claim-groups">
-          {Object.entries(props.claims).map(([resource, list]) => (
-            <fieldset key={resource} className="claim-group">
-              <legend>{resource}</legend>
-              {list.map((claim) => (
-                <div className="check" key={claim}>
-                  <input
-                    id={`claim-${claim}`}
-                    type="checkbox"
-                    checked={chosen.has(claim)}
-                    onChange={(event) => toggle(claim, event.target.checked)}
-                  />
-                  <label htmlFor={`claim-${claim}`}>{claim}</label>
-                </div>
-              ))}
-            </fieldset>
-          ))}
-        </div>
-      </fieldset>
-      {unplaced ? <Alert>{unplaced}</Alert> : null}
-      <div className="actions">
-        <button type="submit">{existing ? 'Save role' : 'Create role'}</button>
-        <button type="button" className="secondary" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
-    </form>
   )
 }
