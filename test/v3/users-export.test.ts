@@ -338,12 +338,14 @@ describe('GET …/users/export: who may export', () => {
 describe('GET …/users/export: a large export', () => {
   const BULK = 2500
 
-  it(`streams ${BULK} users as ${BULK + 1} lines, each user once, in creation order`, async () => {
+  it(`streams ${BULK} users as ${BULK + 1} lines, each user once, in creation order, whole across the chunks`, async () => {
     const bulk = (await t.createReseller()).id
-    // Straight into the table: fast, and with microsecond creation times as real rows have.
+    // Straight into the table: fast, and with microsecond creation times as real rows have. A name beyond
+    // Latin-1 every 100 users: the answer's chunks (of about 32 Ki characters) must carry it whole.
     await t.db.query(
       `INSERT INTO users (id, tenant_id, reseller_id, first_name, last_name, email, role, created_at, updated_at)
-       SELECT gen_random_uuid(), $1, $2, 'Bulk', lpad(i::text, 5, '0'), 'bulk' || i || '@bulk.test', 'user',
+       SELECT gen_random_uuid(), $1, $2, CASE WHEN i % 100 = 0 THEN 'Łukasz' ELSE 'Bulk' END,
+              lpad(i::text, 5, '0'), 'bulk' || i || '@bulk.test', 'user',
               clock_timestamp(), clock_timestamp()
        FROM generate_series(1, ${BULK}) AS i`,
       [t.tenantId, bulk],
@@ -360,6 +362,12 @@ describe('GET …/users/export: a large export', () => {
     const ids = lines.slice(1).map((l) => l.slice(0, l.indexOf(',')))
     expect(new Set(ids).size).toBe(BULK)
     expect(ids).toEqual(expected.map((r) => r.id))
+    // Every line whole: its id, then its names as the table holds them.
+    const named = lines.slice(1).filter((l) => l.includes(',Łukasz 0'))
+    expect(named).toHaveLength(BULK / 100)
+    expect(
+      lines.slice(1).every((l) => /^[0-9a-f-]{36},.*,(Bulk|Łukasz),\d{5},bulk\d+@bulk\.test,user,/.test(l)),
+    ).toBe(true)
   })
 
   it('streams users that share one creation time, each once', async () => {
