@@ -9,7 +9,7 @@ import { summarize } from '../lib/measure.ts'
 import { fmt, ratioOf } from '../lib/report.ts'
 import { reportPeakRss } from '../lib/rows.ts'
 
-const RUNS = 3
+const RUNS = 5
 /** The export's rows/s against the domain call's. */
 const TARGET_RATIO = 0.7
 
