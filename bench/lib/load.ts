@@ -24,12 +24,39 @@ export interface LoadOptions {
   overallRate?: number
   /** Seconds a single request may take before it counts as a timeout. */
   timeoutSeconds?: number
+  /** Return each successful request's latency too (for combineLoads; not kept in the results file). */
+  keepLatencies?: boolean
 }
 
 export interface LoadResult extends Measured {
   non2xx: number
   timeouts: number
   statuses: Record<string, number>
+  /** With keepLatencies: every successful request's latency, in ms. */
+  latencies?: number[]
+}
+
+/**
+ * Rounds of one load, taken apart in time (interleaved with another target's), as one result: requests and
+ * seconds added up, percentiles over every round's latencies (kept with keepLatencies), the highest peak RSS.
+ */
+export function combineLoads<R extends LoadResult & { peakRss: number | null }>(rounds: R[]): R {
+  const latencies = rounds.flatMap((r) => r.latencies ?? [])
+  const errors = rounds.reduce((n, r) => n + r.errors, 0)
+  const seconds = rounds.reduce((n, r) => n + r.seconds, 0)
+  const statuses: Record<string, number> = {}
+  for (const r of rounds)
+    for (const [code, n] of Object.entries(r.statuses)) statuses[code] = (statuses[code] ?? 0) + n
+  const peaks = rounds.map((r) => r.peakRss).filter((p): p is number => p !== null)
+  return {
+    ...(rounds[0] as R),
+    ...summarize(latencies, errors, seconds),
+    non2xx: rounds.reduce((n, r) => n + r.non2xx, 0),
+    timeouts: rounds.reduce((n, r) => n + r.timeouts, 0),
+    statuses,
+    latencies: undefined,
+    peakRss: peaks.length > 0 ? Math.max(...peaks) : null,
+  }
 }
 
 function assertLoopback(url: string): void {
@@ -86,5 +113,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   })
   const seconds = (performance.now() - started) / 1000
   const measured = summarize(latencies, result.errors + result.non2xx, seconds)
-  return { ...measured, non2xx: result.non2xx, timeouts: result.timeouts, statuses }
+  return {
+    ...measured,
+    non2xx: result.non2xx,
+    timeouts: result.timeouts,
+    statuses,
+    ...(options.keepLatencies ? { latencies } : {}),
+  }
 }
