@@ -395,7 +395,7 @@ describeInBrowser('the console in Chromium', () => {
     await signIn(PLAIN)
     // The password was right: the page asks for the second factor, and takes a recovery code.
     await page.getByLabel('Two-factor code').fill(recovery)
-    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click()
     await page.getByRole('heading', { name: 'Profile' }).waitFor()
     expect(await page.locator('.facts dd').allTextContents()).toContain('On')
   })

@@ -84,3 +84,70 @@ export function useFocusOnOpen() {
   }, [])
   return ref
 }
+
+type Listed<T> = { data?: T[] | undefined; error?: unknown; response: Response }
+
+/**
+ * A paged, searchable list read from the API: `load` reads one page (with the search, if any); the list is read
+ * again when the page, the search, `deps` or `reload()` changes, and an answer that comes after a newer question
+ * is dropped.
+ */
+export function usePagedList<T>(load: (page: number, search: string) => Promise<Listed<T>>, deps: unknown[]) {
+  const [search, setSearchText] = useState('')
+  const [page, setPage] = useState(1)
+  const [items, setItems] = useState<T[] | null>(null)
+  const [total, setTotal] = useState<number | null>(null)
+  const [error, setError] = useState<ApiError | null>(null)
+  const [generation, setGeneration] = useState(0)
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `load` is a new function each render; deps say when it reads something else
+  useEffect(() => {
+    let live = true
+    void load(page, search).then(({ data, error: refused, response }) => {
+      if (!live) return
+      setItems(data ?? [])
+      setError((refused as ApiError | undefined) ?? null)
+      setTotal(totalOf(response))
+    })
+    return () => {
+      live = false
+    }
+  }, [page, search, generation, ...deps])
+
+  return {
+    items,
+    total,
+    error,
+    setError,
+    page,
+    setPage,
+    /** A new search starts at its first page. */
+    setSearch: (value: string) => {
+      setPage(1)
+      setSearchText(value)
+    },
+    reload: () => setGeneration((n) => n + 1),
+  }
+}
+
+/** A row's Edit and Delete buttons, each shown when given, named after the row for a screen reader. */
+export function RowActions(props: {
+  name: string
+  onEdit?: (() => void) | null
+  onDelete?: (() => void) | null
+}) {
+  return (
+    <td className="row-actions">
+      {props.onEdit ? (
+        <button type="button" className="secondary" aria-label={`Edit ${props.name}`} onClick={props.onEdit}>
+          Edit
+        </button>
+      ) : null}
+      {props.onDelete ? (
+        <button type="button" className="danger" aria-label={`Delete ${props.name}`} onClick={props.onDelete}>
+          Delete
+        </button>
+      ) : null}
+    </td>
+  )
+}
