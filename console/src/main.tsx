@@ -124,11 +124,11 @@ function renderPage(page: Page, path: string, query: URLSearchParams, session: S
     case '/webhooks':
       return <WebhooksPage session={session} />
     case '/resellers':
-      return <ResellersPage />
+      return <ResellersPage session={session} />
     case '/organizations':
       return <OrganizationsPage key={resellerId} session={session} resellerId={resellerId} />
     case '/roles':
-      return <RolesPage />
+      return <RolesPage session={session} />
     case '/groups':
       return <GroupsPage />
     case '/clients':
