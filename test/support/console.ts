@@ -55,10 +55,34 @@ export interface ConsoleService {
   clientToken: (clientId: string, clientSecret: string) => Promise<Response>
 }
 
+/**
+ * npm start's prestart build, one at a time: the browser test files run in parallel, and two builds at once race
+ * (one empties dist/migrations while the other copies into it). A directory is the lock (mkdir is atomic); one left
+ * by a killed run is taken over after five minutes.
+ */
+async function build(): Promise<void> {
+  const lock = path.join(os.tmpdir(), `reseller-api-build-${Buffer.from(ROOT).toString('base64url')}.lock`)
+  for (;;) {
+    try {
+      fs.mkdirSync(lock)
+      break
+    } catch {
+      const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now())
+      if (age > 300_000) fs.rmSync(lock, { recursive: true, force: true })
+      else await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+  }
+  try {
+    await exec(process.execPath, ['scripts/build.mjs'], { cwd: ROOT })
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true })
+  }
+}
+
 /** The service on a free port and a fresh DATA_DIR, with `env` added; built first (npm start's prestart). */
 export async function startConsoleService(env: Record<string, string> = {}): Promise<ConsoleService> {
   fs.mkdirSync(SHOTS, { recursive: true })
-  await exec(process.execPath, ['scripts/build.mjs'], { cwd: ROOT })
+  await build()
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reseller-api-console-'))
@@ -146,6 +170,7 @@ export async function launchBrowser(): Promise<{ browser: Browser; page: Page }>
   page.on('response', (response) => {
     if (response.status() >= 500) console.log('console test: HTTP', response.status(), response.url())
   })
+  page.on('pageerror', (error) => console.log('console test: page error', error.message))
   page.on('request', (request) => {
     if (process.env.CONSOLE_TEST_TRACE)
       console.log('TRACE', request.method(), request.url(), request.postData() ?? '')
