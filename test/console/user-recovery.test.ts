@@ -1,7 +1,8 @@
 // The console's ways back into an account, in a real browser on the service started as the README says: a user who
 // forgot its password asks for a link, which the service mails (caught by a real SMTP server) to the console's
 // reset page; a reseller admin unlocks a user that failed sign-ins locked, and resets the two-factor of a user who
-// lost its device. axe-core checks each page; screenshots go to test-results/console/recovery-*.png.
+// lost its device. And an API client's session, which nothing renews, ends with a message before its token expires.
+// axe-core checks each page; screenshots go to test-results/console/recovery-*.png.
 import * as OTPAuth from 'otpauth'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -54,6 +55,8 @@ beforeAll(async () => {
     MAIL_FROM: 'Reseller API <no-reply@acme.example>',
     // Three wrong passwords lock an account.
     LOGIN_MAX_FAILURES: '3',
+    // An API client's token lives the shortest time allowed: the console ends its session a minute before.
+    TOKEN_TTL_SECONDS: '60',
   })
   await seedReseller(service, { name: 'Acme', email: 'ops@acme.example' }, [
     [ADMIN, 'reseller-admin', 'Root'],
@@ -156,5 +159,23 @@ describeInBrowser('the console’s account recovery in Chromium', () => {
     await signIn(page, TESS)
     await page.getByRole('heading', { name: 'Profile' }).waitFor()
     expect(await page.getByLabel('Two-factor code').count()).toBe(0)
+  })
+
+  it('ends an API client’s session before its token expires, and says so on the sign-in page', async () => {
+    await signOut()
+    await page.getByRole('button', { name: 'Sign in with an API client' }).click()
+    const form = page.getByRole('form', { name: 'Sign in with an API client' })
+    await form.getByLabel('Account alias').fill('localhost')
+    await form.getByLabel('Client ID').fill(service.credentials.clientId)
+    await form.getByLabel('Client secret').fill(service.credentials.clientSecret)
+    await form.getByRole('button', { name: 'Sign in', exact: true }).click()
+    await page.getByRole('button', { name: 'Sign out' }).waitFor()
+    // No refresh token, and the secret is not kept: the session ends (within seconds here, the token living 60).
+    const ended = page.getByText('Signed out: your session expired. Sign in again.')
+    await ended.waitFor({ timeout: 60_000 })
+    expect(await page.getByRole('heading', { name: 'Sign in' }).isVisible()).toBe(true)
+    expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(0)
+    await screenshot(page, 'recovery-session-expired')
+    await expectAccessible(page, 'session expired')
   })
 })
