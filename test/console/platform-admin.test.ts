@@ -1,7 +1,8 @@
 // The console for a platform admin, in a real browser on the service started as the README says: signed in with the
 // bootstrap csp API client's credentials (read from the file the first start writes under DATA_DIR), it creates a
 // reseller through the API's validation message, finds, edits and deletes it; creates and edits a role with claims;
-// picks a reseller to see its users (the pick kept in the address across a sign-in again); edits a webhook endpoint.
+// picks a reseller to see its users (the pick kept in the address across a sign-in again); edits a webhook endpoint;
+// creates an API client of a reseller.
 // A wrong secret is refused on the page; a reseller's own admin is offered none of the reseller or role writes.
 // axe-core checks every page; screenshots go to test-results/console/platform-*.png.
 import type { Browser, Page } from 'playwright-core'
@@ -226,6 +227,27 @@ describeInBrowser('the console for a platform admin in Chromium', () => {
       'http://127.0.0.1:9/erp',
       ['reseller.user.created', 'reseller.user.updated'],
     ])
+  })
+
+  it('creates an API client of a reseller it picks, whose token acts for that reseller', async () => {
+    await openPage(page, 'API clients')
+    await page.getByRole('button', { name: 'New API client' }).click()
+    const form = page.getByRole('form', { name: 'New API client' })
+    await form.getByLabel('Name').fill('Acme sync')
+    await form.getByLabel('Reseller', { exact: true }).selectOption({ label: 'Acme' })
+    await form.getByLabel('reseller:user:read', { exact: true }).check()
+    await screenshot(page, 'platform-clients-create')
+    await expectAccessible(page, 'API clients, create')
+    await form.getByRole('button', { name: 'Create API client' }).click()
+    const card = page.getByRole('region', { name: 'API client Acme sync created' })
+    await card.waitFor()
+    const clientId = (await card.locator('dd code').first().textContent()) as string
+    const secret = (await card.getByTestId('client-secret').textContent()) as string
+    const granted = await service.clientToken(clientId, secret)
+    expect(granted.status).toBe(200)
+    const { access_token } = (await granted.json()) as { access_token: string }
+    const claims = JSON.parse(Buffer.from(access_token.split('.')[1] as string, 'base64url').toString('utf8'))
+    expect([claims.role, claims.rid, claims.scope]).toEqual(['reseller', acmeId, 'reseller:user:read'])
   })
 
   it('offers a reseller’s own admin no reseller or role write, and no reseller picker', async () => {

@@ -12,13 +12,11 @@ type Reseller = paths['/v3/resellers']['get']['responses']['200']['content']['ap
 export const actingResellerId = (session: Session, query: URLSearchParams): string =>
   session.resellerId ?? (isPlatformAdmin(session) ? (query.get(RESELLER_PARAM) ?? '') : '')
 
-export function ResellerPicker(props: { path: string; query: URLSearchParams; noun: string }) {
+/** The tenant's resellers to pick from: the first 100 by name (the API's largest page; the resellers page searches). */
+export function useResellers(): { resellers: Reseller[] | null; error: ApiError | null } {
   const [resellers, setResellers] = useState<Reseller[] | null>(null)
   const [error, setError] = useState<ApiError | null>(null)
-  const picked = props.query.get(RESELLER_PARAM) ?? ''
-
   useEffect(() => {
-    // The picker lists the first 100 by name (the API's largest page); the resellers page searches them all.
     void api
       .GET('/v3/resellers', { params: { query: { limit: 100, sort: 'name' } } })
       .then(({ data, error }) => {
@@ -26,6 +24,12 @@ export function ResellerPicker(props: { path: string; query: URLSearchParams; no
         setError((error as ApiError | undefined) ?? null)
       })
   }, [])
+  return { resellers, error }
+}
+
+export function ResellerPicker(props: { path: string; query: URLSearchParams; noun: string }) {
+  const { resellers, error } = useResellers()
+  const picked = props.query.get(RESELLER_PARAM) ?? ''
 
   function pick(id: string) {
     const query = new URLSearchParams(props.query)
