@@ -1,6 +1,6 @@
 // What the admin pages (resellers, organizations, roles, groups, API clients) share: the pager under a paged
 // table, the search box, a limit field's value, and the API's message when no field of the form owns it.
-import { type FormEvent, useEffect, useRef, useState } from 'react'
+import { type FormEvent, useEffect, useId, useRef, useState } from 'react'
 import { type ApiError, Field, messageFor } from '../ui.tsx'
 
 export const PAGE_SIZE = 20
@@ -149,5 +149,49 @@ export function RowActions(props: {
         </button>
       ) : null}
     </td>
+  )
+}
+
+/**
+ * Checkboxes grouped by resource, one fieldset each, inside one named fieldset with the API's message about it:
+ * a role's claims (GET /v3/roles/claims), a webhook endpoint's events (GET /v3/webhooks/events).
+ */
+export function ChoiceGroups(props: {
+  legend: string
+  groups: Record<string, string[]>
+  chosen: ReadonlySet<string>
+  onToggle: (name: string, on: boolean) => void
+  /** Keeps the checkboxes' ids apart from another list's on the page. */
+  idPrefix: string
+  error?: string | undefined
+}) {
+  const errorId = useId()
+  return (
+    <fieldset aria-describedby={props.error ? errorId : undefined}>
+      <legend>{props.legend}</legend>
+      {props.error ? (
+        <p className="field-error" id={errorId}>
+          {props.error}
+        </p>
+      ) : null}
+      <div className="claim-groups">
+        {Object.entries(props.groups).map(([resource, names]) => (
+          <fieldset key={resource} className="claim-group">
+            <legend>{resource}</legend>
+            {names.map((name) => (
+              <div className="check" key={name}>
+                <input
+                  id={`${props.idPrefix}-${name}`}
+                  type="checkbox"
+                  checked={props.chosen.has(name)}
+                  onChange={(event) => props.onToggle(name, event.target.checked)}
+                />
+                <label htmlFor={`${props.idPrefix}-${name}`}>{name}</label>
+              </div>
+            ))}
+          </fieldset>
+        ))}
+      </div>
+    </fieldset>
   )
 }

@@ -2,11 +2,12 @@
 // the API lets write roles: domain/reach.ts) create and edit a custom role (name, description, claims picked by
 // resource from GET /v3/roles/claims) with the API's messages next to their fields, and delete after a
 // confirmation. Built-in roles are read-only.
-import { type FormEvent, useEffect, useId, useState } from 'react'
+import { type FormEvent, useEffect, useState } from 'react'
 import type { paths } from '../../../test/generated/openapi.ts'
 import { api, mayWriteAsCsp, type Session } from '../session.ts'
 import { Alert, type ApiError, Field, messageFor } from '../ui.tsx'
 import {
+  ChoiceGroups,
   confirmDelete,
   PAGE_SIZE,
   Pager,
@@ -147,7 +148,6 @@ function RoleForm(props: {
   const [description, setDescription] = useState(existing?.description ?? '')
   const [chosen, setChosen] = useState<Set<string>>(() => new Set(existing?.claims ?? []))
   const [error, setError] = useState<ApiError | null>(null)
-  const claimsErrorId = useId()
 
   const formRef = useFocusOnOpen()
 
@@ -171,7 +171,6 @@ function RoleForm(props: {
   }
 
   const title = existing ? `Edit ${existing.name}` : 'New role'
-  const claimsError = messageFor(error, 'claims')
   const unplaced = unplacedMessage(error, FIELDS)
   return (
     <form ref={formRef} className="card" onSubmit={submit} noValidate aria-label={title}>
@@ -193,32 +192,14 @@ function RoleForm(props: {
           error={messageFor(error, 'description')}
         />
       </div>
-      <fieldset aria-describedby={claimsError ? claimsErrorId : undefined}>
-        <legend>Claims</legend>
-        {claimsError ? (
-          <p className="field-error" id={claimsErrorId}>
-            {claimsError}
-          </p>
-        ) : null}
-        <div className="claim-groups">
-          {Object.entries(props.claims).map(([resource, list]) => (
-            <fieldset key={resource} className="claim-group">
-              <legend>{resource}</legend>
-              {list.map((claim) => (
-                <div className="check" key={claim}>
-                  <input
-                    id={`claim-${claim}`}
-                    type="checkbox"
-                    checked={chosen.has(claim)}
-                    onChange={(event) => toggle(claim, event.target.checked)}
-                  />
-                  <label htmlFor={`claim-${claim}`}>{claim}</label>
-                </div>
-              ))}
-            </fieldset>
-          ))}
-        </div>
-      </fieldset>
+      <ChoiceGroups
+        legend="Claims"
+        groups={props.claims}
+        chosen={chosen}
+        onToggle={toggle}
+        idPrefix="claim"
+        error={messageFor(error, 'claims')}
+      />
       {unplaced ? <Alert>{unplaced}</Alert> : null}
       <div className="actions">
         <button type="submit">{existing ? 'Save role' : 'Create role'}</button>

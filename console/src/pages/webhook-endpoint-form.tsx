@@ -5,7 +5,7 @@ import { type FormEvent, useEffect, useId, useState } from 'react'
 import type { paths } from '../../../test/generated/openapi.ts'
 import { api } from '../session.ts'
 import { Alert, type ApiError, Field, messageFor } from '../ui.tsx'
-import { useFocusOnOpen } from './admin-kit.tsx'
+import { ChoiceGroups, useFocusOnOpen } from './admin-kit.tsx'
 
 export type Endpoint = paths['/v3/webhooks']['get']['responses']['200']['content']['application/json'][number]
 
@@ -68,23 +68,14 @@ export function EndpointForm(props: { endpoint?: Endpoint | null; onDone: (done:
           required
         />
       </div>
-      {Object.entries(catalogue).map(([resource, names]) => (
-        <fieldset key={resource} className="claims">
-          <legend>{resource}</legend>
-          {names.map((eventName) => (
-            <div className="check" key={eventName}>
-              <input
-                id={`event-${eventName}`}
-                type="checkbox"
-                checked={events.includes(eventName)}
-                onChange={(e) => toggle(eventName, e.target.checked)}
-              />
-              <label htmlFor={`event-${eventName}`}>{eventName}</label>
-            </div>
-          ))}
-        </fieldset>
-      ))}
-      {messageFor(error, 'events') ? <Alert>{messageFor(error, 'events')}</Alert> : null}
+      <ChoiceGroups
+        legend="Events"
+        groups={catalogue}
+        chosen={new Set(events)}
+        onToggle={toggle}
+        idPrefix="event"
+        error={messageFor(error, 'events')}
+      />
       {error && !placed ? <Alert>{error.message}</Alert> : null}
       <div className="actions">
         <button type="submit">{existing ? 'Save endpoint' : 'Create endpoint'}</button>
