@@ -250,11 +250,22 @@ describeInBrowser('the console for a platform admin in Chromium', () => {
     expect([claims.role, claims.rid, claims.scope]).toEqual(['reseller', acmeId, 'reseller:user:read'])
   })
 
+  it('lists the tenant’s groups through v1, naming the tenant given at sign-in', async () => {
+    await openPage(page, 'Groups')
+    await row(page, 'Administrator').waitFor()
+    expect(await page.locator('tbody tr td:first-child').allTextContents()).toEqual([
+      'Administrator',
+      'Alert Manager',
+      'Viewer',
+    ])
+  })
+
   it('offers a reseller’s own admin no reseller or role write, and no reseller picker', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click()
     await page.getByRole('heading', { name: 'Sign in' }).waitFor()
     await signIn(page, ADMIN)
-    await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor()
+    await page.getByRole('button', { name: 'Sign out' }).waitFor()
+    await openPage(page, 'Users')
     await row(page, WANDA.email).waitFor()
     expect(await picker().count()).toBe(0)
 
