@@ -93,7 +93,15 @@ function App() {
             ))}
           </ul>
         </nav>
-        <button type="button" className="secondary" onClick={() => void signOut()}>
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => {
+            // A picked reseller is the signed-out session's: the next one (maybe a reseller's user) starts without.
+            window.history.replaceState(null, '', window.location.pathname)
+            void signOut()
+          }}
+        >
           Sign out
         </button>
       </header>

@@ -263,6 +263,8 @@ describeInBrowser('the console for a platform admin in Chromium', () => {
   it('offers a reseller’s own admin no reseller or role write, and no reseller picker', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click()
     await page.getByRole('heading', { name: 'Sign in' }).waitFor()
+    // Signing out forgets the picked reseller with the session.
+    expect(new URL(page.url()).searchParams.has('reseller')).toBe(false)
     await signIn(page, ADMIN)
     await page.getByRole('button', { name: 'Sign out' }).waitFor()
     await openPage(page, 'Users')
