@@ -7,13 +7,23 @@ import { ClientsPage } from './pages/clients.tsx'
 import { GroupsPage } from './pages/groups.tsx'
 import { OrganizationsPage } from './pages/organizations.tsx'
 import { ProfilePage } from './pages/profile.tsx'
+import { actingResellerId, ResellerPicker } from './pages/reseller-picker.tsx'
 import { ResellersPage } from './pages/resellers.tsx'
 import { RolesPage } from './pages/roles.tsx'
 import { SignInPage } from './pages/sign-in.tsx'
 import { UserPage } from './pages/user.tsx'
 import { UsersPage } from './pages/users.tsx'
 import { WebhooksPage } from './pages/webhooks.tsx'
-import { currentSession, may, onSessionChange, type Session, signOut, takeFragmentSignIn } from './session.ts'
+import {
+  currentSession,
+  isPlatformAdmin,
+  may,
+  onSessionChange,
+  type Session,
+  sessionEndedBecause,
+  signOut,
+  takeFragmentSignIn,
+} from './session.ts'
 import { Link, navigate, useLocation } from './ui.tsx'
 import './styles.css'
 
@@ -22,12 +32,19 @@ interface Page {
   label: string
   /** The scope its list needs; none for the profile, which every signed-in user has. */
   scope?: string
+  /** Acts on one reseller: a csp session picks which (pages/reseller-picker.tsx). */
+  perReseller?: string
 }
 
 const PAGES: Page[] = [
-  { path: '/users', label: 'Users', scope: 'reseller:user:read' },
+  { path: '/users', label: 'Users', scope: 'reseller:user:read', perReseller: 'users' },
   { path: '/resellers', label: 'Resellers', scope: 'reseller:read' },
-  { path: '/organizations', label: 'Organizations', scope: 'reseller:organization:read' },
+  {
+    path: '/organizations',
+    label: 'Organizations',
+    scope: 'reseller:organization:read',
+    perReseller: 'organizations',
+  },
   { path: '/roles', label: 'Roles', scope: 'role:read' },
   { path: '/groups', label: 'Groups', scope: 'reseller:user:read' },
   { path: '/audit', label: 'Audit log', scope: 'eventLog:read' },
@@ -36,7 +53,9 @@ const PAGES: Page[] = [
   { path: '/profile', label: 'Profile' },
 ]
 
-const allowedPages = (session: Session) => PAGES.filter((page) => !page.scope || may(session, page.scope))
+// An API client's session has no profile (no user): only the pages its scopes allow.
+const allowedPages = (session: Session) =>
+  PAGES.filter((page) => (page.scope ? may(session, page.scope) : session.refreshToken !== null))
 
 function App() {
   const [session, setSession] = useState(currentSession)
@@ -45,7 +64,7 @@ function App() {
 
   if (path === '/accept-invitation') return <SetPasswordPage kind="invitation" />
   if (path === '/reset-password') return <SetPasswordPage kind="reset" />
-  if (!session) return <SignInPage refusal={fragmentRefusal} />
+  if (!session) return <SignInPage refusal={fragmentRefusal ?? sessionEndedBecause()} />
 
   const pages = allowedPages(session)
   const page = pages.find((p) => path === p.path || path.startsWith(`${p.path}/`))
@@ -54,6 +73,8 @@ function App() {
     queueMicrotask(() => navigate((pages[0] as Page).path))
     return null
   }
+  // A csp session on a page of one reseller, none picked yet: the picker alone.
+  const picking = page.perReseller !== undefined && !actingResellerId(session, query)
   return (
     <>
       <a className="skip" href="#main">
@@ -72,25 +93,38 @@ function App() {
             ))}
           </ul>
         </nav>
-        <button type="button" className="secondary" onClick={() => void signOut()}>
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => {
+            // A picked reseller is the signed-out session's: the next one (maybe a reseller's user) starts without.
+            window.history.replaceState(null, '', window.location.pathname)
+            void signOut()
+          }}
+        >
           Sign out
         </button>
       </header>
       <main id="main" tabIndex={-1}>
-        {renderPage(page, path, query, session)}
+        {picking ? <h1>{page.label}</h1> : null}
+        {page.perReseller && isPlatformAdmin(session) ? (
+          <ResellerPicker path={path} query={query} noun={page.perReseller} />
+        ) : null}
+        {picking ? null : renderPage(page, path, query, session)}
       </main>
     </>
   )
 }
 
 function renderPage(page: Page, path: string, query: URLSearchParams, session: Session) {
+  const resellerId = actingResellerId(session, query)
   switch (page.path) {
     case '/users': {
       const id = path.slice('/users/'.length)
       return id ? (
-        <UserPage key={id} session={session} id={id} />
+        <UserPage key={`${resellerId}/${id}`} session={session} resellerId={resellerId} id={id} />
       ) : (
-        <UsersPage session={session} query={query} />
+        <UsersPage key={resellerId} session={session} resellerId={resellerId} query={query} />
       )
     }
     case '/audit':
@@ -98,11 +132,11 @@ function renderPage(page: Page, path: string, query: URLSearchParams, session: S
     case '/webhooks':
       return <WebhooksPage session={session} />
     case '/resellers':
-      return <ResellersPage />
+      return <ResellersPage session={session} />
     case '/organizations':
-      return <OrganizationsPage session={session} />
+      return <OrganizationsPage key={resellerId} session={session} resellerId={resellerId} />
     case '/roles':
-      return <RolesPage />
+      return <RolesPage session={session} />
     case '/groups':
       return <GroupsPage />
     case '/clients':

@@ -1,13 +1,18 @@
-// The signed-in user's tokens, in memory only (never localStorage: a script injected into the page could read it),
-// refreshed a minute before the access token expires; and the one API client, typed from openapi.json.
+// The session's tokens, in memory only (never localStorage: a script injected into the page could read it): a signed-in
+// user's, refreshed a minute before the access token expires; or an API client's (a platform admin's csp client),
+// which has no refresh token and whose secret is never kept, so the session ends a minute before the token expires.
+// And the one API client, typed from openapi.json.
 import createClient, { type Middleware } from 'openapi-fetch'
 import type { paths } from '../../test/generated/openapi.ts'
 
 export interface Session {
   accessToken: string
-  refreshToken: string
-  /** From the access token: the user's id, its reseller, its scopes (its role's claims), its organization. */
+  /** A signed-in user's; none for an API client's session. */
+  refreshToken: string | null
+  /** From the access token: the user's (or the API client's) id, its reseller, its scopes, its organization. */
   userId: string
+  /** `csp` (every reseller of the tenant: only an API client's token has it) or `reseller` (its own `resellerId`). */
+  role: string
   resellerId: string | null
   scopes: string[]
   organizationId: string | null
@@ -17,6 +22,8 @@ type Listener = (session: Session | null) => void
 
 let current: Session | null = null
 let refreshTimer: ReturnType<typeof setTimeout> | undefined
+/** Why the last session ended, when the console ended it (not the user): shown on the sign-in page. */
+let endedBecause: string | null = null
 const listeners = new Set<Listener>()
 
 export const api = createClient<paths>({ baseUrl: window.location.origin })
@@ -45,7 +52,7 @@ function claimsOf(token: string): Record<string, unknown> {
 
 export function startSession(tokens: {
   accessToken: string
-  refreshToken: string
+  refreshToken: string | null
   expiresIn: number
 }): Session {
   const claims = claimsOf(tokens.accessToken)
@@ -53,19 +60,30 @@ export function startSession(tokens: {
     accessToken: tokens.accessToken,
     refreshToken: tokens.refreshToken,
     userId: String(claims.sub ?? ''),
+    role: typeof claims.role === 'string' ? claims.role : '',
     resellerId: typeof claims.rid === 'string' ? claims.rid : null,
     scopes: typeof claims.scope === 'string' && claims.scope ? claims.scope.split(' ') : [],
     organizationId: typeof claims.org === 'string' ? claims.org : null,
   }
+  endedBecause = null
   clearTimeout(refreshTimer)
-  refreshTimer = setTimeout(refresh, Math.max(5, tokens.expiresIn - 60) * 1000)
+  refreshTimer = setTimeout(tokens.refreshToken ? refresh : expire, Math.max(5, tokens.expiresIn - 60) * 1000)
   for (const listener of listeners) listener(current)
   return current
 }
 
+/** An API client's session near its token's expiry: nothing renews it (its secret is not kept), so it ends. */
+function expire(): void {
+  endedBecause = 'Signed out: your session expired. Sign in again.'
+  endSession()
+}
+
+/** Why the console ended the last session itself, if it did (an expired API client's session). */
+export const sessionEndedBecause = () => endedBecause
+
 async function refresh(): Promise<void> {
-  if (!current) return
-  const refreshToken = current.refreshToken
+  const refreshToken = current?.refreshToken
+  if (!refreshToken) return
   let data: unknown
   try {
     ;({ data } = await api.POST('/oauth/token', {
@@ -98,10 +116,46 @@ function endSession(): void {
 export async function signOut(): Promise<void> {
   const session = current
   endSession()
-  if (session) await api.POST('/v3/accounts/logout', { body: { refreshToken: session.refreshToken } })
+  // An API client's token has no server-side session to end; it is forgotten, and expires on its own.
+  if (session?.refreshToken)
+    await api.POST('/v3/accounts/logout', { body: { refreshToken: session.refreshToken } })
 }
 
 export const may = (session: Session | null, scope: string) => session?.scopes.includes(scope) ?? false
+
+/** A csp API client's session: a platform admin, acting on every reseller of the tenant. */
+export const isPlatformAdmin = (session: Session | null) => session?.role === 'csp'
+
+/**
+ * Resellers and roles are written with a csp token only (the API's rule, domain/reach.ts): a signed-in user's never
+ * may, whatever its scopes, so the console offers those writes to a csp session only.
+ */
+export const mayWriteAsCsp = (session: Session | null, scope: string) =>
+  isPlatformAdmin(session) && may(session, scope)
+
+/**
+ * Signs a platform admin in with an API client's credentials (the client-credentials grant). The secret is sent
+ * once and not kept. Returns the service's refusal, if any.
+ */
+export async function signInWithClient(clientId: string, clientSecret: string): Promise<string | null> {
+  let answer: { access_token?: string; expires_in?: number; error_description?: string } | undefined
+  try {
+    const { data, error } = await api.POST('/oauth/token', {
+      body: { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret },
+      // A refusal comes with `WWW-Authenticate: Basic`: without credentials, the browser does not answer it with
+      // its own password prompt (Fetch standard, HTTP-network-or-cache fetch), and the page shows the refusal.
+      credentials: 'omit',
+    })
+    answer = (data ?? error) as typeof answer
+  } catch {
+    return 'The service did not answer.'
+  }
+  if (answer?.access_token && answer.expires_in) {
+    startSession({ accessToken: answer.access_token, refreshToken: null, expiresIn: answer.expires_in })
+    return null
+  }
+  return answer?.error_description ?? 'The service refused the sign-in.'
+}
 
 /**
  * Back from an identity provider: the service put the tokens (or an error) in the fragment, which no server sees.

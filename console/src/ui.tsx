@@ -3,9 +3,18 @@
 import { type ReactNode, useEffect, useId, useState } from 'react'
 
 export const BASE = '/console'
+/** The query parameter of the reseller a csp session picked (pages/reseller-picker.tsx). */
+export const RESELLER_PARAM = 'reseller'
+
+/** `to`, with the picked reseller of the current address kept unless `to` names one: it lasts across pages. */
+function keptQuery(to: string): string {
+  const picked = new URLSearchParams(window.location.search).get(RESELLER_PARAM)
+  if (!picked || /[?&]reseller=/.test(to)) return to
+  return `${to}${to.includes('?') ? '&' : '?'}${RESELLER_PARAM}=${encodeURIComponent(picked)}`
+}
 
 export function navigate(to: string): void {
-  window.history.pushState(null, '', `${BASE}${to}`)
+  window.history.pushState(null, '', `${BASE}${keptQuery(to)}`)
   window.dispatchEvent(new PopStateEvent('popstate'))
 }
 
@@ -28,7 +37,7 @@ export function useLocation(): { path: string; query: URLSearchParams } {
 export function Link(props: { to: string; children: ReactNode; current?: boolean }) {
   return (
     <a
-      href={`${BASE}${props.to}`}
+      href={`${BASE}${keptQuery(props.to)}`}
       aria-current={props.current ? 'page' : undefined}
       onClick={(event) => {
         if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return

@@ -3,126 +3,46 @@
 // roles with their claims, groups and API clients, each created through a validation message shown next to its
 // field, listed, edited, deleted; an API client's secret shown once; a `user` sees none of these pages and the API
 // refuses it them. axe-core checks every page; screenshots go to test-results/console/<page>.png.
-import { execFile } from 'node:child_process'
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import { promisify } from 'node:util'
 import type { Browser, Locator, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { freePort, killChildren, ROOT, spawnNode, waitForOutput } from '../support/process.ts'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import {
+  type ConsoleService,
+  describeInBrowser,
+  expectAccessible,
+  fieldError as fieldErrorOf,
+  goTo,
+  hasChromium,
+  launchBrowser,
+  openPage,
+  row as rowOf,
+  screenshot as shoot,
+  signIn as signInAs,
+  startConsoleService,
+} from '../support/console.ts'
+import { killChildren } from '../support/process.ts'
 
-const exec = promisify(execFile)
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const hasChromium = fs.existsSync(CHROMIUM)
-if (!hasChromium && process.env.REQUIRE_SERVICES === '1')
-  throw new Error(`${CHROMIUM} is missing (REQUIRE_SERVICES=1): apt-get install -y chromium (.ci/run does)`)
-if (!hasChromium)
-  console.warn(
-    `test/console/admin-pages: ${CHROMIUM} is missing, the browser tests are skipped (apt-get install -y chromium)`,
-  )
-
-vi.setConfig({ testTimeout: 120_000, hookTimeout: 180_000 })
-const SHOTS = path.join(ROOT, 'test-results/console')
 const ADMIN = { email: 'root@acme.example', password: 'correct horse battery' }
 const PLAIN = { email: 'carl@acme.example', password: 'plain user password' }
 
+let service: ConsoleService
 let base = ''
-let cspToken = ''
 let resellerId = ''
 let browser: Browser
 let page: Page
 
-/** A signed-in user's access token, from the API's login (as the console gets one). */
-async function userToken(who: { email: string; password: string }): Promise<string> {
-  const response = await fetch(`${base}/v3/accounts/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ accountAlias: 'localhost', ...who }),
-  })
-  expect(response.status).toBe(200)
-  return ((await response.json()) as { accessToken: string }).accessToken
-}
-
-async function api(method: string, route: string, body?: unknown, token = cspToken) {
-  const response = await fetch(`${base}${route}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
-  const text = await response.text()
-  return { status: response.status, body: text ? JSON.parse(text) : null }
-}
-
-/**
- * The service as the README starts it (npm start's prestart build, then node dist/main.js on a fresh DATA_DIR and a
- * free port), and a token of its first start's csp client. One function, so that a shared console test support can
- * replace it.
- */
-async function startService(): Promise<{ base: string; cspToken: string }> {
-  await exec(process.execPath, ['scripts/build.mjs'], { cwd: ROOT })
-  const port = await freePort()
-  const url = `http://127.0.0.1:${port}`
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reseller-api-admin-pages-'))
-  const service = spawnNode(['dist/main.js'], { PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' })
-  await waitForOutput(service, 'curl -s -H', 120_000)
-  const saved = JSON.parse(fs.readFileSync(path.join(dataDir, 'credentials.json'), 'utf8'))
-  const token = await fetch(`${url}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: saved.clientId,
-      client_secret: saved.clientSecret,
-    }),
-  }).then((r) => r.json() as Promise<{ access_token: string }>)
-  return { base: url, cspToken: token.access_token }
-}
-
-async function screenshot(name: string) {
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true })
-}
-
-/** axe-core in the page: no serious or critical violation. */
-async function expectAccessible(name: string) {
-  // page.addScriptTag would be refused by the page's CSP (script-src 'self'); evaluated over the DevTools protocol,
-  // which the CSP does not govern.
-  const source = fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8')
-  await page.evaluate(`${source}\n;undefined`)
-  const result = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] })`)) as {
-    violations: { id: string; impact: string | null; help: string; nodes: { target: unknown }[] }[]
-  }
-  const grave = result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${name}: ${v.id} (${v.impact}) ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`)
-  expect(grave).toEqual([])
-}
-
-async function signIn(who: { email: string; password: string }) {
-  await page.getByLabel('Account alias').fill('localhost')
-  await page.getByLabel('Email').fill(who.email)
-  await page.getByLabel('Password').fill(who.password)
-  await page.getByRole('button', { name: 'Sign in' }).click()
-}
-
-async function open(label: string, heading = label) {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click()
-  await page.getByRole('heading', { name: heading, level: 1 }).waitFor()
-}
-
-/** The inline message of a form's field, by its visible label. */
-const fieldError = (form: Locator, label: string) =>
-  form.locator('.field', { has: page.getByLabel(label) }).locator('.field-error')
-
-const row = (text: string) => page.locator('tbody tr', { hasText: text })
+const api = (method: string, route: string, body?: unknown, token?: string) =>
+  service.api(method, route, body, token)
+const userToken = (who: { email: string; password: string }) => service.userToken(who)
+const screenshot = (name: string) => shoot(page, name)
+const signIn = (who: { email: string; password: string }) => signInAs(page, who)
+const open = (label: string, heading = label) => openPage(page, label, heading)
+const fieldError = (form: Locator, label: string) => fieldErrorOf(form, label)
+const row = (text: string) => rowOf(page, text)
 
 beforeAll(async () => {
   if (!hasChromium) return
-  fs.mkdirSync(SHOTS, { recursive: true })
-  ;({ base, cspToken } = await startService())
+  service = await startConsoleService()
+  base = service.base
 
   // A reseller; a role for its admin (every scope of these pages); the admin; a `user`.
   const reseller = await api('POST', '/v3/resellers', { name: 'Acme', email: 'ops@acme.example' })
@@ -164,10 +84,7 @@ beforeAll(async () => {
     expect(made.status).toBe(201)
   }
 
-  const { chromium } = await import('playwright-core')
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] })
-  page = await browser.newPage({ viewport: { width: 1280, height: 860 } })
-  page.setDefaultTimeout(15_000)
+  ;({ browser, page } = await launchBrowser())
   // Every delete asks for a confirmation: the test confirms.
   page.on('dialog', (dialog) => void dialog.accept())
 })
@@ -177,7 +94,7 @@ afterAll(async () => {
   killChildren()
 })
 
-describe.skipIf(!hasChromium)('the console admin pages in Chromium', () => {
+describeInBrowser('the console admin pages in Chromium', () => {
   it('shows a reseller admin the admin pages its scopes allow', async () => {
     await page.goto(`${base}/console`)
     await page.getByRole('heading', { name: 'Sign in' }).waitFor()
@@ -207,7 +124,7 @@ describe.skipIf(!hasChromium)('the console admin pages in Chromium', () => {
     await page.getByRole('button', { name: 'Search' }).click()
     await row('Acme').waitFor()
     await screenshot('resellers')
-    await expectAccessible('resellers')
+    await expectAccessible(page, 'resellers')
     // Resellers are written by a csp API client only: the admin's role claims reseller:write, yet no button.
     for (const name of ['New reseller', 'Edit Acme', 'Delete Acme'])
       expect(await page.getByRole('button', { name }).count()).toBe(0)
@@ -239,7 +156,7 @@ describe.skipIf(!hasChromium)('the console admin pages in Chromium', () => {
     await fieldError(form, 'Email').waitFor()
     expect(await fieldError(form, 'Email').textContent()).toBe('email must be a valid email address.')
     await screenshot('organizations-create')
-    await expectAccessible('organizations, create refused')
+    await expectAccessible(page, 'organizations, create refused')
     await form.getByLabel('Email').fill('bruce@wayne.example')
     await form.getByRole('button', { name: 'Create organization' }).click()
     await form.waitFor({ state: 'detached' })
@@ -257,11 +174,11 @@ describe.skipIf(!hasChromium)('the console admin pages in Chromium', () => {
     await expect.poll(() => row('Wayne Enterprises').textContent()).toContain('Metropolis')
     expect(await row('Wayne Enterprises').textContent()).toContain('25')
     await screenshot('organizations')
-    await expectAccessible('organizations')
+    await expectAccessible(page, 'organizations')
     // On a phone's width the page folds and stays usable.
     await page.setViewportSize({ width: 390, height: 844 })
     await screenshot('organizations-phone')
-    await expectAccessible('organizations on a phone')
+    await expectAccessible(page, 'organizations on a phone')
     await page.setViewportSize({ width: 1280, height: 860 })
 
     await page.getByRole('button', { name: 'Delete Wayne Enterprises' }).click()
@@ -280,7 +197,7 @@ describe.skipIf(!hasChromium)('the console admin pages in Chromium', () => {
     )
     expect(await row('reseller-admin').textContent()).toContain('built-in')
     await screenshot('roles')
-    await expectAccessible('roles')
+    await expectAccessible(page, 'roles')
     // Roles are written by a csp API client only: the admin's role claims role:write, yet no button.
     for (const name of ['New role', 'Edit admin-pages', 'Delete admin-pages', 'Edit reseller-admin'])
       expect(await page.getByRole('button', { name }).count()).toBe(0)
@@ -298,7 +215,7 @@ describe.skipIf(!hasChromium)('the console admin pages in Chromium', () => {
       'Viewer',
     ])
     await screenshot('groups')
-    await expectAccessible('groups')
+    await expectAccessible(page, 'groups')
   })
 
   it('creates an API client through a validation message, shows its secret once, lists and deletes it', async () => {
@@ -312,7 +229,7 @@ describe.skipIf(!hasChromium)('the console admin pages in Chromium', () => {
     await fieldError(form, 'Name').waitFor()
     expect(await fieldError(form, 'Name').textContent()).toMatch(/^name /)
     await screenshot('clients-create')
-    await expectAccessible('API clients, create refused')
+    await expectAccessible(page, 'API clients, create refused')
     await form.getByLabel('Name').fill('Acme CRM')
     await form.getByRole('button', { name: 'Create API client' }).click()
 
@@ -325,7 +242,7 @@ describe.skipIf(!hasChromium)('the console admin pages in Chromium', () => {
     const clientId = (await secretCard.locator('dd code').first().textContent()) as string
     expect(secret.length).toBeGreaterThan(20)
     await screenshot('clients')
-    await expectAccessible('API clients')
+    await expectAccessible(page, 'API clients')
     // The secret works, with the scopes picked.
     const token = await fetch(`${base}/oauth/token`, {
       method: 'POST',
@@ -373,9 +290,7 @@ describe.skipIf(!hasChromium)('the console admin pages in Chromium', () => {
       'Profile',
     ])
     for (const route of ['/resellers', '/organizations', '/roles', '/groups', '/clients']) {
-      await page.evaluate(
-        `window.history.pushState(null, '', '/console${route}'); window.dispatchEvent(new PopStateEvent('popstate'))`,
-      )
+      await goTo(page, route)
       await page.getByRole('heading', { name: 'Profile' }).waitFor()
     }
 

@@ -2,38 +2,31 @@
 // says (the build, then node dist/main.js on a fresh DATA_DIR): a reseller admin signs in, creates a user through
 // a validation error, finds it, edits it, sees its audit entry and webhook delivery, redelivers; a `user` sees its
 // profile only, and the API refuses it the rest. axe-core checks every page; screenshots go to test-results/console.
-import { execFile } from 'node:child_process'
 import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import { promisify } from 'node:util'
 import * as OTPAuth from 'otpauth'
 import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { freePort, killChildren, ROOT, type Spawned, spawnNode, waitForOutput } from '../support/process.ts'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import {
+  type ConsoleService,
+  describeInBrowser,
+  expectAccessible,
+  goTo,
+  hasChromium,
+  launchBrowser,
+  screenshot as shoot,
+  signIn as signInAs,
+  startConsoleService,
+  WAIT,
+} from '../support/console.ts'
+import { killChildren } from '../support/process.ts'
 import { linksIn, type SmtpCatcher, startSmtpCatcher } from '../support/smtp.ts'
 import { type Receiver, startReceiver } from '../webhooks/receiver.ts'
 
-const exec = promisify(execFile)
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const hasChromium = fs.existsSync(CHROMIUM)
-if (!hasChromium && process.env.REQUIRE_SERVICES === '1')
-  throw new Error(`${CHROMIUM} is missing (REQUIRE_SERVICES=1): apt-get install -y chromium (.ci/run does)`)
-if (!hasChromium)
-  console.warn(
-    `test/console: ${CHROMIUM} is missing, the browser tests are skipped (apt-get install -y chromium)`,
-  )
-
-vi.setConfig({ testTimeout: 120_000, hookTimeout: 180_000 })
-const SHOTS = path.join(ROOT, 'test-results/console')
-// How long a poll waits for the page (vitest's default, a second, is short for a busy machine).
-const WAIT = { timeout: 30_000, interval: 250 }
 const ADMIN = { email: 'ada@acme.example', password: 'correct horse battery' }
 const PLAIN = { email: 'bob@acme.example', password: 'plain user password' }
 
-let service: Spawned
+let service: ConsoleService
 let base = ''
-let cspToken = ''
 let resellerId = ''
 let receiver: Receiver
 let smtp: SmtpCatcher
@@ -41,58 +34,16 @@ let browser: Browser
 let page: Page
 const cspViolations: string[] = []
 
-async function api(method: string, route: string, body?: unknown, token = cspToken) {
-  const response = await fetch(`${base}${route}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
-  const text = await response.text()
-  return { status: response.status, body: text ? JSON.parse(text) : null }
-}
-
-async function screenshot(name: string) {
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true })
-}
-
-/** axe-core in the page: no serious or critical violation. */
-async function expectAccessible(name: string) {
-  // Evaluated over the DevTools protocol, which the page's CSP (script-src 'self') does not govern.
-  const source = fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8')
-  await page.evaluate(`${source}\n;undefined`)
-  const result = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] })`)) as {
-    violations: { id: string; impact: string | null; help: string; nodes: { target: unknown }[] }[]
-  }
-  const grave = result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${name}: ${v.id} (${v.impact}) ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`)
-  expect(grave).toEqual([])
-}
-
-async function signIn(who: { email: string; password: string }) {
-  await page.getByLabel('Account alias').fill('localhost')
-  await page.getByLabel('Email').fill(who.email)
-  await page.getByLabel('Password').fill(who.password)
-  await page.getByRole('button', { name: 'Sign in' }).click()
-}
+const api = (method: string, route: string, body?: unknown, token?: string) =>
+  service.api(method, route, body, token)
+const screenshot = (name: string) => shoot(page, name)
+const signIn = (who: { email: string; password: string }) => signInAs(page, who)
 
 beforeAll(async () => {
   if (!hasChromium) return
-  fs.mkdirSync(SHOTS, { recursive: true })
-  // npm start's prestart: the service's bundle and the console.
-  await exec(process.execPath, ['scripts/build.mjs'], { cwd: ROOT })
   receiver = await startReceiver()
   smtp = await startSmtpCatcher()
-  const port = await freePort()
-  base = `http://127.0.0.1:${port}`
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reseller-api-console-'))
-  service = spawnNode(['dist/main.js'], {
-    PORT: String(port),
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
+  service = await startConsoleService({
     // The receiver listens on 127.0.0.1.
     WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
     // The shortest access token: the console refreshes it (a minute before expiry) every few seconds.
@@ -101,18 +52,7 @@ beforeAll(async () => {
     SMTP_URL: smtp.url,
     MAIL_FROM: 'Reseller API <no-reply@acme.example>',
   })
-  await waitForOutput(service, 'curl -s -H', 120_000)
-  const saved = JSON.parse(fs.readFileSync(path.join(dataDir, 'credentials.json'), 'utf8'))
-  const token = await fetch(`${base}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: saved.clientId,
-      client_secret: saved.clientSecret,
-    }),
-  }).then((r) => r.json() as Promise<{ access_token: string }>)
-  cspToken = token.access_token
+  base = service.base
 
   // What the reseller's admin works with: a reseller, a role for its console (users, audit log, its webhooks),
   // the admin, a `user`, and a webhook endpoint of the reseller on a real receiver.
@@ -151,17 +91,7 @@ beforeAll(async () => {
   })
   expect(webhook.status).toBe(201)
 
-  const { chromium } = await import('playwright-core')
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] })
-  page = await browser.newPage({ viewport: { width: 1280, height: 860 } })
-  page.setDefaultTimeout(15_000)
-  page.on('response', (response) => {
-    if (response.status() >= 500) console.log('console test: HTTP', response.status(), response.url())
-  })
-  page.on('request', (request) => {
-    if (process.env.CONSOLE_TEST_TRACE)
-      console.log('TRACE', request.method(), request.url(), request.postData() ?? '')
-  })
+  ;({ browser, page } = await launchBrowser())
   page.on('console', (message) => {
     if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text())
   })
@@ -174,7 +104,7 @@ afterAll(async () => {
   await smtp?.close()
 })
 
-describe.skipIf(!hasChromium)('the console in Chromium', () => {
+describeInBrowser('the console in Chromium', () => {
   it('is served at /console under its strict CSP, client routes included', async () => {
     for (const route of ['/console', '/console/users/anything']) {
       const response = await fetch(`${base}${route}`)
@@ -189,7 +119,7 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
     await page.goto(`${base}/console`)
     await page.getByRole('heading', { name: 'Sign in' }).waitFor()
     await screenshot('01-sign-in')
-    await expectAccessible('sign-in')
+    await expectAccessible(page, 'sign-in')
 
     // A wrong password is refused on the page.
     await signIn({ email: ADMIN.email, password: 'not the password' })
@@ -228,7 +158,7 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
     expect(await passwordError.textContent()).toBe('password must be at least 8 characters long.')
     expect(await form.getByLabel('Email').getAttribute('aria-invalid')).toBe('true')
     await screenshot('02-user-validation')
-    await expectAccessible('create user, refused')
+    await expectAccessible(page, 'create user, refused')
     await form.getByLabel('Email').fill('grace@navy.example')
     await form.getByLabel('Password').fill('a longer password')
     await form.getByRole('button', { name: 'Create user' }).click()
@@ -241,7 +171,7 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
     await expect.poll(() => rows.count(), WAIT).toBe(1)
     expect(await rows.first().textContent()).toContain('grace@navy.example')
     await screenshot('03-users')
-    await expectAccessible('users')
+    await expectAccessible(page, 'users')
 
     // Edit it.
     await page.getByRole('link', { name: 'Grace Hopper' }).click()
@@ -250,7 +180,7 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
     await page.getByRole('button', { name: 'Save' }).click()
     await page.getByText('Saved.').waitFor()
     await screenshot('04-user-edit')
-    await expectAccessible('user')
+    await expectAccessible(page, 'user')
     const listed = await api('GET', `/v3/resellers/${resellerId}/users?email=grace@navy.example`)
     expect(listed.body[0].company).toBe('Analytical Engines')
 
@@ -269,7 +199,7 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
     await expect.poll(() => page.locator('.entry').count(), WAIT).toBe(1)
     await page.locator('.entry summary').click()
     await screenshot('05-audit')
-    await expectAccessible('audit log')
+    await expectAccessible(page, 'audit log')
   })
 
   it('shows the webhook delivery with its response, and redelivers it to the receiver', async () => {
@@ -293,7 +223,7 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
     expect(await delivery.locator('dd').allTextContents()).toContain('200')
     expect(await delivery.locator('pre').first().textContent()).toContain('Analytical Engines')
     await screenshot('06-webhooks')
-    await expectAccessible('webhooks')
+    await expectAccessible(page, 'webhooks')
 
     const before = receiver.received.length
     const first = receiver.received.find((r) => r.body.includes('Analytical Engines'))
@@ -344,7 +274,7 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
     // A phone's width: the same page, still accessible.
     await page.setViewportSize({ width: 390, height: 844 })
     await screenshot('12-users-phone')
-    await expectAccessible('users on a phone')
+    await expectAccessible(page, 'users on a phone')
     await page.setViewportSize({ width: 1280, height: 860 })
 
     await page.getByLabel('Email contains').fill('navy.example')
@@ -369,7 +299,7 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
     await form.getByRole('button', { name: 'Create organization' }).click()
     await page.getByRole('cell', { name: 'Globex', exact: true }).waitFor()
     await screenshot('09-organizations')
-    await expectAccessible('organizations')
+    await expectAccessible(page, 'organizations')
 
     // Roles: read, not written — no New role button, and the API refuses the same user.
     await nav.getByRole('link', { name: 'Roles' }).click()
@@ -378,7 +308,7 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
     expect(await row.textContent()).toContain('eventLog:read')
     expect(await page.getByRole('button', { name: 'New role' }).count()).toBe(0)
     await screenshot('10-roles')
-    await expectAccessible('roles')
+    await expectAccessible(page, 'roles')
     const admin = await fetch(`${base}/v3/accounts/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -396,7 +326,7 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
     await shown.first().waitFor()
     const [clientId, clientSecret] = (await shown.allTextContents()) as [string, string]
     await screenshot('11-api-clients')
-    await expectAccessible('API clients')
+    await expectAccessible(page, 'API clients')
     const token = await fetch(`${base}/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -425,12 +355,10 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
     await page.getByText('Saved.').waitFor()
     expect(await page.getByText(PLAIN.email).isVisible()).toBe(true)
     await screenshot('07-profile')
-    await expectAccessible('profile')
+    await expectAccessible(page, 'profile')
     // Going to the users page by its address lands on the profile again.
     // (Page scripts as strings: the test's own types have no DOM.)
-    await page.evaluate(
-      `window.history.pushState(null, '', '/console/users'); window.dispatchEvent(new PopStateEvent('popstate'))`,
-    )
+    await goTo(page, '/users')
     await page.getByRole('heading', { name: 'Profile' }).waitFor()
     expect(await page.getByRole('heading', { name: 'Users' }).count()).toBe(0)
 
@@ -455,7 +383,7 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
     ).toBeGreaterThan(0)
     const secret = (await page.locator('p', { hasText: 'Key:' }).locator('code').textContent()) as string
     await screenshot('08-two-factor')
-    await expectAccessible('two-factor enrolment')
+    await expectAccessible(page, 'two-factor enrolment')
     const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), digits: 6, period: 30 })
     await page.getByLabel('Two-factor code').fill(totp.generate())
     await page.getByRole('button', { name: 'Turn two-factor on' }).click()
@@ -467,7 +395,7 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
     await signIn(PLAIN)
     // The password was right: the page asks for the second factor, and takes a recovery code.
     await page.getByLabel('Two-factor code').fill(recovery)
-    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click()
     await page.getByRole('heading', { name: 'Profile' }).waitFor()
     expect(await page.locator('.facts dd').allTextContents()).toContain('On')
   })
@@ -495,7 +423,7 @@ describe.skipIf(!hasChromium)('the console in Chromium', () => {
     await error.waitFor()
     expect(await error.textContent()).toBe('password must be at least 8 characters long.')
     await screenshot('13-accept-invitation')
-    await expectAccessible('accept invitation')
+    await expectAccessible(page, 'accept invitation')
     await page.getByLabel('Password').fill('graces own password')
     await page.getByRole('button', { name: 'Set password' }).click()
     await page.getByText('Your password is set.').waitFor()

@@ -1,6 +1,6 @@
 // What the admin pages (resellers, organizations, roles, groups, API clients) share: the pager under a paged
 // table, the search box, a limit field's value, and the API's message when no field of the form owns it.
-import { type FormEvent, useEffect, useRef, useState } from 'react'
+import { type FormEvent, useEffect, useId, useRef, useState } from 'react'
 import { type ApiError, Field, messageFor } from '../ui.tsx'
 
 export const PAGE_SIZE = 20
@@ -83,4 +83,115 @@ export function useFocusOnOpen() {
     ref.current?.scrollIntoView?.({ block: 'nearest' })
   }, [])
   return ref
+}
+
+type Listed<T> = { data?: T[] | undefined; error?: unknown; response: Response }
+
+/**
+ * A paged, searchable list read from the API: `load` reads one page (with the search, if any); the list is read
+ * again when the page, the search, `deps` or `reload()` changes, and an answer that comes after a newer question
+ * is dropped.
+ */
+export function usePagedList<T>(load: (page: number, search: string) => Promise<Listed<T>>, deps: unknown[]) {
+  const [search, setSearchText] = useState('')
+  const [page, setPage] = useState(1)
+  const [items, setItems] = useState<T[] | null>(null)
+  const [total, setTotal] = useState<number | null>(null)
+  const [error, setError] = useState<ApiError | null>(null)
+  const [generation, setGeneration] = useState(0)
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `load` is a new function each render; deps say when it reads something else
+  useEffect(() => {
+    let live = true
+    void load(page, search).then(({ data, error: refused, response }) => {
+      if (!live) return
+      setItems(data ?? [])
+      setError((refused as ApiError | undefined) ?? null)
+      setTotal(totalOf(response))
+    })
+    return () => {
+      live = false
+    }
+  }, [page, search, generation, ...deps])
+
+  return {
+    items,
+    total,
+    error,
+    setError,
+    page,
+    setPage,
+    /** A new search starts at its first page. */
+    setSearch: (value: string) => {
+      setPage(1)
+      setSearchText(value)
+    },
+    reload: () => setGeneration((n) => n + 1),
+  }
+}
+
+/** A row's Edit and Delete buttons, each shown when given, named after the row for a screen reader. */
+export function RowActions(props: {
+  name: string
+  onEdit?: (() => void) | null
+  onDelete?: (() => void) | null
+}) {
+  return (
+    <td className="row-actions">
+      {props.onEdit ? (
+        <button type="button" className="secondary" aria-label={`Edit ${props.name}`} onClick={props.onEdit}>
+          Edit
+        </button>
+      ) : null}
+      {props.onDelete ? (
+        <button type="button" className="danger" aria-label={`Delete ${props.name}`} onClick={props.onDelete}>
+          Delete
+        </button>
+      ) : null}
+    </td>
+  )
+}
+
+/**
+ * Checkboxes grouped by resource, one fieldset each, inside one named fieldset with the API's message about it:
+ * a role's claims (GET /v3/roles/claims), a webhook endpoint's events (GET /v3/webhooks/events).
+ */
+export function ChoiceGroups(props: {
+  legend: string
+  groups: Record<string, string[]>
+  chosen: ReadonlySet<string>
+  onToggle: (name: string, on: boolean) => void
+  /** Keeps the checkboxes' ids apart from another list's on the page. */
+  idPrefix: string
+  error?: string | undefined
+}) {
+  const errorId = useId()
+  return (
+    <fieldset aria-describedby={props.error ? errorId : undefined}>
+      <legend>{props.legend}</legend>
+      {props.error ? (
+        <p className="field-error" id={errorId}>
+          {props.error}
+        </p>
+      ) : null}
+      <div className="claim-groups">
+        {Object.entries(props.groups).map(([resource, names]) => (
+          <fieldset key={resource} className="claim-group">
+            <legend>{resource}</legend>
+            {names.map((name) => (
+              <div className="check" key={name}>
+                <input
+                  id={`${props.idPrefix}-${name}`}
+                  type="checkbox"
+                  checked={props.chosen.has(name)}
+                  onChange={(event) => props.onToggle(name, event.target.checked)}
+                />
+                <label htmlFor={`${props.idPrefix}-${name}`}>{name}</label>
+              </div>
+            ))}
+          </fieldset>
+        ))}
+      </div>
+    </fieldset>
+  )
 }

@@ -2,9 +2,10 @@
 // own scopes, which the API also enforces) whose secret is shown once, and revoke after a confirmation.
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react'
 import type { paths } from '../../../test/generated/openapi.ts'
-import { api, may, type Session } from '../session.ts'
-import { Alert, type ApiError, Field, formatDate, messageFor } from '../ui.tsx'
+import { api, isPlatformAdmin, may, type Session } from '../session.ts'
+import { Alert, type ApiError, Field, formatDate, messageFor, SelectField } from '../ui.tsx'
 import { confirmDelete, PAGE_SIZE, Pager, totalOf, unplacedMessage, useFocusOnOpen } from './admin-kit.tsx'
+import { useResellers } from './reseller-picker.tsx'
 
 type Client = paths['/v3/clients']['get']['responses']['200']['content']['application/json'][number]
 type Created = paths['/v3/clients']['post']['responses']['201']['content']['application/json']
@@ -133,6 +134,10 @@ function CreateClient(props: {
   onCancel: () => void
 }) {
   const { session } = props
+  const platform = isPlatformAdmin(session)
+  const { resellers } = useResellers()
+  // A csp session's new client: of one reseller, or (none picked) a csp client of every reseller.
+  const [owner, setOwner] = useState('')
   const [name, setName] = useState('')
   const [scopes, setScopes] = useState<Set<string>>(new Set())
   const [error, setError] = useState<ApiError | null>(null)
@@ -143,7 +148,15 @@ function CreateClient(props: {
   async function submit(event: FormEvent) {
     event.preventDefault()
     const { data, error: refused } = await api.POST('/v3/clients', {
-      body: { name, role: 'reseller', resellerId: session.resellerId, scopes: [...scopes] },
+      body: {
+        name,
+        scopes: [...scopes],
+        ...(!platform
+          ? { role: 'reseller' as const, resellerId: session.resellerId }
+          : owner
+            ? { role: 'reseller' as const, resellerId: owner }
+            : { role: 'csp' as const }),
+      },
     })
     if (data) props.onCreated(data)
     else setError(refused as ApiError)
@@ -154,9 +167,23 @@ function CreateClient(props: {
   return (
     <form ref={formRef} className="card" onSubmit={submit} noValidate aria-label="New API client">
       <h2>New API client</h2>
-      <p>
-        A client of your reseller (role <code>reseller</code>); it may hold only scopes your own role has.
-      </p>
+      {platform ? (
+        <SelectField
+          label="Reseller"
+          name="resellerId"
+          value={owner}
+          options={[
+            { value: '', label: 'None: a csp client, for every reseller' },
+            ...(resellers ?? []).map((reseller) => ({ value: reseller.id, label: reseller.name })),
+          ]}
+          onChange={setOwner}
+          error={messageFor(error, 'resellerId')}
+        />
+      ) : (
+        <p>
+          A client of your reseller (role <code>reseller</code>); it may hold only scopes your own role has.
+        </p>
+      )}
       <Field
         label="Name"
         name="name"

@@ -1,6 +1,6 @@
 // The signed-in reseller's organizations: the v3 list (search, pages), create and edit with the seed's fields and
 // the API's validation messages next to them, delete after a confirmation. Each action shows only for its scope.
-import { type FormEvent, useEffect, useState } from 'react'
+import { type FormEvent, useState } from 'react'
 import type { paths } from '../../../test/generated/openapi.ts'
 import { api, may, type Session } from '../session.ts'
 import { Alert, type ApiError, Field, formatDate, messageFor } from '../ui.tsx'
@@ -9,10 +9,11 @@ import {
   limitValue,
   PAGE_SIZE,
   Pager,
+  RowActions,
   SearchForm,
-  totalOf,
   unplacedMessage,
   useFocusOnOpen,
+  usePagedList,
 } from './admin-kit.tsx'
 
 type Organization =
@@ -29,45 +30,27 @@ const ADDRESS = [
 type AddressKey = (typeof ADDRESS)[number][0]
 const FIELDS = ['name', 'email', 'description', 'allowedUsers', ...ADDRESS.map(([key]) => `address.${key}`)]
 
-export function OrganizationsPage(props: { session: Session }) {
-  const { session } = props
-  const resellerId = session.resellerId ?? ''
+export function OrganizationsPage(props: { session: Session; resellerId: string }) {
+  const { session, resellerId } = props
   const mayUpdate = may(session, 'reseller:organization:update')
   const mayDelete = may(session, 'reseller:organization:delete')
-  const [search, setSearch] = useState('')
-  const [page, setPage] = useState(1)
-  const [organizations, setOrganizations] = useState<Organization[] | null>(null)
-  const [total, setTotal] = useState<number | null>(null)
-  const [error, setError] = useState<ApiError | null>(null)
-  const [editing, setEditing] = useState<Organization | 'new' | null>(null)
-  const [notice, setNotice] = useState('')
-  const [reload, setReload] = useState(0)
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reload is the signal to read the list again after a change
-  useEffect(() => {
-    let live = true
-    void api
-      .GET('/v3/resellers/{resellerId}/organizations', {
+  const list = usePagedList<Organization>(
+    (page, search) =>
+      api.GET('/v3/resellers/{resellerId}/organizations', {
         params: {
           path: { resellerId },
           query: { page, limit: PAGE_SIZE, sort: 'name', ...(search ? { search } : {}) },
         },
-      })
-      .then(({ data, error: refused, response }) => {
-        if (!live) return
-        setOrganizations(data ?? [])
-        setError((refused as ApiError | undefined) ?? null)
-        setTotal(totalOf(response))
-      })
-    return () => {
-      live = false
-    }
-  }, [resellerId, page, search, reload])
+      }),
+    [resellerId],
+  )
+  const [editing, setEditing] = useState<Organization | 'new' | null>(null)
+  const [notice, setNotice] = useState('')
 
   function done(message: string) {
     setEditing(null)
     setNotice(message)
-    setReload((n) => n + 1)
+    list.reload()
   }
 
   async function remove(organization: Organization) {
@@ -77,7 +60,7 @@ export function OrganizationsPage(props: { session: Session }) {
       params: { path: { resellerId, id: organization.id } },
     })
     if (response.ok) done(`Organization ${organization.name} deleted.`)
-    else setError(refused as ApiError)
+    else list.setError(refused as ApiError)
   }
 
   return (
@@ -100,14 +83,8 @@ export function OrganizationsPage(props: { session: Session }) {
         />
       ) : null}
       {notice ? <Alert tone="info">{notice}</Alert> : null}
-      <SearchForm
-        label="Search organizations"
-        onSearch={(value) => {
-          setPage(1)
-          setSearch(value)
-        }}
-      />
-      {error ? <Alert>{error.message}</Alert> : null}
+      <SearchForm label="Search organizations" onSearch={list.setSearch} />
+      {list.error ? <Alert>{list.error.message}</Alert> : null}
       <div className="table-scroll">
         <table>
           <caption className="visually-hidden">Organizations of the reseller</caption>
@@ -122,7 +99,7 @@ export function OrganizationsPage(props: { session: Session }) {
             </tr>
           </thead>
           <tbody>
-            {(organizations ?? []).map((organization) => (
+            {(list.items ?? []).map((organization) => (
               <tr key={organization.id}>
                 <td>{organization.name}</td>
                 <td>{organization.email}</td>
@@ -130,41 +107,24 @@ export function OrganizationsPage(props: { session: Session }) {
                 <td>{organization.address.city}</td>
                 <td>{formatDate(organization.createdAt)}</td>
                 {mayUpdate || mayDelete ? (
-                  <td className="row-actions">
-                    {mayUpdate ? (
-                      <button
-                        type="button"
-                        className="secondary"
-                        aria-label={`Edit ${organization.name}`}
-                        onClick={() => setEditing(organization)}
-                      >
-                        Edit
-                      </button>
-                    ) : null}
-                    {mayDelete ? (
-                      <button
-                        type="button"
-                        className="danger"
-                        aria-label={`Delete ${organization.name}`}
-                        onClick={() => void remove(organization)}
-                      >
-                        Delete
-                      </button>
-                    ) : null}
-                  </td>
+                  <RowActions
+                    name={organization.name}
+                    onEdit={mayUpdate ? () => setEditing(organization) : null}
+                    onDelete={mayDelete ? () => void remove(organization) : null}
+                  />
                 ) : null}
               </tr>
             ))}
           </tbody>
         </table>
       </div>
-      {organizations && organizations.length === 0 ? <p>No organization matches.</p> : null}
+      {list.items && list.items.length === 0 ? <p>No organization matches.</p> : null}
       <Pager
-        page={page}
-        total={total}
-        shown={organizations?.length ?? null}
+        page={list.page}
+        total={list.total}
+        shown={list.items?.length ?? null}
         noun="organizations"
-        onPage={setPage}
+        onPage={list.setPage}
       />
     </>
   )

@@ -1,51 +1,84 @@
-// Roles with their claims: the v3 list (search, pages), each role's claims shown. Read only in the console: the
-// API writes roles for a csp API client's token only (domain/reach.ts), and the console signs in a reseller's
-// users, none of which ever may.
-import { useEffect, useState } from 'react'
+// Roles with their claims: the v3 list (search, pages), each role's claims shown; for a csp session (the only token
+// the API lets write roles: domain/reach.ts) create and edit a custom role (name, description, claims picked by
+// resource from GET /v3/roles/claims) with the API's messages next to their fields, and delete after a
+// confirmation. Built-in roles are read-only.
+import { type FormEvent, useEffect, useState } from 'react'
 import type { paths } from '../../../test/generated/openapi.ts'
-import { api } from '../session.ts'
-import { Alert, type ApiError } from '../ui.tsx'
-import { PAGE_SIZE, Pager, SearchForm, totalOf } from './admin-kit.tsx'
+import { api, mayWriteAsCsp, type Session } from '../session.ts'
+import { Alert, type ApiError, Field, messageFor } from '../ui.tsx'
+import {
+  ChoiceGroups,
+  confirmDelete,
+  PAGE_SIZE,
+  Pager,
+  RowActions,
+  SearchForm,
+  unplacedMessage,
+  useFocusOnOpen,
+  usePagedList,
+} from './admin-kit.tsx'
 
 type Role = paths['/v3/roles']['get']['responses']['200']['content']['application/json'][number]
+type Claims = Record<string, string[]>
 
-export function RolesPage() {
-  const [search, setSearch] = useState('')
-  const [page, setPage] = useState(1)
-  const [roles, setRoles] = useState<Role[] | null>(null)
-  const [total, setTotal] = useState<number | null>(null)
-  const [error, setError] = useState<ApiError | null>(null)
+const FIELDS = ['name', 'description', 'claims']
+
+export function RolesPage(props: { session: Session }) {
+  const mayWrite = mayWriteAsCsp(props.session, 'role:write')
+  const list = usePagedList<Role>(
+    (page, search) =>
+      api.GET('/v3/roles', {
+        params: { query: { page, limit: PAGE_SIZE, sort: 'name', ...(search ? { search } : {}) } },
+      }),
+    [],
+  )
+  const [claims, setClaims] = useState<Claims>({})
+  const [editing, setEditing] = useState<Role | 'new' | null>(null)
+  const [notice, setNotice] = useState('')
 
   useEffect(() => {
-    let live = true
-    void api
-      .GET('/v3/roles', {
-        params: { query: { page, limit: PAGE_SIZE, sort: 'name', ...(search ? { search } : {}) } },
-      })
-      .then(({ data, error: refused, response }) => {
-        if (!live) return
-        setRoles(data ?? [])
-        setError((refused as ApiError | undefined) ?? null)
-        setTotal(totalOf(response))
-      })
-    return () => {
-      live = false
-    }
-  }, [page, search])
+    if (!mayWrite) return
+    void api.GET('/v3/roles/claims').then(({ data }) => {
+      if (data) setClaims(data)
+    })
+  }, [mayWrite])
+
+  function done(message: string) {
+    setEditing(null)
+    setNotice(message)
+    list.reload()
+  }
+
+  async function remove(role: Role) {
+    setNotice('')
+    if (!confirmDelete(`the role ${role.name}`)) return
+    const { response, error } = await api.DELETE('/v3/roles/{id}', { params: { path: { id: role.id } } })
+    if (response.ok) done(`Role ${role.name} deleted.`)
+    else list.setError(error as ApiError)
+  }
 
   return (
     <>
       <div className="page-head">
         <h1>Roles</h1>
+        {mayWrite && editing === null ? (
+          <button type="button" onClick={() => setEditing('new')}>
+            New role
+          </button>
+        ) : null}
       </div>
-      <SearchForm
-        label="Search roles"
-        onSearch={(value) => {
-          setPage(1)
-          setSearch(value)
-        }}
-      />
-      {error ? <Alert>{error.message}</Alert> : null}
+      {editing !== null ? (
+        <RoleForm
+          key={editing === 'new' ? 'new' : editing.id}
+          role={editing === 'new' ? null : editing}
+          claims={claims}
+          onDone={done}
+          onCancel={() => setEditing(null)}
+        />
+      ) : null}
+      {notice ? <Alert tone="info">{notice}</Alert> : null}
+      <SearchForm label="Search roles" onSearch={list.setSearch} />
+      {list.error ? <Alert>{list.error.message}</Alert> : null}
       <div className="table-scroll">
         <table>
           <caption className="visually-hidden">Roles and their claims</caption>
@@ -54,10 +87,11 @@ export function RolesPage() {
               <th scope="col">Name</th>
               <th scope="col">Description</th>
               <th scope="col">Claims</th>
+              {mayWrite ? <th scope="col">Actions</th> : null}
             </tr>
           </thead>
           <tbody>
-            {(roles ?? []).map((role) => (
+            {(list.items ?? []).map((role) => (
               <tr key={role.id}>
                 <td>
                   {role.name}
@@ -77,13 +111,102 @@ export function RolesPage() {
                     'None'
                   )}
                 </td>
+                {!mayWrite ? null : role.isBuiltin ? (
+                  <td>Read-only</td>
+                ) : (
+                  <RowActions
+                    name={role.name}
+                    onEdit={() => setEditing(role)}
+                    onDelete={() => void remove(role)}
+                  />
+                )}
               </tr>
             ))}
           </tbody>
         </table>
       </div>
-      {roles && roles.length === 0 ? <p>No role matches.</p> : null}
-      <Pager page={page} total={total} shown={roles?.length ?? null} noun="roles" onPage={setPage} />
+      {list.items && list.items.length === 0 ? <p>No role matches.</p> : null}
+      <Pager
+        page={list.page}
+        total={list.total}
+        shown={list.items?.length ?? null}
+        noun="roles"
+        onPage={list.setPage}
+      />
     </>
+  )
+}
+
+function RoleForm(props: {
+  role: Role | null
+  claims: Claims
+  onDone: (message: string) => void
+  onCancel: () => void
+}) {
+  const existing = props.role
+  const [name, setName] = useState(existing?.name ?? '')
+  const [description, setDescription] = useState(existing?.description ?? '')
+  const [chosen, setChosen] = useState<Set<string>>(() => new Set(existing?.claims ?? []))
+  const [error, setError] = useState<ApiError | null>(null)
+
+  const formRef = useFocusOnOpen()
+
+  async function submit(event: FormEvent) {
+    event.preventDefault()
+    const body = { name, description: description || null, claims: [...chosen] }
+    const { data, error: refused } = existing
+      ? await api.PATCH('/v3/roles/{id}', { params: { path: { id: existing.id } }, body })
+      : await api.POST('/v3/roles', { body })
+    if (data) props.onDone(`Role ${data.name} ${existing ? 'saved' : 'created'}.`)
+    else setError(refused as ApiError)
+  }
+
+  function toggle(claim: string, on: boolean) {
+    setChosen((set) => {
+      const next = new Set(set)
+      if (on) next.add(claim)
+      else next.delete(claim)
+      return next
+    })
+  }
+
+  const title = existing ? `Edit ${existing.name}` : 'New role'
+  const unplaced = unplacedMessage(error, FIELDS)
+  return (
+    <form ref={formRef} className="card" onSubmit={submit} noValidate aria-label={title}>
+      <h2>{title}</h2>
+      <div className="grid">
+        <Field
+          label="Name"
+          name="name"
+          value={name}
+          onChange={setName}
+          error={messageFor(error, 'name')}
+          required
+        />
+        <Field
+          label="Description"
+          name="description"
+          value={description}
+          onChange={setDescription}
+          error={messageFor(error, 'description')}
+        />
+      </div>
+      <ChoiceGroups
+        legend="Claims"
+        groups={props.claims}
+        chosen={chosen}
+        onToggle={toggle}
+        idPrefix="claim"
+        error={messageFor(error, 'claims')}
+      />
+      {unplaced ? <Alert>{unplaced}</Alert> : null}
+      <div className="actions">
+        <button type="submit">{existing ? 'Save role' : 'Create role'}</button>
+        <button type="button" className="secondary" onClick={props.onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
   )
 }

@@ -5,9 +5,8 @@ import { api, may, type Session } from '../session.ts'
 import { Alert, type ApiError, Field, formatDate, Link, messageFor, navigate, SelectField } from '../ui.tsx'
 import { type User, useRoles } from './users.tsx'
 
-export function UserPage(props: { session: Session; id: string }) {
-  const { session, id } = props
-  const resellerId = session.resellerId ?? ''
+export function UserPage(props: { session: Session; resellerId: string; id: string }) {
+  const { session, id, resellerId } = props
   const path = { resellerId, id }
   const [user, setUser] = useState<User | null>(null)
   const [firstName, setFirstName] = useState('')

@@ -23,9 +23,8 @@ export function useRoles(session: Session): string[] {
   return roles
 }
 
-export function UsersPage(props: { session: Session; query: URLSearchParams }) {
-  const { session } = props
-  const resellerId = session.resellerId ?? ''
+export function UsersPage(props: { session: Session; resellerId: string; query: URLSearchParams }) {
+  const { session, resellerId } = props
   const [search, setSearch] = useState(props.query.get('search') ?? '')
   const [email, setEmail] = useState('')
   const [role, setRole] = useState('')

@@ -1,13 +1,24 @@
-// A new webhook endpoint of the reseller: name, URL and the events it takes (GET /v3/webhooks/events, by resource).
-// The generated signing secret is in clear in the create answer only, so it is shown then, once.
-import { type FormEvent, useEffect, useState } from 'react'
+// A webhook endpoint of the reseller, new or edited (PATCH): name, URL and the events it takes (GET
+// /v3/webhooks/events, by resource). The generated signing secret is in clear in the create answer only, so it is
+// shown then, once; an edit leaves the secret as it is.
+import { type FormEvent, useEffect, useId, useState } from 'react'
+import type { paths } from '../../../test/generated/openapi.ts'
 import { api } from '../session.ts'
 import { Alert, type ApiError, Field, messageFor } from '../ui.tsx'
+import { ChoiceGroups, useFocusOnOpen } from './admin-kit.tsx'
 
-export function NewEndpointForm(props: { onDone: (made: { name: string; token: string } | null) => void }) {
-  const [name, setName] = useState('')
-  const [url, setUrl] = useState('')
-  const [events, setEvents] = useState<string[]>([])
+export type Endpoint = paths['/v3/webhooks']['get']['responses']['200']['content']['application/json'][number]
+
+/** What the form ends with: nothing (cancelled), a new endpoint with its secret, or an edited endpoint's name. */
+export type EndpointDone = { name: string; token: string } | { name: string; token?: undefined } | null
+
+export function EndpointForm(props: { endpoint?: Endpoint | null; onDone: (done: EndpointDone) => void }) {
+  const existing = props.endpoint ?? null
+  const [name, setName] = useState(existing?.name ?? '')
+  const [url, setUrl] = useState(existing?.url ?? '')
+  const [events, setEvents] = useState<string[]>(existing?.events ?? [])
+  const titleId = useId()
+  const formRef = useFocusOnOpen()
   const [catalogue, setCatalogue] = useState<Record<string, string[]>>({})
   const [error, setError] = useState<ApiError | null>(null)
   useEffect(() => {
@@ -18,7 +29,17 @@ export function NewEndpointForm(props: { onDone: (made: { name: string; token: s
 
   async function submit(event: FormEvent) {
     event.preventDefault()
-    const { data, error: refused } = await api.POST('/v3/webhooks', { body: { name, url, events } })
+    const body = { name, url, events }
+    if (existing) {
+      const { data, error: refused } = await api.PATCH('/v3/webhooks/{id}', {
+        params: { path: { id: existing.id } },
+        body,
+      })
+      if (data) props.onDone({ name: data.name })
+      else setError(refused as ApiError)
+      return
+    }
+    const { data, error: refused } = await api.POST('/v3/webhooks', { body })
     if (data) props.onDone({ name: data.name, token: data.token })
     else setError(refused as ApiError)
   }
@@ -26,8 +47,8 @@ export function NewEndpointForm(props: { onDone: (made: { name: string; token: s
     setEvents((list) => (on ? [...list, name] : list.filter((e) => e !== name)))
   const placed = ['name', 'url', 'events'].some((f) => messageFor(error, f))
   return (
-    <form className="card" onSubmit={submit} noValidate aria-labelledby="new-endpoint-title">
-      <h2 id="new-endpoint-title">New endpoint</h2>
+    <form ref={formRef} className="card" onSubmit={submit} noValidate aria-labelledby={titleId}>
+      <h2 id={titleId}>{existing ? `Edit ${existing.name}` : 'New endpoint'}</h2>
       <div className="grid">
         <Field
           label="Name"
@@ -47,26 +68,17 @@ export function NewEndpointForm(props: { onDone: (made: { name: string; token: s
           required
         />
       </div>
-      {Object.entries(catalogue).map(([resource, names]) => (
-        <fieldset key={resource} className="claims">
-          <legend>{resource}</legend>
-          {names.map((eventName) => (
-            <div className="check" key={eventName}>
-              <input
-                id={`event-${eventName}`}
-                type="checkbox"
-                checked={events.includes(eventName)}
-                onChange={(e) => toggle(eventName, e.target.checked)}
-              />
-              <label htmlFor={`event-${eventName}`}>{eventName}</label>
-            </div>
-          ))}
-        </fieldset>
-      ))}
-      {messageFor(error, 'events') ? <Alert>{messageFor(error, 'events')}</Alert> : null}
+      <ChoiceGroups
+        legend="Events"
+        groups={catalogue}
+        chosen={new Set(events)}
+        onToggle={toggle}
+        idPrefix="event"
+        error={messageFor(error, 'events')}
+      />
       {error && !placed ? <Alert>{error.message}</Alert> : null}
       <div className="actions">
-        <button type="submit">Create endpoint</button>
+        <button type="submit">{existing ? 'Save endpoint' : 'Create endpoint'}</button>
         <button type="button" className="secondary" onClick={() => props.onDone(null)}>
           Cancel
         </button>

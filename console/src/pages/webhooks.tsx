@@ -4,9 +4,8 @@ import { type FormEvent, useEffect, useState } from 'react'
 import type { paths } from '../../../test/generated/openapi.ts'
 import { api, may, type Session } from '../session.ts'
 import { Alert, type ApiError, Field, formatDate, SelectField } from '../ui.tsx'
-import { NewEndpointForm } from './webhook-endpoint-form.tsx'
+import { type Endpoint, EndpointForm } from './webhook-endpoint-form.tsx'
 
-type Endpoint = paths['/v3/webhooks']['get']['responses']['200']['content']['application/json'][number]
 type Delivery =
   paths['/v3/webhook-event-logs']['get']['responses']['200']['content']['application/json'][number]
 const PAGE_SIZE = 25
@@ -23,7 +22,7 @@ export function WebhooksPage(props: { session: Session }) {
   const [error, setError] = useState<ApiError | null>(null)
   const [notice, setNotice] = useState('')
   const [reload, setReload] = useState(0)
-  const [creating, setCreating] = useState(false)
+  const [editing, setEditing] = useState<Endpoint | 'new' | null>(null)
   const [secret, setSecret] = useState<{ name: string; token: string } | null>(null)
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload is the signal to read the list again after a change
@@ -74,17 +73,20 @@ export function WebhooksPage(props: { session: Session }) {
     <>
       <div className="page-head">
         <h1>Webhooks</h1>
-        {mayWrite && !creating ? (
-          <button type="button" onClick={() => setCreating(true)}>
+        {mayWrite && editing === null ? (
+          <button type="button" onClick={() => setEditing('new')}>
             New endpoint
           </button>
         ) : null}
       </div>
-      {creating ? (
-        <NewEndpointForm
-          onDone={(made) => {
-            setCreating(false)
-            setSecret(made)
+      {editing !== null ? (
+        <EndpointForm
+          key={editing === 'new' ? 'new' : editing.id}
+          endpoint={editing === 'new' ? null : editing}
+          onDone={(done) => {
+            setEditing(null)
+            if (done?.token) setSecret({ name: done.name, token: done.token })
+            else if (done) setNotice(`${done.name} saved.`)
             setReload((n) => n + 1)
           }}
         />
@@ -133,6 +135,17 @@ export function WebhooksPage(props: { session: Session }) {
                       }
                     >
                       Send test event
+                    </button>
+                    <button
+                      type="button"
+                      className="secondary"
+                      aria-label={`Edit ${endpoint.name}`}
+                      onClick={() => {
+                        setNotice('')
+                        setEditing(endpoint)
+                      }}
+                    >
+                      Edit
                     </button>
                     <button
                       type="button"
