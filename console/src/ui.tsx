@@ -18,8 +18,9 @@ export function navigate(to: string): void {
   window.dispatchEvent(new PopStateEvent('popstate'))
 }
 
-/** The path under /console, and its query. */
+/** The path under /console, and its query (href: what they were read from). */
 const readLocation = () => ({
+  href: window.location.href,
   path: window.location.pathname.slice(BASE.length) || '/',
   query: new URLSearchParams(window.location.search),
 })
@@ -27,8 +28,12 @@ const readLocation = () => ({
 export function useLocation(): { path: string; query: URLSearchParams } {
   const [location, setLocation] = useState(readLocation)
   useEffect(() => {
-    const update = () => setLocation(readLocation())
+    const update = () =>
+      setLocation((shown) => (shown.href === window.location.href ? shown : readLocation()))
     window.addEventListener('popstate', update)
+    // A navigation between the first render and this subscription (the shell sends a session that lands on no
+    // page to its first page at once: a sign-in through an identity provider) would otherwise never be seen.
+    update()
     return () => window.removeEventListener('popstate', update)
   }, [])
   return location

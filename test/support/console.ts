@@ -79,11 +79,14 @@ async function build(): Promise<void> {
   }
 }
 
-/** The service on a free port and a fresh DATA_DIR, with `env` added; built first (npm start's prestart). */
+/**
+ * The service on a fresh DATA_DIR, with `env` added (on env.PORT when it names one, else a free port); built first
+ * (npm start's prestart).
+ */
 export async function startConsoleService(env: Record<string, string> = {}): Promise<ConsoleService> {
   fs.mkdirSync(SHOTS, { recursive: true })
   await build()
-  const port = await freePort()
+  const port = env.PORT ? Number(env.PORT) : await freePort()
   const base = `http://127.0.0.1:${port}`
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reseller-api-console-'))
   const spawned = spawnNode(['dist/main.js'], {
