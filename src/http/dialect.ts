@@ -14,7 +14,7 @@ export const CHALLENGE_HEADER = {
   'WWW-Authenticate': {
     type: 'string',
     description:
-      'How to authenticate: `Bearer realm="reseller-api"` on the APIs (a token from POST /oauth/token), `Basic realm="reseller-api"` at the token endpoint.',
+      'How to authenticate: `Bearer realm="reseller-api"` on the APIs (a token from POST /oauth/token), `Basic realm="reseller-api"` at the token endpoint to a client that authenticated with HTTP Basic (one that sent its secret in the body gets no challenge, which a browser would answer with its own password prompt).',
   },
 } as const
 

@@ -50,7 +50,10 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{
   app.setErrorHandler((error, request, reply) => {
     reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache')
     if (error instanceof OAuthFailure) {
-      if (error.status === 401) reply.header('WWW-Authenticate', 'Basic realm="reseller-api"')
+      // The challenge answers a client that authenticated with HTTP Basic (RFC 6749 5.2); one that sent its secret in
+      // the body gets none: a browser would answer a Basic challenge with its own password prompt.
+      if (error.status === 401 && /^basic /i.test(request.headers.authorization ?? ''))
+        reply.header('WWW-Authenticate', 'Basic realm="reseller-api"')
       if (error.retryAfterSeconds) reply.header('Retry-After', String(error.retryAfterSeconds))
       return reply.code(error.status).send({ error: error.error, error_description: error.message })
     }

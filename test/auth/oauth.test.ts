@@ -136,6 +136,8 @@ describe('POST /oauth/token: client authentication', () => {
       client_secret: `${csp.clientSecret}x`,
     })
     expectOAuthError(inBody, 401, 'invalid_client')
+    // No Basic challenge for a secret sent in the body: a browser would open its own password prompt.
+    expect(inBody.headers.get('www-authenticate')).toBeNull()
     const inBasic = await form(
       { grant_type: 'client_credentials' },
       { authorization: basic(csp.clientId, 'wrong') },

@@ -1091,7 +1091,7 @@ export interface components {
         "X-Rate-Limit-Reset": string;
         /** @description Seconds to wait before sending the request again. */
         "Retry-After": number;
-        /** @description How to authenticate: `Bearer realm="reseller-api"` on the APIs (a token from POST /oauth/token), `Basic realm="reseller-api"` at the token endpoint. */
+        /** @description How to authenticate: `Bearer realm="reseller-api"` on the APIs (a token from POST /oauth/token), `Basic realm="reseller-api"` at the token endpoint to a client that authenticated with HTTP Basic (one that sent its secret in the body gets no challenge, which a browser would answer with its own password prompt). */
         "WWW-Authenticate": string;
         /** @description Present on a response replayed for a repeated Idempotency-Key: the request did not run again; this is the first response. */
         "Idempotent-Replayed": "true";
