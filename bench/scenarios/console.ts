@@ -48,7 +48,7 @@ export const consoleScenario: Scenario = {
       await page.getByLabel('Account alias').fill('bench.example.com')
       await page.getByLabel('Email').fill(email)
       await page.getByLabel('Password').fill(password)
-      await page.getByRole('button', { name: 'Sign in' }).click()
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click()
       await page.locator('tbody tr').first().waitFor()
       const nav = page.getByRole('navigation', { name: 'Main' })
       for (let i = 0; i < RUNS; i++) {
