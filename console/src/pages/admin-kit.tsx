@@ -1,7 +1,7 @@
 // What the admin pages (resellers, organizations, roles, groups, API clients) share: the pager under a paged
 // table, the search box, a limit field's value, and the API's message when no field of the form owns it.
-import { type FormEvent, useEffect, useId, useRef, useState } from 'react'
-import { type ApiError, Field, messageFor } from '../ui.tsx'
+import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from 'react'
+import { Alert, type ApiError, Field, messageFor } from '../ui.tsx'
 
 export const PAGE_SIZE = 20
 
@@ -75,7 +75,7 @@ export function totalOf(response: Response): number | null {
  * A form that opens in place of the button that opened it: the keyboard's focus goes to its first field (else it
  * would fall back to the page's start, the button being gone), and the form scrolls into view.
  */
-export function useFocusOnOpen() {
+function useFocusOnOpen() {
   const ref = useRef<HTMLFormElement>(null)
   useEffect(() => {
     const first = ref.current?.querySelector<HTMLElement>('input, select, textarea')
@@ -83,6 +83,37 @@ export function useFocusOnOpen() {
     ref.current?.scrollIntoView?.({ block: 'nearest' })
   }, [])
   return ref
+}
+
+/**
+ * A create or edit form's card: its title (which also names the form), its fields, the API's message that no
+ * field owns, and the submit and Cancel buttons. The first field takes the focus when it opens.
+ */
+export function FormCard(props: {
+  title: string
+  submitLabel: string
+  error: ApiError | null
+  /** The fields that show their own message (the rest shows above the buttons). */
+  fields: string[]
+  onSubmit: (event: FormEvent) => void
+  onCancel: () => void
+  children: ReactNode
+}) {
+  const formRef = useFocusOnOpen()
+  const unplaced = unplacedMessage(props.error, props.fields)
+  return (
+    <form ref={formRef} className="card" onSubmit={props.onSubmit} noValidate aria-label={props.title}>
+      <h2>{props.title}</h2>
+      {props.children}
+      {unplaced ? <Alert>{unplaced}</Alert> : null}
+      <div className="actions">
+        <button type="submit">{props.submitLabel}</button>
+        <button type="button" className="secondary" onClick={props.onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  )
 }
 
 type Listed<T> = { data?: T[] | undefined; error?: unknown; response: Response }

@@ -4,7 +4,7 @@ import { type FormEvent, useEffect, useId, useRef, useState } from 'react'
 import type { paths } from '../../../test/generated/openapi.ts'
 import { api, isPlatformAdmin, may, type Session } from '../session.ts'
 import { Alert, type ApiError, Field, formatDate, messageFor, SelectField } from '../ui.tsx'
-import { confirmDelete, PAGE_SIZE, Pager, totalOf, unplacedMessage, useFocusOnOpen } from './admin-kit.tsx'
+import { confirmDelete, FormCard, PAGE_SIZE, Pager, totalOf } from './admin-kit.tsx'
 import { useResellers } from './reseller-picker.tsx'
 
 type Client = paths['/v3/clients']['get']['responses']['200']['content']['application/json'][number]
@@ -143,8 +143,6 @@ function CreateClient(props: {
   const [error, setError] = useState<ApiError | null>(null)
   const scopesErrorId = useId()
 
-  const formRef = useFocusOnOpen()
-
   async function submit(event: FormEvent) {
     event.preventDefault()
     const { data, error: refused } = await api.POST('/v3/clients', {
@@ -163,10 +161,15 @@ function CreateClient(props: {
   }
 
   const scopesError = messageFor(error, 'scopes')
-  const unplaced = unplacedMessage(error, FIELDS)
   return (
-    <form ref={formRef} className="card" onSubmit={submit} noValidate aria-label="New API client">
-      <h2>New API client</h2>
+    <FormCard
+      title={'New API client'}
+      submitLabel={'Create API client'}
+      error={error}
+      fields={FIELDS}
+      onSubmit={submit}
+      onCancel={props.onCancel}
+    >
       {platform ? (
         <SelectField
           label="Reseller"
@@ -220,14 +223,7 @@ function CreateClient(props: {
           ))}
         </div>
       </fieldset>
-      {unplaced ? <Alert>{unplaced}</Alert> : null}
-      <div className="actions">
-        <button type="submit">Create API client</button>
-        <button type="button" className="secondary" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
-    </form>
+    </FormCard>
   )
 }
 

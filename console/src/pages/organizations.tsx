@@ -6,13 +6,12 @@ import { api, may, type Session } from '../session.ts'
 import { Alert, type ApiError, Field, formatDate, messageFor } from '../ui.tsx'
 import {
   confirmDelete,
+  FormCard,
   limitValue,
   PAGE_SIZE,
   Pager,
   RowActions,
   SearchForm,
-  unplacedMessage,
-  useFocusOnOpen,
   usePagedList,
 } from './admin-kit.tsx'
 
@@ -149,8 +148,6 @@ function OrganizationForm(props: {
   })
   const [error, setError] = useState<ApiError | null>(null)
 
-  const formRef = useFocusOnOpen()
-
   async function submit(event: FormEvent) {
     event.preventDefault()
     const body = {
@@ -172,10 +169,15 @@ function OrganizationForm(props: {
   }
 
   const title = existing ? `Edit ${existing.name}` : 'New organization'
-  const unplaced = unplacedMessage(error, FIELDS)
   return (
-    <form ref={formRef} className="card" onSubmit={submit} noValidate aria-label={title}>
-      <h2>{title}</h2>
+    <FormCard
+      title={title}
+      submitLabel={existing ? 'Save organization' : 'Create organization'}
+      error={error}
+      fields={FIELDS}
+      onSubmit={submit}
+      onCancel={props.onCancel}
+    >
       <div className="grid">
         <Field
           label="Name"
@@ -226,13 +228,6 @@ function OrganizationForm(props: {
         </div>
       </fieldset>
       <p className="hint">Leave Allowed users empty for no limit.</p>
-      {unplaced ? <Alert>{unplaced}</Alert> : null}
-      <div className="actions">
-        <button type="submit">{existing ? 'Save organization' : 'Create organization'}</button>
-        <button type="button" className="secondary" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
-    </form>
+    </FormCard>
   )
 }

@@ -7,13 +7,12 @@ import { api, mayWriteAsCsp, type Session } from '../session.ts'
 import { Alert, type ApiError, Field, formatDate, messageFor } from '../ui.tsx'
 import {
   confirmDelete,
+  FormCard,
   limitValue,
   PAGE_SIZE,
   Pager,
   RowActions,
   SearchForm,
-  unplacedMessage,
-  useFocusOnOpen,
   usePagedList,
 } from './admin-kit.tsx'
 
@@ -129,8 +128,6 @@ function ResellerForm(props: {
   const [allowedOrganizations, setAllowedOrganizations] = useState(limitText(existing?.allowedOrganizations))
   const [error, setError] = useState<ApiError | null>(null)
 
-  const formRef = useFocusOnOpen()
-
   async function submit(event: FormEvent) {
     event.preventDefault()
     const body = {
@@ -148,7 +145,6 @@ function ResellerForm(props: {
   }
 
   const title = existing ? `Edit ${existing.name}` : 'New reseller'
-  const unplaced = unplacedMessage(error, FIELDS)
   const field = (label: string, key: string, value: string, onChange: (v: string) => void) => (
     <Field
       label={label}
@@ -162,8 +158,14 @@ function ResellerForm(props: {
     />
   )
   return (
-    <form ref={formRef} className="card" onSubmit={submit} noValidate aria-label={title}>
-      <h2>{title}</h2>
+    <FormCard
+      title={title}
+      submitLabel={existing ? 'Save reseller' : 'Create reseller'}
+      error={error}
+      fields={FIELDS}
+      onSubmit={submit}
+      onCancel={props.onCancel}
+    >
       <div className="grid">
         {field('Name', 'name', name, setName)}
         {field('Email', 'email', email, setEmail)}
@@ -177,13 +179,6 @@ function ResellerForm(props: {
         )}
       </div>
       <p className="hint">Leave Allowed users and Allowed organizations empty for no limit.</p>
-      {unplaced ? <Alert>{unplaced}</Alert> : null}
-      <div className="actions">
-        <button type="submit">{existing ? 'Save reseller' : 'Create reseller'}</button>
-        <button type="button" className="secondary" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
-    </form>
+    </FormCard>
   )
 }

@@ -9,12 +9,11 @@ import { Alert, type ApiError, Field, messageFor } from '../ui.tsx'
 import {
   ChoiceGroups,
   confirmDelete,
+  FormCard,
   PAGE_SIZE,
   Pager,
   RowActions,
   SearchForm,
-  unplacedMessage,
-  useFocusOnOpen,
   usePagedList,
 } from './admin-kit.tsx'
 
@@ -149,8 +148,6 @@ function RoleForm(props: {
   const [chosen, setChosen] = useState<Set<string>>(() => new Set(existing?.claims ?? []))
   const [error, setError] = useState<ApiError | null>(null)
 
-  const formRef = useFocusOnOpen()
-
   async function submit(event: FormEvent) {
     event.preventDefault()
     const body = { name, description: description || null, claims: [...chosen] }
@@ -171,10 +168,15 @@ function RoleForm(props: {
   }
 
   const title = existing ? `Edit ${existing.name}` : 'New role'
-  const unplaced = unplacedMessage(error, FIELDS)
   return (
-    <form ref={formRef} className="card" onSubmit={submit} noValidate aria-label={title}>
-      <h2>{title}</h2>
+    <FormCard
+      title={title}
+      submitLabel={existing ? 'Save role' : 'Create role'}
+      error={error}
+      fields={FIELDS}
+      onSubmit={submit}
+      onCancel={props.onCancel}
+    >
       <div className="grid">
         <Field
           label="Name"
@@ -200,13 +202,6 @@ function RoleForm(props: {
         idPrefix="claim"
         error={messageFor(error, 'claims')}
       />
-      {unplaced ? <Alert>{unplaced}</Alert> : null}
-      <div className="actions">
-        <button type="submit">{existing ? 'Save role' : 'Create role'}</button>
-        <button type="button" className="secondary" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
-    </form>
+    </FormCard>
   )
 }

@@ -1,11 +1,11 @@
 // A webhook endpoint of the reseller, new or edited (PATCH): name, URL and the events it takes (GET
 // /v3/webhooks/events, by resource). The generated signing secret is in clear in the create answer only, so it is
 // shown then, once; an edit leaves the secret as it is.
-import { type FormEvent, useEffect, useId, useState } from 'react'
+import { type FormEvent, useEffect, useState } from 'react'
 import type { paths } from '../../../test/generated/openapi.ts'
 import { api } from '../session.ts'
-import { Alert, type ApiError, Field, messageFor } from '../ui.tsx'
-import { ChoiceGroups, useFocusOnOpen } from './admin-kit.tsx'
+import { type ApiError, Field, messageFor } from '../ui.tsx'
+import { ChoiceGroups, FormCard } from './admin-kit.tsx'
 
 export type Endpoint = paths['/v3/webhooks']['get']['responses']['200']['content']['application/json'][number]
 
@@ -17,8 +17,6 @@ export function EndpointForm(props: { endpoint?: Endpoint | null; onDone: (done:
   const [name, setName] = useState(existing?.name ?? '')
   const [url, setUrl] = useState(existing?.url ?? '')
   const [events, setEvents] = useState<string[]>(existing?.events ?? [])
-  const titleId = useId()
-  const formRef = useFocusOnOpen()
   const [catalogue, setCatalogue] = useState<Record<string, string[]>>({})
   const [error, setError] = useState<ApiError | null>(null)
   useEffect(() => {
@@ -45,10 +43,15 @@ export function EndpointForm(props: { endpoint?: Endpoint | null; onDone: (done:
   }
   const toggle = (name: string, on: boolean) =>
     setEvents((list) => (on ? [...list, name] : list.filter((e) => e !== name)))
-  const placed = ['name', 'url', 'events'].some((f) => messageFor(error, f))
   return (
-    <form ref={formRef} className="card" onSubmit={submit} noValidate aria-labelledby={titleId}>
-      <h2 id={titleId}>{existing ? `Edit ${existing.name}` : 'New endpoint'}</h2>
+    <FormCard
+      title={existing ? `Edit ${existing.name}` : 'New endpoint'}
+      submitLabel={existing ? 'Save endpoint' : 'Create endpoint'}
+      error={error}
+      fields={['name', 'url', 'events']}
+      onSubmit={submit}
+      onCancel={() => props.onDone(null)}
+    >
       <div className="grid">
         <Field
           label="Name"
@@ -76,13 +79,6 @@ export function EndpointForm(props: { endpoint?: Endpoint | null; onDone: (done:
         idPrefix="event"
         error={messageFor(error, 'events')}
       />
-      {error && !placed ? <Alert>{error.message}</Alert> : null}
-      <div className="actions">
-        <button type="submit">{existing ? 'Save endpoint' : 'Create endpoint'}</button>
-        <button type="button" className="secondary" onClick={() => props.onDone(null)}>
-          Cancel
-        </button>
-      </div>
-    </form>
+    </FormCard>
   )
 }
