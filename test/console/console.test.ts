@@ -309,12 +309,8 @@ describeInBrowser('the console in Chromium', () => {
     expect(await page.getByRole('button', { name: 'New role' }).count()).toBe(0)
     await screenshot('10-roles')
     await expectAccessible(page, 'roles')
-    const admin = await fetch(`${base}/v3/accounts/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ accountAlias: 'localhost', ...ADMIN }),
-    }).then((r) => r.json() as Promise<{ accessToken: string }>)
-    expect((await api('POST', '/v3/roles', { name: 'x', claims: [] }, admin.accessToken)).status).toBe(403)
+    const admin = await service.userToken(ADMIN)
+    expect((await api('POST', '/v3/roles', { name: 'x', claims: [] }, admin)).status).toBe(403)
 
     // An API client: its secret shown once, and good at the token endpoint.
     await nav.getByRole('link', { name: 'API clients' }).click()
@@ -327,16 +323,7 @@ describeInBrowser('the console in Chromium', () => {
     const [clientId, clientSecret] = (await shown.allTextContents()) as [string, string]
     await screenshot('11-api-clients')
     await expectAccessible(page, 'API clients')
-    const token = await fetch(`${base}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: clientId,
-        client_secret: clientSecret,
-      }),
-    })
-    expect(token.status).toBe(200)
+    expect((await service.clientToken(clientId, clientSecret)).status).toBe(200)
     expect(await page.getByRole('row', { name: /Acme CRM sync/ }).textContent()).not.toContain(clientSecret)
   })
 
@@ -363,14 +350,10 @@ describeInBrowser('the console in Chromium', () => {
     expect(await page.getByRole('heading', { name: 'Users' }).count()).toBe(0)
 
     // The API refuses the same user the pages it was not shown (a login of its own, a session apart).
-    const login = await fetch(`${base}/v3/accounts/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ accountAlias: 'localhost', ...PLAIN }),
-    }).then((r) => r.json() as Promise<{ accessToken: string }>)
+    const plain = await service.userToken(PLAIN)
     for (const route of [`/v3/resellers/${resellerId}/users`, '/v3/event-logs', '/v3/webhook-event-logs'])
-      expect((await api('GET', route, undefined, login.accessToken)).status).toBe(403)
-    expect((await api('GET', '/v3/me', undefined, login.accessToken)).status).toBe(200)
+      expect((await api('GET', route, undefined, plain)).status).toBe(403)
+    expect((await api('GET', '/v3/me', undefined, plain)).status).toBe(200)
   })
 
   it('enrols the user in two-factor with a QR code, then asks for the second factor at sign-in', async () => {
