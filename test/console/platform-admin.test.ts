@@ -2,7 +2,7 @@
 // bootstrap csp API client's credentials (read from the file the first start writes under DATA_DIR), it creates a
 // reseller through the API's validation message, finds, edits and deletes it; creates and edits a role with claims;
 // picks a reseller to see its users (the pick kept in the address across a sign-in again); edits a webhook endpoint;
-// creates an API client of a reseller.
+// creates an API client of a reseller; past 100 resellers, finds one by search in the picker and that form.
 // A wrong secret is refused on the page; a reseller's own admin is offered none of the reseller or role writes.
 // axe-core checks every page; screenshots go to test-results/console/platform-*.png.
 import type { Browser, Page } from 'playwright-core'
@@ -43,6 +43,18 @@ async function signInWithClient(clientId: string, clientSecret: string) {
 }
 
 const picker = () => page.getByLabel('Reseller', { exact: true })
+
+/** The claims of a token issued to the API client the page just created (its card shows the secret once). */
+async function createdClientClaims(name: string): Promise<Record<string, unknown>> {
+  const card = page.getByRole('region', { name: `API client ${name} created` })
+  await card.waitFor()
+  const clientId = (await card.locator('dd code').first().textContent()) as string
+  const secret = (await card.getByTestId('client-secret').textContent()) as string
+  const granted = await service.clientToken(clientId, secret)
+  expect(granted.status).toBe(200)
+  const { access_token } = (await granted.json()) as { access_token: string }
+  return JSON.parse(Buffer.from(access_token.split('.')[1] as string, 'base64url').toString('utf8'))
+}
 
 beforeAll(async () => {
   if (!hasChromium) return
@@ -239,14 +251,7 @@ describeInBrowser('the console for a platform admin in Chromium', () => {
     await screenshot(page, 'platform-clients-create')
     await expectAccessible(page, 'API clients, create')
     await form.getByRole('button', { name: 'Create API client' }).click()
-    const card = page.getByRole('region', { name: 'API client Acme sync created' })
-    await card.waitFor()
-    const clientId = (await card.locator('dd code').first().textContent()) as string
-    const secret = (await card.getByTestId('client-secret').textContent()) as string
-    const granted = await service.clientToken(clientId, secret)
-    expect(granted.status).toBe(200)
-    const { access_token } = (await granted.json()) as { access_token: string }
-    const claims = JSON.parse(Buffer.from(access_token.split('.')[1] as string, 'base64url').toString('utf8'))
+    const claims = await createdClientClaims('Acme sync')
     expect([claims.role, claims.rid, claims.scope]).toEqual(['reseller', acmeId, 'reseller:user:read'])
   })
 
@@ -279,5 +284,76 @@ describeInBrowser('the console for a platform admin in Chromium', () => {
     await row(page, 'auditor').waitFor()
     for (const name of ['New role', 'Edit auditor', 'Delete auditor'])
       expect(await page.getByRole('button', { name }).count()).toBe(0)
+  })
+
+  it('finds a reseller beyond the first 100 by name, in the picker and the new API client’s form', async () => {
+    // 100 resellers that sort before Zenith, whose user only a reseller found by search shows.
+    for (let i = 0; i < 100; i++) {
+      const n = String(i).padStart(3, '0')
+      expect(
+        (await service.api('POST', '/v3/resellers', { name: `Bulk ${n}`, email: `b${n}@bulk.example` }))
+          .status,
+      ).toBe(201)
+    }
+    const ZED = { email: 'zed@zenith.example', password: 'a zenith password' }
+    const zenithId = await seedReseller(service, { name: 'Zenith', email: 'ops@zenith.example' }, [
+      [ZED, 'user', 'Zed'],
+    ])
+    const second = (await service.api('GET', '/v3/resellers?limit=100&page=2&sort=name')).body as {
+      name: string
+    }[]
+    expect(second.map((r) => r.name)).toContain('Zenith') // beyond the first 100 by name
+    const total = 100 + second.length
+
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor()
+    await signInWithClient(service.credentials.clientId, service.credentials.clientSecret)
+    await page.getByRole('button', { name: 'Sign out' }).waitFor()
+    await openPage(page, 'Users')
+    await page.getByText('Choose a reseller to see its users.').waitFor()
+    const hint = `The list holds the first 100 of ${total} resellers, by name: find another by its name or email.`
+    await page.getByText(hint).waitFor()
+    const offered = () => picker().locator('option').allTextContents()
+    expect(await offered()).toHaveLength(101) // "Choose a reseller" and 100
+    expect(await offered()).not.toContain('Zenith')
+    await screenshot(page, 'platform-picker-partial')
+    await expectAccessible(page, 'users, more resellers than the picker holds')
+
+    // Nothing found says so; Enter finds, as the Find button does.
+    const find = page.getByLabel('Find a reseller')
+    await find.fill('no such reseller')
+    await page.getByRole('button', { name: 'Find', exact: true }).click()
+    await page.getByText('No reseller’s name or email holds “no such reseller”.').waitFor()
+    await find.fill('zenith.example')
+    await find.press('Enter')
+    await expect.poll(offered, WAIT).toEqual(['Choose a reseller', 'Zenith'])
+    await picker().selectOption({ label: 'Zenith' })
+    await row(page, ZED.email).waitFor()
+    expect(new URL(page.url()).searchParams.get('reseller')).toBe(zenithId)
+
+    // After a reload the search is gone, but the picked reseller, wherever it sorts, is still named.
+    await page.reload()
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor()
+    await signInWithClient(service.credentials.clientId, service.credentials.clientSecret)
+    await row(page, ZED.email).waitFor()
+    expect(await picker().inputValue()).toBe(zenithId)
+    expect(await picker().locator('option:checked').textContent()).toBe('Zenith')
+
+    // A new API client's reseller is found the same way, in a form that must not nest another.
+    await openPage(page, 'API clients')
+    await page.getByRole('button', { name: 'New API client' }).click()
+    const form = page.getByRole('form', { name: 'New API client' })
+    await form.getByLabel('Name').fill('Zenith sync')
+    const owner = form.getByLabel('Reseller', { exact: true })
+    expect(await owner.locator('option').allTextContents()).not.toContain('Zenith')
+    await form.getByLabel('Find a reseller').fill('Zenith')
+    await form.getByLabel('Find a reseller').press('Enter')
+    await expect.poll(() => owner.locator('option').allTextContents(), WAIT).toContain('Zenith')
+    expect(await page.getByRole('form', { name: 'New API client' }).count()).toBe(1)
+    await owner.selectOption({ label: 'Zenith' })
+    await form.getByLabel('reseller:user:read', { exact: true }).check()
+    await expectAccessible(page, 'API clients, create, reseller found')
+    await form.getByRole('button', { name: 'Create API client' }).click()
+    expect((await createdClientClaims('Zenith sync')).rid).toBe(zenithId)
   })
 })

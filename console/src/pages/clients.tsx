@@ -3,9 +3,9 @@
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react'
 import type { paths } from '../../../test/generated/openapi.ts'
 import { api, isPlatformAdmin, may, type Session } from '../session.ts'
-import { Alert, type ApiError, Field, formatDate, messageFor, SelectField } from '../ui.tsx'
+import { Alert, type ApiError, Field, formatDate, messageFor } from '../ui.tsx'
 import { confirmDelete, FormCard, PAGE_SIZE, Pager, totalOf } from './admin-kit.tsx'
-import { useResellers } from './reseller-picker.tsx'
+import { ResellerSelect } from './reseller-picker.tsx'
 
 type Client = paths['/v3/clients']['get']['responses']['200']['content']['application/json'][number]
 type Created = paths['/v3/clients']['post']['responses']['201']['content']['application/json']
@@ -135,7 +135,6 @@ function CreateClient(props: {
 }) {
   const { session } = props
   const platform = isPlatformAdmin(session)
-  const { resellers } = useResellers()
   // A csp session's new client: of one reseller, or (none picked) a csp client of every reseller.
   const [owner, setOwner] = useState('')
   const [name, setName] = useState('')
@@ -171,14 +170,11 @@ function CreateClient(props: {
       onCancel={props.onCancel}
     >
       {platform ? (
-        <SelectField
+        <ResellerSelect
           label="Reseller"
           name="resellerId"
           value={owner}
-          options={[
-            { value: '', label: 'None: a csp client, for every reseller' },
-            ...(resellers ?? []).map((reseller) => ({ value: reseller.id, label: reseller.name })),
-          ]}
+          noneLabel="None: a csp client, for every reseller"
           onChange={setOwner}
           error={messageFor(error, 'resellerId')}
         />
