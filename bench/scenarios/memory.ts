@@ -22,8 +22,10 @@ const TARGET_MB = 150
 const sleepUntil = (at: number) =>
   new Promise((resolve) => setTimeout(resolve, Math.max(0, at - performance.now())))
 
-/** The highest RSS over SAMPLE_MS from STARTED_MS on (just started) and from SETTLED_MS on (settled). */
-async function idleRss(sampler: RssSampler): Promise<{ started: number; settled: number }> {
+/** A process's idle RSS in bytes: the highest sample over SAMPLE_MS from STARTED_MS on, and from SETTLED_MS on. */
+type IdleRss = { started: number; settled: number }
+
+async function idleRss(sampler: RssSampler): Promise<IdleRss> {
   const from = performance.now()
   const peakFrom = async (ms: number) => {
     await sleepUntil(from + ms)
@@ -38,8 +40,7 @@ async function idleRss(sampler: RssSampler): Promise<{ started: number; settled:
 const settledMetric = (what: string) =>
   `${what}, settled (${SETTLED_MS / 1000} s alone: V8's memory reducer has run); just started (${STARTED_MS / 1000} s)`
 
-const rssPair = (rss: { started: number; settled: number }) =>
-  `${fmt.mb(rss.settled).replace(' MB', '')} / ${fmt.mb(rss.started)}`
+const rssPair = (rss: IdleRss) => `${fmt.mb(rss.settled).replace(' MB', '')} / ${fmt.mb(rss.started)}`
 
 export const memory: Scenario = {
   name: 'memory',
@@ -51,7 +52,7 @@ export const memory: Scenario = {
 
     const bare = await startChildServer('bench/lib/baselines/bare-get.ts', service.database.env)
     const bareSampler = new RssSampler(bare.child.pid as number)
-    let bareIdle: { started: number; settled: number }
+    let bareIdle: IdleRss
     try {
       // One request that reaches the database, as the service's token request did.
       await (await fetch(`${bare.url}/users/${randomUUID()}/${randomUUID()}`)).arrayBuffer()
@@ -78,7 +79,7 @@ export const memory: Scenario = {
         await (await startService('', env)).stop()
         const embedded = await startService('', env)
         const sampler = new RssSampler(embedded.child.pid as number)
-        let embeddedIdle: { started: number; settled: number }
+        let embeddedIdle: IdleRss
         try {
           await tokenOf(embedded)
           embeddedIdle = await idleRss(sampler)

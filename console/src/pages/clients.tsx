@@ -162,8 +162,8 @@ function CreateClient(props: {
   const scopesError = messageFor(error, 'scopes')
   return (
     <FormCard
-      title={'New API client'}
-      submitLabel={'Create API client'}
+      title="New API client"
+      submitLabel="Create API client"
       error={error}
       fields={FIELDS}
       onSubmit={submit}
